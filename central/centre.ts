@@ -1,0 +1,168 @@
+// The embedded/reference centre as one object: store, scenario, simulator and HTTP server.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import type http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { DAY } from '../shared/domain.js';
+import { describeZodError, entitySchemas, type EntityName, type Unit } from '../shared/protocol.js';
+import { createClock, type Clock } from './clock.js';
+import { Scenario, stepOps, type LeadPlan } from './scenario.js';
+import { createCentralServer } from './server.js';
+import { SqliteStore, type WriteOp } from './store.js';
+
+export type CentreOptions = {
+  port?: number;
+  host?: string;
+  seed?: number;
+  speed?: number;
+  now?: number;
+  historyDays?: number;
+  leadsPerDay?: number;
+  token?: string;
+  /** More tokens bound to narrower scopes: token → unit id. */
+  scopedTokens?: Record<string, string>;
+  db?: string;
+  fixture?: string;
+  heartbeatMs?: number;
+  tickMs?: number;
+  pageLimit?: number;
+};
+
+export type Centre = {
+  url: string;
+  token: string;
+  store: SqliteStore;
+  clock: Clock;
+  server: http.Server;
+  /** Publishes every scenario step due by now; returns the number of transactions written. */
+  tick(): number;
+  close(): Promise<void>;
+};
+
+export class FixtureError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'FixtureError';
+  }
+}
+
+const fixtureLine = z.object({ t: z.literal('put'), e: z.enum(Object.keys(entitySchemas) as [EntityName, ...EntityName[]]), id: z.string().min(1), d: z.record(z.string(), z.unknown()) }).strict();
+
+/** Reads a fixture file into write ops; any bad line rejects the whole file, naming the line. */
+export function readFixture(file: string): WriteOp[] {
+  const text = readFileSync(file, 'utf8');
+  const ops: WriteOp[] = [];
+  text.split('\n').forEach((raw, i) => {
+    if (raw.trim() === '') return;
+    const where = `${file}:${i + 1}`;
+    let json: unknown;
+    try {
+      json = JSON.parse(raw);
+    } catch {
+      throw new FixtureError(`${where}: not JSON`);
+    }
+    const line = fixtureLine.safeParse(json);
+    if (!line.success) throw new FixtureError(`${where}: ${describeZodError(line.error)}`);
+    const rec = entitySchemas[line.data.e].safeParse(line.data.d);
+    if (!rec.success) throw new FixtureError(`${where}: ${line.data.e} ${line.data.id}: ${describeZodError(rec.error)}`);
+    if (rec.data.id !== line.data.id) throw new FixtureError(`${where}: d.id ${rec.data.id} differs from id ${line.data.id}`);
+    ops.push({ t: 'put', e: line.data.e, d: rec.data } as WriteOp);
+  });
+  return ops;
+}
+
+/** Orders units parents-first so each unit's parent exists when it is written. */
+function unitsParentsFirst(units: Unit[]): Unit[] {
+  const byId = new Map(units.map((u) => [u.id, u]));
+  const depth = (u: Unit): number => (u.parentId && byId.has(u.parentId) ? 1 + depth(byId.get(u.parentId)!) : 0);
+  return [...units].sort((a, b) => depth(a) - depth(b));
+}
+
+export async function startCentre(opts: CentreOptions = {}): Promise<Centre> {
+  const tmp = opts.db ? null : mkdtempSync(join(tmpdir(), 'guardpost-centre-'));
+  const store = new SqliteStore(opts.db ?? join(tmp!, 'centre.db'));
+  const clock = createClock({ ...(opts.now !== undefined ? { start: opts.now } : {}), speed: opts.speed ?? 1 });
+  const token = opts.token ?? `demo-${randomBytes(9).toString('base64url')}`;
+  const fixture = opts.fixture ? readFixture(opts.fixture) : [];
+  const fixtureUnits = fixture.filter((op) => op.t === 'put' && op.e === 'unit').map((op) => op.d as Unit);
+  const bringsCity = fixtureUnits.some((u) => u.parentId === null);
+  const scenario = bringsCity ? null : new Scenario({ seed: opts.seed ?? 7, ...(opts.leadsPerDay !== undefined ? { leadsPerDay: opts.leadsPerDay } : {}) });
+
+  const fresh = store.headSeq() === 0;
+  if (fresh) {
+    const units = bringsCity ? fixtureUnits : scenario!.units;
+    store.write(unitsParentsFirst(units).map((d) => ({ t: 'put', e: 'unit', d })));
+    const rest = fixture.filter((op) => !(op.t === 'put' && op.e === 'unit' && bringsCity));
+    if (rest.length) store.write(rest);
+  }
+
+  const now = clock();
+  const active: { plan: LeadPlan; published: number }[] = [];
+  let generatedUntil = now;
+  if (scenario && fresh) {
+    const historyDays = opts.historyDays ?? 35;
+    const from = now - historyDays * DAY;
+    const plans = scenario.leadsBetween(from, now);
+    for (let i = 0; i < plans.length; i += 500) {
+      const batch = plans.slice(i, i + 500);
+      store.write(batch.flatMap((p) => stepOps(p, -Infinity, now)));
+    }
+    for (const p of plans) if (p.times[p.times.length - 1]! > now) active.push({ plan: p, published: now });
+  }
+
+  const tick = (): number => {
+    if (!scenario) return 0;
+    const t = clock();
+    let txs = 0;
+    for (const plan of scenario.leadsBetween(generatedUntil, t)) active.push({ plan, published: plan.lead.issuedAt - 1 });
+    generatedUntil = Math.max(generatedUntil, t);
+    for (let i = active.length - 1; i >= 0; i--) {
+      const a = active[i]!;
+      if (a.plan.times.some((x) => x > a.published && x <= t)) {
+        store.write(stepOps(a.plan, a.published, t));
+        txs++;
+        a.published = t;
+      }
+      if (a.plan.times[a.plan.times.length - 1]! <= t) active.splice(i, 1);
+    }
+    return txs;
+  };
+
+  const root = bringsCity ? fixtureUnits.find((u) => u.parentId === null)!.id : scenario!.units[0]!.id;
+  const tokens = new Map<string, string>([[token, root]]);
+  for (const [t, unit] of Object.entries(opts.scopedTokens ?? {})) tokens.set(t, unit);
+
+  const server = createCentralServer({
+    store,
+    clock,
+    tokens,
+    ...(opts.heartbeatMs !== undefined ? { heartbeatMs: opts.heartbeatMs } : {}),
+    ...(opts.pageLimit !== undefined ? { defaultPageLimit: opts.pageLimit } : {}),
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const timer = scenario && (opts.speed ?? 1) > 0 ? setInterval(tick, opts.tickMs ?? 250) : null;
+  timer?.unref();
+
+  return {
+    url: `http://${opts.host ?? '127.0.0.1'}:${port}`,
+    token,
+    store,
+    clock,
+    server,
+    tick,
+    async close() {
+      if (timer) clearInterval(timer);
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      store.close();
+      if (tmp) rmSync(tmp, { recursive: true, force: true });
+    },
+  };
+}

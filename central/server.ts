@@ -1,0 +1,262 @@
+// The reference centre's HTTP API (../shared/design/central-protocol.md): the change feed
+// (snapshot, catch-up and live on one code path), mutations and health.
+import http from 'node:http';
+import { createGzip, constants as zlibConstants, type Gzip } from 'node:zlib';
+import { describeZodError, mutationRequestSchema, PROTOCOL_VERSION } from '../shared/protocol.js';
+import type { Clock } from './clock.js';
+import { StoreError, type CentralStore, type StoredRow } from './store.js';
+
+export type CentralServerOptions = {
+  store: CentralStore;
+  clock: Clock;
+  /** Display token → the unit id its scope is bound to. */
+  tokens: ReadonlyMap<string, string>;
+  heartbeatMs?: number;
+  defaultPageLimit?: number;
+  /** Concurrent change streams before new ones get 503 with Retry-After. */
+  maxStreams?: number;
+};
+
+const MAX_PAGE = 50_000;
+const READ_BATCH = 2_000;
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: Record<string, unknown>,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(String(body['error'] ?? body['reset'] ?? status));
+  }
+}
+
+function intParam(q: URLSearchParams, name: string, dflt: number, min: number, max: number): number {
+  const raw = q.get(name);
+  if (raw === null) return dflt;
+  if (!/^\d+$/.test(raw)) throw new HttpError(400, { error: `${name} must be a non-negative integer, got ${JSON.stringify(raw)}` });
+  const n = Number(raw);
+  if (n < min || n > max) throw new HttpError(400, { error: `${name} must be between ${min} and ${max}, got ${n}` });
+  return n;
+}
+
+export type Page = { text: string; seq: number; more: boolean; lines: number };
+
+/**
+ * One page of the feed after `cursor` for a scope: whole transactions only, ending with a
+ * checkpoint. Built synchronously, so rows, head and stats describe one consistent state.
+ */
+export function buildPage(store: CentralStore, cursor: number, scopePath: string, limit: number, skipTombstonesThrough: number, now: number): Page {
+  const out: string[] = [];
+  let last = cursor;
+  let lastTx = -1;
+  let emitted = 0;
+  const inScope = (p: string) => p.startsWith(scopePath);
+  outer: for (;;) {
+    const rows: StoredRow[] = store.rowsAfter(last, READ_BATCH);
+    if (rows.length === 0) break;
+    for (const r of rows) {
+      if (emitted >= limit && r.tx !== lastTx) break outer;
+      last = r.seq;
+      lastTx = r.tx;
+      if (!r.deleted && inScope(r.path)) {
+        out.push(`{"t":"put","e":"${r.entity}","id":${JSON.stringify(r.id)},"v":${r.v},"seq":${r.seq},"d":${r.data}}`);
+        emitted++;
+      } else if (r.seq > skipTombstonesThrough && (JSON.parse(r.paths) as string[]).some(inScope)) {
+        // Deleted, or moved out of this scope: either way it leaves the display.
+        out.push(`{"t":"del","e":"${r.entity}","id":${JSON.stringify(r.id)},"seq":${r.seq}}`);
+        emitted++;
+      }
+    }
+    if (rows.length < READ_BATCH) break;
+  }
+  const more = store.hasRowsAfter(last);
+  const seq = more ? last : store.headSeq();
+  const { counts, sums } = store.stats(scopePath);
+  out.push(JSON.stringify({ t: 'checkpoint', seq, epoch: store.epoch, serverTime: now, more, counts, sums }));
+  return { text: out.join('\n') + '\n', seq, more, lines: out.length };
+}
+
+export function createCentralServer(opts: CentralServerOptions): http.Server {
+  const { store, clock } = opts;
+  const heartbeatMs = opts.heartbeatMs ?? 15_000;
+  const defaultLimit = opts.defaultPageLimit ?? 5_000;
+  const maxStreams = opts.maxStreams ?? 256;
+  let streams = 0;
+
+  function authorise(req: http.IncomingMessage): string {
+    const header = req.headers.authorization ?? '';
+    const m = /^Bearer\s+(\S+)$/i.exec(header);
+    if (!m) throw new HttpError(401, { error: 'missing bearer token' });
+    const scope = opts.tokens.get(m[1]!);
+    if (scope === undefined) throw new HttpError(401, { error: 'unknown token' });
+    return scope;
+  }
+
+  function scopePathFor(tokenScope: string, requested: string | null): string {
+    const tokenPath = store.unitPath(tokenScope);
+    if (!tokenPath) throw new HttpError(403, { error: `token scope ${tokenScope} is not a unit of this centre` });
+    if (requested === null) return tokenPath;
+    const path = store.unitPath(requested);
+    if (!path) throw new HttpError(400, { error: `scope ${requested} is not a unit` });
+    if (!path.startsWith(tokenPath)) throw new HttpError(403, { error: `scope ${requested} is outside this token's scope` });
+    return path;
+  }
+
+  async function changes(req: http.IncomingMessage, res: http.ServerResponse, q: URLSearchParams): Promise<void> {
+    const tokenScope = authorise(req);
+    const since = intParam(q, 'since', 0, 0, Number.MAX_SAFE_INTEGER);
+    const limit = intParam(q, 'limit', defaultLimit, 1, MAX_PAGE);
+    const live = intParam(q, 'live', 0, 0, 1) === 1;
+    const epoch = q.get('epoch');
+    const schema = q.has('schema') ? intParam(q, 'schema', 0, 0, 1_000_000) : null;
+    const scopePath = scopePathFor(tokenScope, q.get('scope'));
+    if (since > 0 && !epoch) throw new HttpError(400, { error: 'epoch is required when since > 0' });
+    if (schema !== null && schema !== store.schemaVersion) throw new HttpError(409, { reset: 'schema_incompatible', epoch: store.epoch });
+    if (since > 0 && (epoch !== store.epoch || since > store.headSeq())) throw new HttpError(409, { reset: 'epoch_changed', epoch: store.epoch });
+    if (since > 0 && since < store.purgedThrough()) throw new HttpError(409, { reset: 'since_too_old', epoch: store.epoch });
+    if (streams >= maxStreams) throw new HttpError(503, { error: 'too many change streams' }, { 'Retry-After': '2' });
+
+    const gzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
+    res.writeHead(200, {
+      'Content-Type': 'application/x-ndjson; charset=utf-8',
+      'Cache-Control': 'no-store',
+      'X-Server-Time': String(clock()),
+      ...(gzip ? { 'Content-Encoding': 'gzip' } : {}),
+    });
+    const zip: Gzip | null = gzip ? createGzip({ flush: zlibConstants.Z_SYNC_FLUSH }) : null;
+    if (zip) zip.pipe(res);
+    const sink: NodeJS.WritableStream = zip ?? res;
+    streams++;
+    const startEpoch = store.epoch;
+    const skipThrough = since === 0 ? store.headSeq() : 0;
+    let cursor = since;
+    let closed = false;
+    let pumping = false;
+    let again = false;
+    let heartbeat: NodeJS.Timeout | null = null;
+    let unsubscribe: (() => void) | null = null;
+
+    const finish = () => {
+      if (closed) return;
+      closed = true;
+      streams--;
+      if (heartbeat) clearInterval(heartbeat);
+      unsubscribe?.();
+      if (zip) zip.end();
+      else res.end();
+    };
+    res.on('close', finish);
+
+    const write = (text: string) =>
+      new Promise<void>((resolve) => {
+        if (sink.write(text)) resolve();
+        else sink.once('drain', resolve);
+      });
+
+    const pump = async (): Promise<void> => {
+      if (pumping) {
+        again = true;
+        return;
+      }
+      pumping = true;
+      try {
+        do {
+          again = false;
+          for (;;) {
+            if (closed) return;
+            if (store.epoch !== startEpoch) return finish(); // the client will reconnect and get 409
+            const page = buildPage(store, cursor, scopePath, limit, skipThrough, clock());
+            const advanced = page.seq !== cursor || page.lines > 1;
+            cursor = page.seq;
+            if (advanced || !live) await write(page.text);
+            if (!page.more) break;
+          }
+        } while (again);
+      } finally {
+        pumping = false;
+      }
+    };
+
+    await pump();
+    if (!live) return finish();
+    unsubscribe = store.onCommit(() => void pump());
+    heartbeat = setInterval(() => {
+      if (!closed) void write(JSON.stringify({ t: 'heartbeat', seq: store.headSeq(), serverTime: clock() }) + '\n');
+    }, heartbeatMs);
+    // A commit may have landed between the catch-up and the subscription.
+    await pump();
+  }
+
+  async function mutations(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    authorise(req);
+    const body = await readBody(req, 1 << 20);
+    let json: unknown;
+    try {
+      json = JSON.parse(body);
+    } catch {
+      throw new HttpError(400, { error: 'body is not JSON' });
+    }
+    const parsed = mutationRequestSchema.safeParse(json);
+    if (!parsed.success) throw new HttpError(400, { error: describeZodError(parsed.error) });
+    try {
+      const last = store.applyMutations(
+        parsed.data.clientId,
+        parsed.data.mutations.map((m) => ({ id: m.id, note: m.args })),
+      );
+      sendJson(res, 200, { lastMutationId: last, serverTime: clock() }, clock());
+    } catch (err) {
+      if (err instanceof StoreError) throw new HttpError(400, { error: err.message });
+      throw err;
+    }
+  }
+
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://centre');
+    const route = `${req.method} ${url.pathname}`;
+    const run = async () => {
+      switch (route) {
+        case 'GET /v1/health':
+          return sendJson(res, 200, { status: 'ok', epoch: store.epoch, seq: store.headSeq(), serverTime: clock(), protocol: PROTOCOL_VERSION }, clock());
+        case 'GET /v1/changes':
+          return changes(req, res, url.searchParams);
+        case 'POST /v1/mutations':
+          return mutations(req, res);
+        default:
+          throw new HttpError(404, { error: `no route ${route}` });
+      }
+    };
+    run().catch((err: unknown) => {
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      if (err instanceof HttpError) return sendJson(res, err.status, { ...err.body, serverTime: clock() }, clock(), err.headers);
+      sendJson(res, 500, { error: 'internal error', serverTime: clock() }, clock());
+      console.error('centre: internal error', err);
+    });
+  });
+  server.keepAliveTimeout = 5_000;
+  return server;
+}
+
+function sendJson(res: http.ServerResponse, status: number, body: unknown, now: number, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'X-Server-Time': String(now), 'Cache-Control': 'no-store', ...headers });
+  res.end(text);
+}
+
+function readBody(req: http.IncomingMessage, max: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > max) {
+        reject(new HttpError(413, { error: `body larger than ${max} bytes` }));
+        req.destroy();
+      } else chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}

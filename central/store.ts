@@ -1,0 +1,349 @@
+// The reference centre's durable store. Every change gets a seq inside its write transaction, so
+// seq order is commit order; the records table keeps the latest version (or tombstone) of each
+// record, indexed by seq, which serves snapshot, catch-up and live with one query.
+import Database from 'better-sqlite3';
+import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { addCrc, recordCrc } from '../shared/crc32.js';
+import { describeZodError, entitySchemas, PROTOCOL_VERSION, type EntityName, type EntityRecord, type Note } from '../shared/protocol.js';
+
+export type PutOp = { [E in EntityName]: { t: 'put'; e: E; d: EntityRecord[E] } }[EntityName];
+export type DelOp = { t: 'del'; e: EntityName; id: string };
+export type WriteOp = PutOp | DelOp;
+
+export type StoredRow = {
+  entity: EntityName;
+  id: string;
+  v: number;
+  seq: number;
+  tx: number;
+  deleted: 0 | 1;
+  path: string;
+  paths: string;
+  data: string | null;
+};
+
+export type Stats = { counts: Partial<Record<EntityName, number>>; sums: Partial<Record<EntityName, number>> };
+
+export class StoreError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StoreError';
+  }
+}
+
+/** What the HTTP layer needs from storage, so another engine can serve a city-scale deployment. */
+export interface CentralStore {
+  readonly epoch: string;
+  readonly schemaVersion: number;
+  headSeq(): number;
+  purgedThrough(): number;
+  write(ops: WriteOp[]): { firstSeq: number; lastSeq: number };
+  rowsAfter(seq: number, limit: number): StoredRow[];
+  hasRowsAfter(seq: number): boolean;
+  unitPath(unitId: string): string | null;
+  stats(scopePath: string): Stats;
+  applyMutations(clientId: string, notes: { id: number; note: Omit<Note, 'clientId' | 'mutationId'> }[]): number;
+  lastMutationId(clientId: string): number;
+  purgeTombstones(olderThanSeq: number): number;
+  resetEpoch(): string;
+  onCommit(listener: () => void): () => void;
+  close(): void;
+}
+
+const MIGRATIONS: string[] = [
+  `CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
+   CREATE TABLE records (
+     entity TEXT NOT NULL, id TEXT NOT NULL, v INTEGER NOT NULL, seq INTEGER NOT NULL, tx INTEGER NOT NULL,
+     deleted INTEGER NOT NULL DEFAULT 0, path TEXT NOT NULL, paths TEXT NOT NULL, data TEXT, crc INTEGER NOT NULL,
+     PRIMARY KEY (entity, id)) WITHOUT ROWID;
+   CREATE UNIQUE INDEX records_seq ON records(seq);
+   CREATE INDEX records_lead ON records(json_extract(data, '$.leadId')) WHERE entity IN ('event','stop_payment','note');
+   CREATE TABLE unit_agg (path TEXT NOT NULL, entity TEXT NOT NULL, count INTEGER NOT NULL, sum INTEGER NOT NULL,
+     PRIMARY KEY (path, entity)) WITHOUT ROWID;
+   CREATE TABLE clients (client_id TEXT PRIMARY KEY, last_mutation_id INTEGER NOT NULL);`,
+];
+
+function pathSegment(id: string): string {
+  return encodeURIComponent(id) + '/';
+}
+
+export class SqliteStore implements CentralStore {
+  readonly db: Database.Database;
+  readonly schemaVersion = PROTOCOL_VERSION;
+  #epoch: string;
+  readonly #events = new EventEmitter();
+  readonly #get: Database.Statement<[string, string], Pick<StoredRow, 'v' | 'path' | 'paths' | 'deleted'> & { crc: number }>;
+  readonly #upsert: Database.Statement;
+  readonly #aggAdd: Database.Statement;
+  readonly #after: Database.Statement<[number, number], StoredRow>;
+  readonly #children: Database.Statement<[string], { entity: EntityName; id: string }>;
+  readonly #setMeta: Database.Statement<[string, string]>;
+  #seq: number;
+  #tx: number;
+  #dataVersion = 0;
+  #poll: NodeJS.Timeout | null = null;
+
+  constructor(file: string) {
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 5000');
+    const version = this.db.pragma('user_version', { simple: true }) as number;
+    if (version > MIGRATIONS.length) throw new StoreError(`${file}: store schema ${version} is newer than this centre (${MIGRATIONS.length})`);
+    for (let i = version; i < MIGRATIONS.length; i++) {
+      this.db.transaction(() => {
+        this.db.exec(MIGRATIONS[i]!);
+        this.db.pragma(`user_version = ${i + 1}`);
+      })();
+    }
+    this.#setMeta = this.db.prepare('INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v');
+    const meta = (k: string) => (this.db.prepare('SELECT v FROM meta WHERE k = ?').get(k) as { v: string } | undefined)?.v;
+    this.#epoch = meta('epoch') ?? this.#newEpoch();
+    this.#seq = Number(meta('seq') ?? 0);
+    this.#tx = Number(meta('tx') ?? 0);
+    this.#get = this.db.prepare('SELECT v, path, paths, deleted, crc FROM records WHERE entity = ? AND id = ?');
+    this.#upsert = this.db.prepare(
+      `INSERT INTO records (entity, id, v, seq, tx, deleted, path, paths, data, crc) VALUES (@entity, @id, @v, @seq, @tx, @deleted, @path, @paths, @data, @crc)
+       ON CONFLICT (entity, id) DO UPDATE SET v = excluded.v, seq = excluded.seq, tx = excluded.tx, deleted = excluded.deleted,
+         path = excluded.path, paths = excluded.paths, data = excluded.data, crc = excluded.crc`,
+    );
+    this.#aggAdd = this.db.prepare(
+      `INSERT INTO unit_agg (path, entity, count, sum) VALUES (@path, @entity, @count, @sum)
+       ON CONFLICT (path, entity) DO UPDATE SET count = count + excluded.count, sum = (sum + excluded.sum + 4294967296) % 4294967296`,
+    );
+    this.#after = this.db.prepare('SELECT entity, id, v, seq, tx, deleted, path, paths, data FROM records WHERE seq > ? ORDER BY seq LIMIT ?');
+    this.#children = this.db.prepare(
+      `SELECT entity, id FROM records WHERE json_extract(data, '$.leadId') = ? AND entity IN ('event','stop_payment','note') AND deleted = 0`,
+    );
+    this.#dataVersion = this.db.pragma('data_version', { simple: true }) as number;
+  }
+
+  get epoch(): string {
+    return this.#epoch;
+  }
+
+  #newEpoch(): string {
+    const epoch = 'e' + randomBytes(6).toString('hex');
+    this.#setMeta.run('epoch', epoch);
+    return epoch;
+  }
+
+  headSeq(): number {
+    return this.#seq;
+  }
+
+  purgedThrough(): number {
+    const row = this.db.prepare("SELECT v FROM meta WHERE k = 'purged'").get() as { v: string } | undefined;
+    return Number(row?.v ?? 0);
+  }
+
+  unitPath(unitId: string): string | null {
+    const row = this.#get.get('unit', unitId);
+    return row && !row.deleted ? row.path : null;
+  }
+
+  /** The scope path a record lives under: a unit's own path; anything else its unit's or its lead's. */
+  #pathOf(op: PutOp): string {
+    const d = op.d as Record<string, unknown>;
+    if (op.e === 'unit') {
+      const parentId = d['parentId'] as string | null;
+      if (parentId === null) return '/' + pathSegment(op.d.id);
+      const parent = this.unitPath(parentId);
+      if (!parent) throw new StoreError(`unit ${op.d.id}: parent unit ${parentId} does not exist`);
+      return parent + pathSegment(op.d.id);
+    }
+    if (op.e === 'lead') {
+      const p = this.unitPath(op.d.unitId);
+      if (!p) throw new StoreError(`lead ${op.d.id}: unit ${op.d.unitId} does not exist`);
+      return p;
+    }
+    const leadId = d['leadId'] as string | undefined;
+    if (leadId !== undefined) {
+      const lead = this.#get.get('lead', leadId);
+      if (!lead || lead.deleted) throw new StoreError(`${op.e} ${op.d.id}: lead ${leadId} does not exist`);
+      return lead.path;
+    }
+    const unitId = d['unitId'] as string | undefined;
+    const p = unitId === undefined ? null : this.unitPath(unitId);
+    if (!p) throw new StoreError(`${op.e} ${op.d.id}: needs an existing leadId or unitId`);
+    return p;
+  }
+
+  #bump(): { seq: number } {
+    this.#seq += 1;
+    return { seq: this.#seq };
+  }
+
+  #applyPut(op: PutOp, tx: number): void {
+    const parsed = entitySchemas[op.e].safeParse(op.d);
+    if (!parsed.success) throw new StoreError(`${op.e} ${String((op.d as { id?: unknown }).id)}: ${describeZodError(parsed.error)}`);
+    const id = op.d.id;
+    const prev = this.#get.get(op.e, id);
+    const path = this.#pathOf(op);
+    const v = (prev?.v ?? 0) + 1;
+    const crc = recordCrc(id, v);
+    const paths = prev ? (JSON.parse(prev.paths) as string[]) : [];
+    if (!paths.includes(path)) paths.push(path);
+    if (prev && !prev.deleted) this.#aggAdd.run({ path: prev.path, entity: op.e, count: -1, sum: -prev.crc });
+    this.#aggAdd.run({ path, entity: op.e, count: 1, sum: crc });
+    const { seq } = this.#bump();
+    this.#upsert.run({ entity: op.e, id, v, seq, tx, deleted: 0, path, paths: JSON.stringify(paths), data: JSON.stringify(parsed.data), crc });
+    // A lead that moves takes its timeline with it: children get a new seq (not a new version) so
+    // displays of the old scope receive `del` and those of the new scope receive `put`.
+    if (op.e === 'lead' && prev && !prev.deleted && prev.path !== path) this.#repathChildren(id, path, tx);
+  }
+
+  #repathChildren(leadId: string, path: string, tx: number): void {
+    for (const child of this.#children.all(leadId)) {
+      const row = this.db.prepare('SELECT v, path, paths, crc, data FROM records WHERE entity = ? AND id = ?').get(child.entity, child.id) as {
+        v: number; path: string; paths: string; crc: number; data: string;
+      };
+      const paths = JSON.parse(row.paths) as string[];
+      if (!paths.includes(path)) paths.push(path);
+      this.#aggAdd.run({ path: row.path, entity: child.entity, count: -1, sum: -row.crc });
+      this.#aggAdd.run({ path, entity: child.entity, count: 1, sum: row.crc });
+      const { seq } = this.#bump();
+      this.#upsert.run({ entity: child.entity, id: child.id, v: row.v, seq, tx, deleted: 0, path, paths: JSON.stringify(paths), data: row.data, crc: row.crc });
+    }
+  }
+
+  #applyDel(op: DelOp, tx: number): void {
+    const prev = this.#get.get(op.e, op.id);
+    if (!prev || prev.deleted) throw new StoreError(`del ${op.e} ${op.id}: no such record`);
+    this.#aggAdd.run({ path: prev.path, entity: op.e, count: -1, sum: -prev.crc });
+    const { seq } = this.#bump();
+    this.#upsert.run({ entity: op.e, id: op.id, v: prev.v + 1, seq, tx, deleted: 1, path: prev.path, paths: prev.paths, data: null, crc: 0 });
+  }
+
+  /** Applies every op in one transaction, or none of them (the error names the bad op). */
+  write(ops: WriteOp[]): { firstSeq: number; lastSeq: number } {
+    return this.#commit(() => this.#writeOps(ops));
+  }
+
+  /** Runs fn in one IMMEDIATE transaction, then tells live streams; counters roll back on failure. */
+  #commit<T>(fn: () => T): T {
+    const before = { seq: this.#seq, tx: this.#tx };
+    try {
+      const result = this.db.transaction(() => {
+        // Another process may have committed since we last looked: take seq and tx under the lock.
+        this.#syncCounters();
+        const r = fn();
+        this.#setMeta.run('seq', String(this.#seq));
+        this.#setMeta.run('tx', String(this.#tx));
+        return r;
+      }).immediate();
+      this.#dataVersion = this.db.pragma('data_version', { simple: true }) as number;
+      this.#events.emit('commit');
+      return result;
+    } catch (err) {
+      this.#seq = before.seq;
+      this.#tx = before.tx;
+      throw err;
+    }
+  }
+
+  #writeOps(ops: WriteOp[]): { firstSeq: number; lastSeq: number } {
+    this.#tx += 1;
+    const firstSeq = this.#seq + 1;
+    for (const op of ops) {
+      if (op.t === 'put') this.#applyPut(op, this.#tx);
+      else this.#applyDel(op, this.#tx);
+    }
+    return { firstSeq, lastSeq: this.#seq };
+  }
+
+  rowsAfter(seq: number, limit: number): StoredRow[] {
+    return this.#after.all(seq, limit);
+  }
+
+  hasRowsAfter(seq: number): boolean {
+    return this.db.prepare('SELECT 1 FROM records WHERE seq > ? LIMIT 1').get(seq) !== undefined;
+  }
+
+  stats(scopePath: string): Stats {
+    const rows = this.db
+      .prepare('SELECT entity, SUM(count) AS count, SUM(sum) AS sum FROM unit_agg WHERE path >= ? AND path < ? GROUP BY entity')
+      .all(scopePath, scopePath + '\uffff') as { entity: EntityName; count: number; sum: number }[];
+    const out: Stats = { counts: {}, sums: {} };
+    for (const r of rows) {
+      out.counts[r.entity] = r.count;
+      out.sums[r.entity] = addCrc(0, r.sum % 0x100000000);
+    }
+    return out;
+  }
+
+  lastMutationId(clientId: string): number {
+    const row = this.db.prepare('SELECT last_mutation_id AS id FROM clients WHERE client_id = ?').get(clientId) as { id: number } | undefined;
+    return row?.id ?? 0;
+  }
+
+  /**
+   * Applies each mutation whose id is above the client's last applied id, all in one
+   * transaction, so a retry after a lost response applies nothing twice.
+   */
+  applyMutations(clientId: string, notes: { id: number; note: Omit<Note, 'clientId' | 'mutationId'> }[]): number {
+    const last = this.lastMutationId(clientId);
+    const fresh = notes.filter((m) => m.id > last).sort((a, b) => a.id - b.id);
+    if (fresh.length === 0) return last;
+    const newest = fresh[fresh.length - 1]!.id;
+    const ops: WriteOp[] = fresh.map((m) => ({ t: 'put', e: 'note', d: { ...m.note, clientId, mutationId: m.id } }));
+    const save = this.db.prepare(
+      'INSERT INTO clients (client_id, last_mutation_id) VALUES (?, ?) ON CONFLICT (client_id) DO UPDATE SET last_mutation_id = excluded.last_mutation_id',
+    );
+    this.#commit(() => {
+      this.#writeOps(ops);
+      save.run(clientId, newest);
+    });
+    return newest;
+  }
+
+  /** Drops tombstones at or below a seq; clients older than that must start again (since_too_old). */
+  purgeTombstones(throughSeq: number): number {
+    return this.db.transaction(() => {
+      const n = this.db.prepare('DELETE FROM records WHERE deleted = 1 AND seq <= ?').run(throughSeq).changes;
+      this.#setMeta.run('purged', String(Math.max(this.purgedThrough(), throughSeq)));
+      return n;
+    })();
+  }
+
+  /** A restore from backup: the feed's positions no longer mean what they meant. */
+  resetEpoch(): string {
+    this.#epoch = this.#newEpoch();
+    this.#events.emit('commit');
+    return this.#epoch;
+  }
+
+  onCommit(listener: () => void): () => void {
+    this.#events.on('commit', listener);
+    // Writers in other processes commit to the same file: notice them by data_version.
+    if (!this.#poll) {
+      this.#poll = setInterval(() => this.#checkExternal(), 50);
+      this.#poll.unref();
+    }
+    return () => this.#events.off('commit', listener);
+  }
+
+  #checkExternal(): void {
+    const dv = this.db.pragma('data_version', { simple: true }) as number;
+    if (dv === this.#dataVersion) return;
+    this.#dataVersion = dv;
+    this.#syncCounters();
+    this.#events.emit('commit');
+  }
+
+  #syncCounters(): void {
+    const meta = this.db.prepare("SELECT k, v FROM meta WHERE k IN ('seq','tx','epoch')").all() as { k: string; v: string }[];
+    for (const { k, v } of meta) {
+      if (k === 'seq') this.#seq = Math.max(this.#seq, Number(v));
+      if (k === 'tx') this.#tx = Math.max(this.#tx, Number(v));
+      if (k === 'epoch') this.#epoch = v;
+    }
+  }
+
+  close(): void {
+    if (this.#poll) clearInterval(this.#poll);
+    this.#events.removeAllListeners();
+    this.db.close();
+  }
+}

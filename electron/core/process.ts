@@ -1,0 +1,35 @@
+// The core as a child process (Electron utility process): requests in, results and events out,
+// over the parent port, so a slow query or a sync burst never blocks the Electron main thread.
+import { z } from 'zod';
+import { eventNames } from '../../shared/contract.js';
+import { dispatch } from './dispatch.js';
+import { createCore } from './core.js';
+
+type ParentPort = { on(event: 'message', fn: (e: { data: unknown }) => void): void; postMessage(message: unknown): void };
+
+const startMessage = z.object({
+  type: z.literal('start'),
+  dataDir: z.string(),
+  central: z.object({ url: z.string().url(), token: z.string().min(1), scope: z.string().optional() }),
+});
+const invokeMessage = z.object({ type: z.literal('invoke'), id: z.number(), channel: z.string(), args: z.unknown() });
+
+const port = (process as unknown as { parentPort?: ParentPort }).parentPort;
+if (!port) throw new Error('core process: no parentPort (start it with utilityProcess.fork)');
+
+let core: ReturnType<typeof createCore> | null = null;
+port.on('message', ({ data }) => {
+  const start = startMessage.safeParse(data);
+  if (start.success && !core) {
+    const { dataDir, central } = start.data;
+    core = createCore({ dataDir, central: { url: central.url, token: central.token, ...(central.scope ? { scope: central.scope } : {}) }, log: (m) => console.log(m) });
+    for (const channel of eventNames) core.on(channel, (payload) => port.postMessage({ type: 'event', channel, payload }));
+    core.start();
+    return;
+  }
+  const invoke = invokeMessage.safeParse(data);
+  if (invoke.success && core) {
+    const { id, channel, args } = invoke.data;
+    void dispatch(core.handlers, channel, args).then((r) => port.postMessage({ type: 'result', id, ...r }));
+  }
+});

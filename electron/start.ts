@@ -1,0 +1,102 @@
+// `npm start`: the embedded demo centre (or --central URL --token T) and the app against it:
+// the Electron window where the Electron runtime and a display are present, otherwise the
+// browser host, with the URL to open and one line saying why.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { homedir, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startCentre } from '../central/centre.js';
+import { FlagError, flagHelp, parseFlags } from '../shared/args.js';
+import { createCore } from './core/core.js';
+import { startHost } from './host/host.js';
+
+const spec = {
+  central: { kind: 'string', help: 'URL of a real centre (default: start the embedded demo centre)' },
+  token: { kind: 'string', help: 'display token for --central' },
+  scope: { kind: 'string', help: 'unit id this display shows (default: the token’s scope)' },
+  port: { kind: 'int', help: 'browser host port (default 0: any free port)', min: 0, max: 65535 },
+  host: { kind: 'string', help: 'browser host address (default 127.0.0.1; 0.0.0.0 for kiosk browsers on the LAN)' },
+  'data-dir': { kind: 'string', help: 'replica folder (default ~/.guardpost, or a fresh folder for the demo centre)' },
+  browser: { kind: 'bool', help: 'serve the browser host even where Electron could run' },
+  seed: { kind: 'int', help: 'demo centre: scenario seed (default 7)' },
+  speed: { kind: 'number', help: 'demo centre: clock speed (default 1)', min: 0, max: 10000 },
+  'history-days': { kind: 'int', help: 'demo centre: days of history (default 35)', min: 0, max: 400 },
+  help: { kind: 'bool', help: 'show this help' },
+} as const;
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+/**
+ * The Electron binary, or why it cannot be used here. Reads the electron package's path.txt
+ * instead of requiring it: requiring it tries a download on a machine that has none.
+ */
+export function electronRuntime(): { path: string } | { why: string } {
+  let pkgDir: string;
+  try {
+    pkgDir = dirname(createRequire(import.meta.url).resolve('electron/package.json'));
+  } catch {
+    return { why: 'the electron package is not installed' };
+  }
+  const pathFile = join(pkgDir, 'path.txt');
+  const binary = existsSync(pathFile) ? join(process.env['ELECTRON_OVERRIDE_DIST_PATH'] ?? join(pkgDir, 'dist'), readFileSync(pathFile, 'utf8').trim()) : null;
+  if (!binary || !existsSync(binary)) {
+    return { why: 'the Electron runtime is not installed (the electron package downloads it from the internet at install time, which this machine cannot reach)' };
+  }
+  if (process.platform === 'linux' && !process.env['DISPLAY'] && !process.env['WAYLAND_DISPLAY']) return { why: 'no display to open a window on (DISPLAY is not set)' };
+  return { path: binary };
+}
+
+async function main(): Promise<void> {
+  const flags = parseFlags(spec, process.argv.slice(2));
+  if (flags.help) {
+    console.log(`Guardpost\n\n${flagHelp(spec)}`);
+    return;
+  }
+  if (flags.central && !flags.token) throw new FlagError('--central needs --token (the display token the centre issued)');
+  if (flags.token && !flags.central) throw new FlagError('--token goes with --central');
+
+  const centre = flags.central
+    ? null
+    : await startCentre({
+        ...(flags.seed !== undefined ? { seed: flags.seed } : {}),
+        ...(flags.speed !== undefined ? { speed: flags.speed } : {}),
+        ...(flags['history-days'] !== undefined ? { historyDays: flags['history-days'] } : {}),
+      });
+  if (centre) console.log(`demo centre on ${centre.url} (token ${centre.token})`);
+  const central = { url: flags.central ?? centre!.url, token: flags.token ?? centre!.token, ...(flags.scope ? { scope: flags.scope } : {}) };
+  const dataDir = flags['data-dir'] ?? (centre ? mkdtempSync(join(tmpdir(), 'guardpost-demo-')) : join(homedir(), '.guardpost'));
+
+  const runtime = flags.browser ? { why: '--browser was given' } : electronRuntime();
+  if ('path' in runtime) {
+    const args = [join(here, '..', 'electron', 'main.cjs'), '--central', central.url, '--token', central.token, '--data-dir', dataDir];
+    if (central.scope) args.push('--scope', central.scope);
+    const child = spawn(runtime.path, args, { stdio: 'inherit' });
+    child.on('exit', (code) => {
+      void centre?.close().then(() => process.exit(code ?? 0));
+    });
+    return;
+  }
+
+  const core = createCore({ dataDir, central, log: (m) => console.log(m) });
+  core.start();
+  const host = await startHost({ core, rendererDir: join(here, '..', 'renderer'), ...(flags.port !== undefined ? { port: flags.port } : {}), ...(flags.host ? { host: flags.host } : {}) });
+  console.log(`Browser host (not the Electron window): ${runtime.why}.`);
+  console.log(`Open ${host.url}#/wall`);
+  const stop = () => {
+    void (async () => {
+      await host.close();
+      await core.close();
+      await centre?.close();
+      process.exit(0);
+    })();
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main().catch((err: unknown) => {
+  console.error(`guardpost: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(err instanceof FlagError ? 2 : 1);
+});

@@ -1,0 +1,29 @@
+// Display formatting shared by the panels (pure; tested in jsdom-free units).
+const pad = (n: number) => String(n).padStart(2, '0');
+const SHANGHAI = 8 * 3_600_000;
+
+/** HH:MM:SS of an instant, in the command post's time zone (Asia/Shanghai). */
+export function clockText(t: number, seconds = true): string {
+  const d = new Date(t + SHANGHAI);
+  return `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}${seconds ? `:${pad(d.getUTCSeconds())}` : ''}`;
+}
+
+export function dateText(t: number): string {
+  const d = new Date(t + SHANGHAI);
+  return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
+}
+
+/** A duration as H:MM:SS (or M:SS under an hour); never negative. */
+export function durationText(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  return h > 0 ? `${h}:${pad(m)}:${pad(s % 60)}` : `${m}:${pad(s % 60)}`;
+}
+
+/** Money in fen as yuan, or 万元 above ¥100,000. */
+export function moneyText(fen: number, lang: 'zh-CN' | 'en'): string {
+  const yuan = fen / 100;
+  if (yuan >= 100_000) return lang === 'zh-CN' ? `${(yuan / 10_000).toFixed(1)}万元` : `¥${(yuan / 1_000).toFixed(0)}k`;
+  return `¥${Math.round(yuan).toLocaleString('en-US')}`;
+}

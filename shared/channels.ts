@@ -1,0 +1,8 @@
+// The contract's channel names alone, with no runtime dependency, for the Electron preload
+// (which must stay tiny) to allow-list what the renderer may call and hear.
+export const requestChannels = ['leads:open', 'sync:status', 'clock:now'] as const;
+export const eventChannels = ['db:changed', 'sync:status'] as const;
+export type RequestChannel = (typeof requestChannels)[number];
+export type EventChannel = (typeof eventChannels)[number];
+/** The name the preload exposes on window; the renderer's IPC transport looks for it. */
+export const BRIDGE_NAME = 'guardpost';

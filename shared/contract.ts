@@ -1,0 +1,131 @@
+// The app's own contract: one request map and one event map, carried unchanged by Electron IPC
+// and by the browser host's WebSocket. Arguments are zod-validated on the receiving side of
+// every transport; results come from the trusted core and are typed, not re-validated.
+import { z } from 'zod';
+import { eventChannels, type requestChannels } from './channels.js';
+import type { FraudType, RiskLevel } from './domain.js';
+
+export const syncStates = ['connecting', 'catching-up', 'live', 'offline', 'stale', 'error'] as const;
+export type SyncState = (typeof syncStates)[number];
+
+export type SyncStatus = {
+  state: SyncState;
+  /** Last applied position and generation of the centre's feed. */
+  seq: number;
+  epoch: string | null;
+  /** Newest seq the centre has told us about (checkpoint or heartbeat). */
+  serverSeq: number;
+  /** 0..100 while catching up. */
+  progress: number | null;
+  /** When the link was lost, on the centre's clock (ms). */
+  offlineSince: number | null;
+  /** When the replica last applied a page, on the centre's clock (ms). */
+  lastAppliedAt: number | null;
+  /** A human-readable reason when state is error or offline. */
+  reason: string | null;
+  /** centre clock − core clock, ms, from the latest serverTime seen. */
+  serverOffsetMs: number;
+};
+
+export type LeadTile = {
+  id: string;
+  unitId: string;
+  unitName: string;
+  /** Masked for the wall: 王**, 138****1234. */
+  personName: string;
+  personPhone: string;
+  fraudType: FraudType;
+  riskLevel: RiskLevel;
+  warningCount: number;
+  amountAtRisk: number;
+  issuedAt: number;
+  phoneDueAt: number;
+  feedbackDueAt: number;
+  phonedAt: number | null;
+  metAt: number | null;
+  lat: number;
+  lng: number;
+};
+
+/** Requests: channel → argument schema. */
+export const requests = {
+  /** Open leads (no feedback yet), most urgent deadline first. */
+  'leads:open': z.object({ limit: z.number().int().min(1).max(5000) }).strict(),
+  /** The sync engine's current status. */
+  'sync:status': z.object({}).strict(),
+  /** The centre's time now, as the core estimates it, for the renderer's one clock. */
+  'clock:now': z.object({}).strict(),
+} as const;
+
+export type RequestName = keyof typeof requests;
+export type RequestArgs<K extends RequestName> = z.infer<(typeof requests)[K]>;
+
+export type Results = {
+  'leads:open': LeadTile[];
+  'sync:status': SyncStatus;
+  'clock:now': { serverTime: number };
+};
+
+export const tableNames = ['unit', 'lead', 'event', 'stop_payment', 'note'] as const;
+export type TableName = (typeof tableNames)[number];
+
+/** Events pushed from the core: channel → payload. */
+export type Events = {
+  /** The replica applied a page touching these tables; refresh what shows them. */
+  'db:changed': { tables: TableName[] };
+  /** The sync engine's status changed. */
+  'sync:status': SyncStatus;
+};
+export type EventName = keyof Events;
+export const eventNames = eventChannels satisfies readonly EventName[];
+
+// The preload's allow-list must name exactly the contract's channels.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const channelsMatch: Same<(typeof requestChannels)[number], RequestName> & Same<(typeof eventChannels)[number], EventName> = true;
+void channelsMatch;
+
+export function isRequestName(name: unknown): name is RequestName {
+  return typeof name === 'string' && Object.hasOwn(requests, name);
+}
+export function isEventName(name: unknown): name is EventName {
+  return typeof name === 'string' && (eventNames as readonly string[]).includes(name);
+}
+
+/** The one client interface the renderer sees, whatever carries it. */
+export interface ApiClient {
+  invoke<K extends RequestName>(channel: K, args: RequestArgs<K>): Promise<Results[K]>;
+  on<K extends EventName>(channel: K, listener: (payload: Events[K]) => void): () => void;
+}
+
+/** The core's side: one handler per request. */
+export type Handlers = { [K in RequestName]: (args: RequestArgs<K>) => Results[K] | Promise<Results[K]> };
+
+export class ContractError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ContractError';
+  }
+}
+
+/** Validates a request's channel and argument; throws {@link ContractError} naming the problem. */
+export function parseRequest<K extends RequestName>(channel: unknown, args: unknown): { channel: K; args: RequestArgs<K> } {
+  if (!isRequestName(channel)) throw new ContractError(`unknown channel ${JSON.stringify(channel)}`);
+  const parsed = requests[channel].safeParse(args);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ContractError(`${channel}: ${issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'invalid argument'}`);
+  }
+  return { channel: channel as K, args: parsed.data as RequestArgs<K> };
+}
+
+/** Frames on the browser host's WebSocket. */
+export const wsClientFrame = z.object({
+  type: z.literal('invoke'),
+  id: z.number().int().nonnegative(),
+  channel: z.string().max(64),
+  args: z.unknown(),
+});
+export type WsServerFrame =
+  | { type: 'result'; id: number; ok: true; value: unknown }
+  | { type: 'result'; id: number; ok: false; error: string }
+  | { type: 'event'; channel: EventName; payload: unknown };

@@ -1,0 +1,253 @@
+// The central sync protocol v1 (../shared/design/central-protocol.md) as zod schemas: the one
+// definition the reference centre writes, the core validates and the OpenAPI test checks.
+import { z } from 'zod';
+
+export const PROTOCOL_VERSION = 1;
+
+const ms = z.number().int().nonnegative();
+const fen = z.number().int();
+const id = z.string().min(1).max(128);
+
+export const unitLevels = ['city', 'branch', 'station', 'beat'] as const;
+export const riskLevels = ['urgent', 'high', 'medium', 'low'] as const;
+export const fraudTypes = [
+  'rebate_task',
+  'investment',
+  'fake_shopping',
+  'fake_refund',
+  'loan',
+  'fake_credit',
+  'impersonation_acquaintance',
+  'impersonation_authority',
+  'romance_investment',
+  'game_trade',
+  'deposit',
+  'other',
+] as const;
+export const outcomes = [
+  'dissuaded',
+  'defrauded_after_warning',
+  'already_defrauded',
+  'unreachable',
+  'refused',
+  'false_alarm',
+] as const;
+export const methods = ['visit', 'phone', 'sms', 'publicity'] as const;
+export const eventKinds = [
+  'issued',
+  'sms',
+  'call',
+  'dispatch',
+  'arrive',
+  'met',
+  'feedback',
+  'escalation',
+  'stop_payment',
+  'transfer',
+  'reassign',
+  'revisit',
+  'close',
+] as const;
+
+const leader = z.object({ name: z.string().max(200), phone: z.string().max(40) });
+
+export const unitSchema = z.object({
+  id,
+  parentId: id.nullable(),
+  level: z.enum(unitLevels),
+  code: z.string().min(1).max(64),
+  name: z.string().min(1).max(200),
+  nameEn: z.string().max(200).optional(),
+  lat: z.number().min(-90).max(90).optional(),
+  lng: z.number().min(-180).max(180).optional(),
+  geoKey: z.string().max(64).optional(),
+  leaders: z
+    .object({ stationChief: leader.optional(), branchDeputy: leader.optional(), branchChief: leader.optional() })
+    .optional(),
+});
+
+export const leadSchema = z.object({
+  id,
+  personId: id,
+  personName: z.string().max(200),
+  personPhone: z.string().max(40),
+  personAge: z.number().int().min(0).max(130).optional(),
+  personOccupation: z.string().max(200).optional(),
+  unitId: id,
+  fraudType: z.enum(fraudTypes),
+  riskLevel: z.enum(riskLevels),
+  riskScore: z.number().min(0).max(100),
+  riskDims: z.record(z.string().max(64), z.number()).optional(),
+  warningCount: z.number().int().min(1),
+  source: z.string().max(200),
+  amountAtRisk: fen.nonnegative(),
+  lat: z.number().min(-90).max(90),
+  lng: z.number().min(-180).max(180),
+  address: z.string().max(500).optional(),
+  issuedAt: ms,
+  phoneDueAt: ms,
+  feedbackDueAt: ms,
+  smsAt: ms.optional(),
+  phonedAt: ms.optional(),
+  dispatchedAt: ms.optional(),
+  metAt: ms.optional(),
+  feedbackAt: ms.optional(),
+  closedAt: ms.optional(),
+  method: z.enum(methods).optional(),
+  outcome: z.enum(outcomes).optional(),
+  lossAmount: fen.nonnegative(),
+  preventedAmount: fen.nonnegative(),
+  voided: z.boolean(),
+});
+
+export const eventSchema = z.object({
+  id,
+  leadId: id,
+  at: ms,
+  kind: z.enum(eventKinds),
+  unitId: id,
+  tier: z.number().int().min(1).max(9).optional(),
+  role: z.string().max(64).optional(),
+  detail: z.string().max(2000).optional(),
+});
+
+export const stopPaymentSchema = z.object({
+  id,
+  leadId: id,
+  bank: z.string().max(200),
+  accountMasked: z.string().max(64),
+  amount: fen.nonnegative(),
+  requestedAt: ms,
+  frozenAt: ms.optional(),
+  status: z.enum(['requested', 'frozen', 'failed', 'returned']),
+  returnedAt: ms.optional(),
+  returnedAmount: fen.nonnegative().optional(),
+});
+
+export const noteSchema = z.object({
+  id,
+  leadId: id.optional(),
+  unitId: id.optional(),
+  kind: z.enum(['revisit', 'review', 'meeting']),
+  body: z.string().max(20000),
+  author: z.string().max(200),
+  createdAt: ms,
+  /** The client and mutation that wrote it, so the writer's outbox can see it applied. */
+  clientId: z.string().max(128).optional(),
+  mutationId: z.number().int().positive().optional(),
+});
+
+export const entitySchemas = {
+  unit: unitSchema,
+  lead: leadSchema,
+  event: eventSchema,
+  stop_payment: stopPaymentSchema,
+  note: noteSchema,
+} as const;
+
+export type EntityName = keyof typeof entitySchemas;
+export const entityNames = Object.keys(entitySchemas) as EntityName[];
+
+export type Unit = z.infer<typeof unitSchema>;
+export type Lead = z.infer<typeof leadSchema>;
+export type LeadEvent = z.infer<typeof eventSchema>;
+export type StopPayment = z.infer<typeof stopPaymentSchema>;
+export type Note = z.infer<typeof noteSchema>;
+export type EntityRecord = { unit: Unit; lead: Lead; event: LeadEvent; stop_payment: StopPayment; note: Note };
+
+const entityName = z.enum(entityNames as [EntityName, ...EntityName[]]);
+const seq = z.number().int().nonnegative();
+
+/** A put line; `d` is checked against the entity's own schema by {@link parseFeedLine}. */
+const putLine = z.object({
+  t: z.literal('put'),
+  e: entityName,
+  id,
+  v: z.number().int().positive(),
+  seq: seq.min(1),
+  d: z.record(z.string(), z.unknown()),
+});
+const delLine = z.object({ t: z.literal('del'), e: entityName, id, seq: seq.min(1) });
+const stats = z.partialRecord(entityName, z.number().int().nonnegative());
+const checkpointLine = z.object({
+  t: z.literal('checkpoint'),
+  seq,
+  epoch: z.string().min(1).max(64),
+  serverTime: ms,
+  more: z.boolean(),
+  counts: stats,
+  sums: stats,
+});
+const heartbeatLine = z.object({ t: z.literal('heartbeat'), seq, serverTime: ms });
+
+export const feedLineSchema = z.discriminatedUnion('t', [putLine, delLine, checkpointLine, heartbeatLine]);
+export type PutLine = z.infer<typeof putLine> & { d: Record<string, unknown> };
+export type DelLine = z.infer<typeof delLine>;
+export type CheckpointLine = z.infer<typeof checkpointLine>;
+export type HeartbeatLine = z.infer<typeof heartbeatLine>;
+export type FeedLine = PutLine | DelLine | CheckpointLine | HeartbeatLine;
+
+export class FeedLineError extends Error {
+  constructor(
+    message: string,
+    readonly lineNo: number,
+  ) {
+    super(message);
+    this.name = 'FeedLineError';
+  }
+}
+
+/**
+ * Parses and validates one NDJSON line of the change feed, including the record inside a put,
+ * and the rule that a record's `d.id` is the line's `id`. Throws {@link FeedLineError} naming
+ * the line and the first problem found.
+ */
+export function parseFeedLine(text: string, lineNo: number): FeedLine {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw new FeedLineError(`line ${lineNo}: not JSON: ${JSON.stringify(text.slice(0, 80))}`, lineNo);
+  }
+  const line = feedLineSchema.safeParse(raw);
+  if (!line.success) throw new FeedLineError(`line ${lineNo}: ${describeZodError(line.error)}`, lineNo);
+  if (line.data.t === 'put') {
+    const rec = entitySchemas[line.data.e].safeParse(line.data.d);
+    if (!rec.success) throw new FeedLineError(`line ${lineNo}: ${line.data.e} ${line.data.id}: ${describeZodError(rec.error)}`, lineNo);
+    if (rec.data.id !== line.data.id) throw new FeedLineError(`line ${lineNo}: d.id ${rec.data.id} differs from id ${line.data.id}`, lineNo);
+    return { ...line.data, d: rec.data as Record<string, unknown> };
+  }
+  return line.data;
+}
+
+export function describeZodError(error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return 'invalid';
+  const path = issue.path.length ? issue.path.join('.') : '(root)';
+  return `${path}: ${issue.message}`;
+}
+
+export const resetReasons = ['epoch_changed', 'since_too_old', 'schema_incompatible'] as const;
+export const resetBodySchema = z.object({ reset: z.enum(resetReasons), epoch: z.string() });
+export type ResetBody = z.infer<typeof resetBodySchema>;
+
+export const healthSchema = z.object({
+  status: z.literal('ok'),
+  epoch: z.string(),
+  seq,
+  serverTime: ms,
+  protocol: z.number().int(),
+});
+export type Health = z.infer<typeof healthSchema>;
+
+export const mutationSchema = z.object({
+  id: z.number().int().positive(),
+  name: z.literal('note.add'),
+  args: noteSchema.omit({ clientId: true, mutationId: true }),
+});
+export const mutationRequestSchema = z.object({
+  clientId: z.string().min(1).max(128),
+  mutations: z.array(mutationSchema).min(1).max(500),
+});
+export type Mutation = z.infer<typeof mutationSchema>;
+export type MutationRequest = z.infer<typeof mutationRequestSchema>;
