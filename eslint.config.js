@@ -9,7 +9,7 @@ const nodeBuiltins = ['node:*', 'fs', 'path', 'os', 'http', 'https', 'net', 'chi
 const banned = (names, message) => names.map((name) => ({ group: [name], message }));
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', 'release/**', 'bench-results/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'test-results/**', 'reports/**', 'playwright-report/**', 'release/**', 'bench-results/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

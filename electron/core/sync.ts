@@ -197,7 +197,17 @@ export class SyncEngine extends EventEmitter<SyncEvents> {
     let buf = '';
     let lineNo = 0;
     let page: (PutLine | DelLine)[] = [];
-    for await (const chunk of body as AsyncIterable<Uint8Array>) {
+    const iterator = (body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+    for (;;) {
+      let next: IteratorResult<Uint8Array>;
+      try {
+        next = await iterator.next();
+      } catch (err) {
+        const why = err instanceof Error ? err.message : String(err);
+        throw new Error(`the link to the centre broke${page.length ? ` inside a page (${page.length} line(s) after the last checkpoint discarded)` : ''}: ${why}`, { cause: err });
+      }
+      if (next.done) break;
+      const chunk = next.value;
       arm();
       buf += decoder.decode(chunk, { stream: true });
       let nl: number;

@@ -1,0 +1,80 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import type { Handlers } from '../../shared/contract.js';
+import { tempDir } from '../../tests/support/harness.js';
+import { startHost, type Host } from './host.js';
+
+const calls: unknown[] = [];
+const handlers: Handlers = {
+  'leads:open': (args) => {
+    calls.push(args);
+    return [];
+  },
+  'sync:status': () => ({ state: 'live', seq: 1, epoch: 'e', serverSeq: 1, progress: null, offlineSince: null, lastAppliedAt: null, reason: null, serverOffsetMs: 0 }),
+  'clock:now': () => ({ serverTime: 42 }),
+};
+
+let host: Host | null = null;
+const tmp = tempDir();
+afterEach(async () => {
+  await host?.close();
+  host = null;
+  calls.length = 0;
+});
+
+async function start(): Promise<Host> {
+  mkdirSync(join(tmp.dir, 'r'), { recursive: true });
+  writeFileSync(join(tmp.dir, 'r', 'index.html'), '<!doctype html><title>t</title>');
+  host = await startHost({ core: { handlers, on: () => () => {} }, rendererDir: join(tmp.dir, 'r') });
+  return host;
+}
+
+function rpc(url: string, frames: unknown[], headers: Record<string, string> = {}): Promise<unknown[]> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url.replace('http', 'ws') + 'ws', { headers });
+    const out: unknown[] = [];
+    ws.on('open', () => frames.forEach((f) => ws.send(JSON.stringify(f))));
+    ws.on('message', (d) => {
+      out.push(JSON.parse(String(d)));
+      if (out.length === frames.length) ws.close();
+    });
+    ws.on('close', () => resolve(out));
+    ws.on('error', reject);
+  });
+}
+
+describe('browser host', () => {
+  it('serves the renderer with a strict CSP and nothing outside it', async () => {
+    const h = await start();
+    const res = await fetch(h.url);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-security-policy')).toMatch(/default-src 'none'/);
+    expect((await fetch(h.url + '..%2F..%2Fetc%2Fpasswd')).status).toBe(404);
+  });
+
+  it('carries the contract over the WebSocket, validating every argument', async () => {
+    const h = await start();
+    const out = await rpc(h.url, [
+      { type: 'invoke', id: 1, channel: 'clock:now', args: {} },
+      { type: 'invoke', id: 2, channel: 'leads:open', args: { limit: 'all' } },
+      { type: 'invoke', id: 3, channel: 'db:exec', args: { sql: 'delete from lead' } },
+      { type: 'invoke', id: 4, channel: 'leads:open', args: { limit: 3 } },
+    ]);
+    // Results carry their request's id; they may arrive in any order.
+    const byId = [...(out as { id: number }[])].sort((a, b) => a.id - b.id);
+    expect(byId).toEqual([
+      { type: 'result', id: 1, ok: true, value: { serverTime: 42 } },
+      { type: 'result', id: 2, ok: false, error: expect.stringMatching(/^leads:open: limit: /) },
+      { type: 'result', id: 3, ok: false, error: 'unknown channel "db:exec"' },
+      { type: 'result', id: 4, ok: true, value: [] },
+    ]);
+    expect(calls).toEqual([{ limit: 3 }]);
+  });
+
+  it('refuses a WebSocket from a page of another origin', async () => {
+    const h = await start();
+    await expect(rpc(h.url, [{ type: 'invoke', id: 1, channel: 'clock:now', args: {} }], { Origin: 'http://evil.example' })).rejects.toThrow();
+  });
+});

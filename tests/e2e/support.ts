@@ -1,0 +1,73 @@
+// e2e support: the app as a newcomer runs it (dist/node/start.js, the `npm start` entry), or the
+// centre, core and browser host started in this process when a test needs to drive the centre.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { startCentre, type Centre, type CentreOptions } from '../../central/centre.js';
+import { createCore, type Core } from '../../electron/core/core.js';
+import { startHost, type Host } from '../../electron/host/host.js';
+import { tempDir } from '../support/harness.js';
+
+export type Started = { url: string; centreUrl: string; token: string; child: ChildProcess; output: () => string; stop(): Promise<void> };
+
+/** Runs the built `npm start` entry and resolves once it has printed the URL to open. */
+export function runStart(args: string[], timeoutMs = 30_000): Promise<Started & { elapsedMs: number }> {
+  const t0 = Date.now();
+  const child = spawn(process.execPath, [join('dist', 'node', 'start.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`no URL printed within ${timeoutMs} ms; output:\n${out}`));
+    }, timeoutMs);
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      const open = /Open (http:\/\/\S+)/.exec(out);
+      const centre = /demo centre on (\S+) \(token (\S+)\)/.exec(out);
+      if (open && centre) {
+        clearTimeout(timer);
+        resolve({
+          url: open[1]!,
+          centreUrl: centre[1]!,
+          token: centre[2]!,
+          child,
+          elapsedMs: Date.now() - t0,
+          output: () => out,
+          stop: () =>
+            new Promise<void>((r) => {
+              if (child.exitCode !== null) return r();
+              child.once('exit', () => r());
+              child.kill('SIGTERM');
+            }),
+        });
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`start exited with ${code}; output:\n${out}`));
+    });
+  });
+}
+
+export type InProcess = { centre: Centre; core: Core; host: Host; stop(): Promise<void> };
+
+/** Centre, core and browser host in this process, so a test can write at the centre directly. */
+export async function startInProcess(opts: CentreOptions = {}): Promise<InProcess> {
+  const centre = await startCentre({ token: 'e2e-token', seed: 5, historyDays: 1, leadsPerDay: 200, ...opts });
+  const tmp = tempDir('guardpost-e2e-');
+  const core = createCore({ dataDir: tmp.dir, central: { url: centre.url, token: centre.token } });
+  core.start();
+  const host = await startHost({ core, rendererDir: join('dist', 'renderer') });
+  return {
+    centre,
+    core,
+    host,
+    async stop() {
+      await host.close();
+      await core.close();
+      await centre.close();
+      tmp.remove();
+    },
+  };
+}
