@@ -29,6 +29,11 @@ export type CentreOptions = {
   heartbeatMs?: number;
   tickMs?: number;
   pageLimit?: number;
+  /** Tombstones older than this many days (centre time) are purged (default 7). */
+  tombstoneDays?: number;
+  /** Requests a second each token may make, with a burst (default 50/s, burst 100). */
+  rateLimit?: { perSecond: number; burst: number };
+  maxStreams?: number;
 };
 
 export type Centre = {
@@ -83,8 +88,8 @@ function unitsParentsFirst(units: Unit[]): Unit[] {
 
 export async function startCentre(opts: CentreOptions = {}): Promise<Centre> {
   const tmp = opts.db ? null : mkdtempSync(join(tmpdir(), 'guardpost-centre-'));
-  const store = new SqliteStore(opts.db ?? join(tmp!, 'centre.db'));
   const clock = createClock({ ...(opts.now !== undefined ? { start: opts.now } : {}), speed: opts.speed ?? 1 });
+  const store = new SqliteStore(opts.db ?? join(tmp!, 'centre.db'), clock);
   const token = opts.token ?? `demo-${randomBytes(9).toString('base64url')}`;
   const fixture = opts.fixture ? readFixture(opts.fixture) : [];
   const fixtureUnits = fixture.filter((op) => op.t === 'put' && op.e === 'unit').map((op) => op.d as Unit);
@@ -141,6 +146,8 @@ export async function startCentre(opts: CentreOptions = {}): Promise<Centre> {
     tokens,
     ...(opts.heartbeatMs !== undefined ? { heartbeatMs: opts.heartbeatMs } : {}),
     ...(opts.pageLimit !== undefined ? { defaultPageLimit: opts.pageLimit } : {}),
+    ...(opts.rateLimit !== undefined ? { rateLimit: opts.rateLimit } : {}),
+    ...(opts.maxStreams !== undefined ? { maxStreams: opts.maxStreams } : {}),
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -149,6 +156,11 @@ export async function startCentre(opts: CentreOptions = {}): Promise<Centre> {
   const { port } = server.address() as AddressInfo;
   const timer = scenario && (opts.speed ?? 1) > 0 ? setInterval(tick, opts.tickMs ?? 250) : null;
   timer?.unref();
+  const tombstoneMs = (opts.tombstoneDays ?? 7) * DAY;
+  const purge = () => store.purgeTombstones(clock() - tombstoneMs);
+  purge();
+  const purgeTimer = setInterval(purge, 60_000);
+  purgeTimer.unref();
 
   return {
     url: `http://${opts.host ?? '127.0.0.1'}:${port}`,
@@ -159,6 +171,7 @@ export async function startCentre(opts: CentreOptions = {}): Promise<Centre> {
     tick,
     async close() {
       if (timer) clearInterval(timer);
+      clearInterval(purgeTimer);
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       store.close();

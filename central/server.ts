@@ -15,7 +15,26 @@ export type CentralServerOptions = {
   defaultPageLimit?: number;
   /** Concurrent change streams before new ones get 503 with Retry-After. */
   maxStreams?: number;
+  /** Requests a second each token may make, with a burst, before 429 with Retry-After. */
+  rateLimit?: { perSecond: number; burst: number };
 };
+
+/** A token bucket per display token: a misbehaving display is slowed, the others are not. */
+export function createRateLimiter(perSecond: number, burst: number, now: () => number = Date.now) {
+  const buckets = new Map<string, { tokens: number; at: number }>();
+  return (key: string): number => {
+    const t = now();
+    const b = buckets.get(key) ?? { tokens: burst, at: t };
+    b.tokens = Math.min(burst, b.tokens + ((t - b.at) / 1000) * perSecond);
+    b.at = t;
+    buckets.set(key, b);
+    if (b.tokens >= 1) {
+      b.tokens -= 1;
+      return 0;
+    }
+    return Math.ceil((1 - b.tokens) / perSecond);
+  };
+}
 
 const MAX_PAGE = 50_000;
 const READ_BATCH = 2_000;
@@ -46,6 +65,10 @@ export type Page = { text: string; seq: number; more: boolean; lines: number };
  * checkpoint. Built synchronously, so rows, head and stats describe one consistent state.
  */
 export function buildPage(store: CentralStore, cursor: number, scopePath: string, limit: number, skipTombstonesThrough: number, now: number): Page {
+  return store.snapshot(() => pageIn(store, cursor, scopePath, limit, skipTombstonesThrough, now));
+}
+
+function pageIn(store: CentralStore, cursor: number, scopePath: string, limit: number, skipTombstonesThrough: number, now: number): Page {
   const out: string[] = [];
   let last = cursor;
   let lastTx = -1;
@@ -81,6 +104,7 @@ export function createCentralServer(opts: CentralServerOptions): http.Server {
   const heartbeatMs = opts.heartbeatMs ?? 15_000;
   const defaultLimit = opts.defaultPageLimit ?? 5_000;
   const maxStreams = opts.maxStreams ?? 256;
+  const limit = createRateLimiter(opts.rateLimit?.perSecond ?? 50, opts.rateLimit?.burst ?? 100);
   let streams = 0;
 
   function authorise(req: http.IncomingMessage): string {
@@ -89,6 +113,8 @@ export function createCentralServer(opts: CentralServerOptions): http.Server {
     if (!m) throw new HttpError(401, { error: 'missing bearer token' });
     const scope = opts.tokens.get(m[1]!);
     if (scope === undefined) throw new HttpError(401, { error: 'unknown token' });
+    const wait = limit(m[1]!);
+    if (wait > 0) throw new HttpError(429, { error: 'too many requests for this token' }, { 'Retry-After': String(wait) });
     return scope;
   }
 
@@ -105,7 +131,7 @@ export function createCentralServer(opts: CentralServerOptions): http.Server {
   async function changes(req: http.IncomingMessage, res: http.ServerResponse, q: URLSearchParams): Promise<void> {
     const tokenScope = authorise(req);
     const since = intParam(q, 'since', 0, 0, Number.MAX_SAFE_INTEGER);
-    const limit = intParam(q, 'limit', defaultLimit, 1, MAX_PAGE);
+    const pageLimit = intParam(q, 'limit', defaultLimit, 1, MAX_PAGE);
     const live = intParam(q, 'live', 0, 0, 1) === 1;
     const epoch = q.get('epoch');
     const schema = q.has('schema') ? intParam(q, 'schema', 0, 0, 1_000_000) : null;
@@ -165,7 +191,7 @@ export function createCentralServer(opts: CentralServerOptions): http.Server {
           for (;;) {
             if (closed) return;
             if (store.epoch !== startEpoch) return finish(); // the client will reconnect and get 409
-            const page = buildPage(store, cursor, scopePath, limit, skipThrough, clock());
+            const page = buildPage(store, cursor, scopePath, pageLimit, skipThrough, clock());
             const advanced = page.seq !== cursor || page.lines > 1;
             cursor = page.seq;
             if (advanced || !live) await write(page.text);

@@ -38,6 +38,8 @@ export interface CentralStore {
   readonly schemaVersion: number;
   headSeq(): number;
   purgedThrough(): number;
+  /** Runs reads against one consistent snapshot of the store (other writers may be committing). */
+  snapshot<T>(fn: () => T): T;
   write(ops: WriteOp[]): { firstSeq: number; lastSeq: number };
   rowsAfter(seq: number, limit: number): StoredRow[];
   hasRowsAfter(seq: number): boolean;
@@ -45,7 +47,7 @@ export interface CentralStore {
   stats(scopePath: string): Stats;
   applyMutations(clientId: string, notes: { id: number; note: Omit<Note, 'clientId' | 'mutationId'> }[]): number;
   lastMutationId(clientId: string): number;
-  purgeTombstones(olderThanSeq: number): number;
+  purgeTombstones(cutoff: number): number;
   resetEpoch(): string;
   onCommit(listener: () => void): () => void;
   close(): void;
@@ -56,7 +58,8 @@ const MIGRATIONS: string[] = [
    CREATE TABLE records (
      entity TEXT NOT NULL, id TEXT NOT NULL, v INTEGER NOT NULL, seq INTEGER NOT NULL, tx INTEGER NOT NULL,
      deleted INTEGER NOT NULL DEFAULT 0, path TEXT NOT NULL, paths TEXT NOT NULL, data TEXT, crc INTEGER NOT NULL,
-     PRIMARY KEY (entity, id)) WITHOUT ROWID;
+     at INTEGER NOT NULL, PRIMARY KEY (entity, id)) WITHOUT ROWID;
+   CREATE INDEX records_tombstones ON records(at) WHERE deleted = 1;
    CREATE UNIQUE INDEX records_seq ON records(seq);
    CREATE INDEX records_lead ON records(json_extract(data, '$.leadId')) WHERE entity IN ('event','stop_payment','note');
    CREATE TABLE unit_agg (path TEXT NOT NULL, entity TEXT NOT NULL, count INTEGER NOT NULL, sum INTEGER NOT NULL,
@@ -79,12 +82,14 @@ export class SqliteStore implements CentralStore {
   readonly #after: Database.Statement<[number, number], StoredRow>;
   readonly #children: Database.Statement<[string], { entity: EntityName; id: string }>;
   readonly #setMeta: Database.Statement<[string, string]>;
+  readonly #headStmt: Database.Statement<[], { v: string }>;
   #seq: number;
   #tx: number;
   #dataVersion = 0;
   #poll: NodeJS.Timeout | null = null;
 
-  constructor(file: string) {
+  /** @param now the centre's clock, stamped on every change (tombstones are purged by age). */
+  constructor(file: string, readonly now: () => number = Date.now) {
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
@@ -98,15 +103,16 @@ export class SqliteStore implements CentralStore {
       })();
     }
     this.#setMeta = this.db.prepare('INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v');
+    this.#headStmt = this.db.prepare("SELECT v FROM meta WHERE k = 'seq'");
     const meta = (k: string) => (this.db.prepare('SELECT v FROM meta WHERE k = ?').get(k) as { v: string } | undefined)?.v;
     this.#epoch = meta('epoch') ?? this.#newEpoch();
     this.#seq = Number(meta('seq') ?? 0);
     this.#tx = Number(meta('tx') ?? 0);
     this.#get = this.db.prepare('SELECT v, path, paths, deleted, crc FROM records WHERE entity = ? AND id = ?');
     this.#upsert = this.db.prepare(
-      `INSERT INTO records (entity, id, v, seq, tx, deleted, path, paths, data, crc) VALUES (@entity, @id, @v, @seq, @tx, @deleted, @path, @paths, @data, @crc)
+      `INSERT INTO records (entity, id, v, seq, tx, deleted, path, paths, data, crc, at) VALUES (@entity, @id, @v, @seq, @tx, @deleted, @path, @paths, @data, @crc, @at)
        ON CONFLICT (entity, id) DO UPDATE SET v = excluded.v, seq = excluded.seq, tx = excluded.tx, deleted = excluded.deleted,
-         path = excluded.path, paths = excluded.paths, data = excluded.data, crc = excluded.crc`,
+         path = excluded.path, paths = excluded.paths, data = excluded.data, crc = excluded.crc, at = excluded.at`,
     );
     this.#aggAdd = this.db.prepare(
       `INSERT INTO unit_agg (path, entity, count, sum) VALUES (@path, @entity, @count, @sum)
@@ -129,8 +135,15 @@ export class SqliteStore implements CentralStore {
     return epoch;
   }
 
+  /** The newest committed seq, read from the file: writers in other processes move it too. */
   headSeq(): number {
-    return this.#seq;
+    const row = this.#headStmt.get();
+    return Math.max(this.#seq, Number(row?.v ?? 0));
+  }
+
+  snapshot<T>(fn: () => T): T {
+    if (this.db.inTransaction) return fn();
+    return this.db.transaction(fn).deferred();
   }
 
   purgedThrough(): number {
@@ -188,7 +201,7 @@ export class SqliteStore implements CentralStore {
     if (prev && !prev.deleted) this.#aggAdd.run({ path: prev.path, entity: op.e, count: -1, sum: -prev.crc });
     this.#aggAdd.run({ path, entity: op.e, count: 1, sum: crc });
     const { seq } = this.#bump();
-    this.#upsert.run({ entity: op.e, id, v, seq, tx, deleted: 0, path, paths: JSON.stringify(paths), data: JSON.stringify(parsed.data), crc });
+    this.#upsert.run({ entity: op.e, id, v, seq, tx, deleted: 0, path, paths: JSON.stringify(paths), data: JSON.stringify(parsed.data), crc, at: this.now() });
     // A lead that moves takes its timeline with it: children get a new seq (not a new version) so
     // displays of the old scope receive `del` and those of the new scope receive `put`.
     if (op.e === 'lead' && prev && !prev.deleted && prev.path !== path) this.#repathChildren(id, path, tx);
@@ -204,7 +217,7 @@ export class SqliteStore implements CentralStore {
       this.#aggAdd.run({ path: row.path, entity: child.entity, count: -1, sum: -row.crc });
       this.#aggAdd.run({ path, entity: child.entity, count: 1, sum: row.crc });
       const { seq } = this.#bump();
-      this.#upsert.run({ entity: child.entity, id: child.id, v: row.v, seq, tx, deleted: 0, path, paths: JSON.stringify(paths), data: row.data, crc: row.crc });
+      this.#upsert.run({ entity: child.entity, id: child.id, v: row.v, seq, tx, deleted: 0, path, paths: JSON.stringify(paths), data: row.data, crc: row.crc, at: this.now() });
     }
   }
 
@@ -213,7 +226,7 @@ export class SqliteStore implements CentralStore {
     if (!prev || prev.deleted) throw new StoreError(`del ${op.e} ${op.id}: no such record`);
     this.#aggAdd.run({ path: prev.path, entity: op.e, count: -1, sum: -prev.crc });
     const { seq } = this.#bump();
-    this.#upsert.run({ entity: op.e, id: op.id, v: prev.v + 1, seq, tx, deleted: 1, path: prev.path, paths: prev.paths, data: null, crc: 0 });
+    this.#upsert.run({ entity: op.e, id: op.id, v: prev.v + 1, seq, tx, deleted: 1, path: prev.path, paths: prev.paths, data: null, crc: 0, at: this.now() });
   }
 
   /** Applies every op in one transaction, or none of them (the error names the bad op). */
@@ -298,11 +311,16 @@ export class SqliteStore implements CentralStore {
     return newest;
   }
 
-  /** Drops tombstones at or below a seq; clients older than that must start again (since_too_old). */
-  purgeTombstones(throughSeq: number): number {
+  /**
+   * Drops tombstones written before `cutoff` (centre time). A client whose position is below the
+   * newest purged one may have missed a deletion and must start again (409 since_too_old).
+   */
+  purgeTombstones(cutoff: number): number {
     return this.db.transaction(() => {
-      const n = this.db.prepare('DELETE FROM records WHERE deleted = 1 AND seq <= ?').run(throughSeq).changes;
-      this.#setMeta.run('purged', String(Math.max(this.purgedThrough(), throughSeq)));
+      const top = this.db.prepare('SELECT MAX(seq) AS seq FROM records WHERE deleted = 1 AND at < ?').get(cutoff) as { seq: number | null };
+      if (top.seq === null) return 0;
+      const n = this.db.prepare('DELETE FROM records WHERE deleted = 1 AND seq <= ?').run(top.seq).changes;
+      this.#setMeta.run('purged', String(Math.max(this.purgedThrough(), top.seq)));
       return n;
     })();
   }

@@ -1,0 +1,280 @@
+// The reference centre's feed against its own promises: commit order under concurrent writers,
+// convergence of snapshot + changes, scopes, resets, gzip and heartbeats.
+import { build } from 'esbuild';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { gunzipSync } from 'node:zlib';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FeedState, pull } from '../tests/support/feed-client.js';
+import { centreForTest, FIXED_NOW, tempDir } from '../tests/support/harness.js';
+import { makeLead } from '../tests/support/records.js';
+import type { Centre } from './centre.js';
+import { createRng } from './rng.js';
+import type { WriteOp } from './store.js';
+
+let cleanup: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const f of cleanup.reverse()) await f();
+  cleanup = [];
+});
+async function centre(opts: Parameters<typeof centreForTest>[0] = {}): Promise<Centre> {
+  const c = await centreForTest({ rateLimit: { perSecond: 10_000, burst: 10_000 }, ...opts });
+  cleanup.push(() => c.close());
+  return c;
+}
+const TOKEN = 'test-token';
+
+/** Follows a live stream, calling `onLine` for each line, until `done` says so. */
+function follow(url: string, path: string, onLine: (line: Record<string, unknown>) => boolean): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url + path, { headers: { Authorization: `Bearer ${TOKEN}` } }, (res) => {
+      let buf = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        buf += chunk;
+        let nl: number;
+        while ((nl = buf.indexOf('\n')) >= 0) {
+          const line = JSON.parse(buf.slice(0, nl)) as Record<string, unknown>;
+          buf = buf.slice(nl + 1);
+          let done: boolean;
+          try {
+            done = onLine(line);
+          } catch (err) {
+            req.destroy();
+            return reject(err as Error);
+          }
+          if (done) {
+            req.destroy();
+            return resolve();
+          }
+        }
+      });
+    });
+    req.on('error', (err) => (err.message === 'socket hang up' ? resolve() : reject(err)));
+  });
+}
+
+describe('the change feed', () => {
+  it('a live-tailing client misses no row while writers in other threads commit concurrently, one of them late', async () => {
+    const tmp = tempDir();
+    cleanup.push(() => tmp.remove());
+    const file = join(tmp.dir, 'centre.db');
+    const c = await centre({ db: file, historyDays: 0 });
+    // Inside the project, so the bundle resolves better-sqlite3 from node_modules.
+    const bundle = join('node_modules', '.cache', 'guardpost', `writer-${process.pid}.mjs`);
+    await build({ entryPoints: ['tests/support/writer-worker.ts'], bundle: true, platform: 'node', format: 'esm', packages: 'external', outfile: bundle, logLevel: 'error' });
+
+    const state = new FeedState();
+    const seen = new Set<string>();
+    let expected: Set<string> | null = null;
+    const tail = follow(c.url, '/v1/changes?since=0&live=1&limit=100', (line) => {
+      state.apply(line as never);
+      if (line['t'] === 'put' && line['e'] === 'lead') seen.add(line['id'] as string);
+      return expected !== null && [...expected].every((id) => seen.has(id)) && line['t'] === 'checkpoint';
+    });
+    const jobs = [
+      { name: 'A', txs: 60, perTx: 2, holdMs: 0 },
+      { name: 'B', txs: 60, perTx: 3, holdMs: 0 },
+      { name: 'C', txs: 40, perTx: 1, holdMs: 0 },
+      { name: 'LONG', txs: 1, perTx: 50, holdMs: 1500 },
+    ];
+    const written = await Promise.all(
+      jobs.map(
+        (j) =>
+          new Promise<string[]>((resolve, reject) => {
+            const w = new Worker(join(process.cwd(), bundle), { workerData: { ...j, file, now: FIXED_NOW } });
+            w.once('message', resolve);
+            w.once('error', reject);
+          }),
+      ),
+    );
+    expected = new Set(written.flat());
+    expect(expected.size).toBe(60 * 2 + 60 * 3 + 40 + 50);
+    // A checkpoint after the last commit ends the tail once every row has been seen.
+    c.store.write([{ t: 'put', e: 'lead', d: makeLead('L-LAST', 'SZ-FT-S01-B1', FIXED_NOW) }]);
+    expected.add('L-LAST');
+    await tail;
+    expect([...expected].filter((id) => !seen.has(id))).toEqual([]);
+    const root = c.store.unitPath('SZ')!;
+    expect(state.stats().counts['lead']).toBe(c.store.stats(root).counts.lead);
+    expect(state.stats().sums['lead']).toBe(c.store.stats(root).sums.lead);
+  }, 60_000);
+
+  it('snapshot then changes converges to the store (count and sum), for many random seeds, whole city and one branch', async () => {
+    const c = await centre({ historyDays: 0 });
+    const branches = ['SZ-FT', 'SZ-NS', 'SZ-BA', 'SZ-LG'];
+    let n = 0;
+    for (let seed = 1; seed <= 25; seed++) {
+      const rng = createRng(seed);
+      const live: string[] = [];
+      const writeRandom = () => {
+        const ops: WriteOp[] = [];
+        const count = rng.int(1, 4);
+        for (let i = 0; i < count; i++) {
+          const r = rng.next();
+          if (r < 0.5 || live.length < 3) {
+            const id = `L-R${seed}-${n++}`;
+            live.push(id);
+            ops.push({ t: 'put', e: 'lead', d: makeLead(id, `${rng.pick(branches)}-S01-B${rng.int(1, 3)}`, FIXED_NOW) });
+          } else if (r < 0.75) {
+            const id = rng.pick(live);
+            if (ops.some((o) => (o.t === 'put' ? o.d.id : o.id) === id)) continue;
+            // An update, sometimes a move to another branch.
+            ops.push({ t: 'put', e: 'lead', d: makeLead(id, `${rng.pick(branches)}-S01-B1`, FIXED_NOW, { riskScore: rng.int(1, 99) }) });
+          } else {
+            const id = live.splice(rng.int(0, live.length - 1), 1)[0]!;
+            if (ops.some((o) => (o.t === 'put' ? o.d.id : o.id) === id)) continue;
+            ops.push({ t: 'del', e: 'lead', id });
+          }
+        }
+        if (ops.length) c.store.write(ops);
+      };
+      for (let i = 0; i < 20; i++) writeRandom();
+      for (const scope of ['SZ', 'SZ-FT']) {
+        const state = new FeedState();
+        let cp = await pull(state, c.url, TOKEN, { since: 0, limit: rng.int(3, 9), scope });
+        while (cp.more) {
+          writeRandom(); // the centre moves on between pages
+          cp = await pull(state, c.url, TOKEN, { since: state.seq, epoch: state.epoch!, limit: rng.int(3, 9), scope });
+        }
+        writeRandom();
+        do cp = await pull(state, c.url, TOKEN, { since: state.seq, epoch: state.epoch!, limit: 5, scope });
+        while (cp.more);
+        const truth = c.store.stats(c.store.unitPath(scope)!);
+        const mine = state.stats();
+        expect({ seed, scope, counts: mine.counts, sums: mine.sums }).toEqual({ seed, scope, counts: truth.counts, sums: truth.sums });
+        expect(cp.counts).toEqual(truth.counts);
+      }
+    }
+  }, 60_000);
+
+  it('sends del to a branch display when a lead moves to another branch, put to the new one', async () => {
+    const c = await centre({ historyDays: 0 });
+    c.store.write([{ t: 'put', e: 'lead', d: makeLead('L-MOVE', 'SZ-FT-S01-B1', FIXED_NOW) }]);
+    const ft = new FeedState();
+    const ns = new FeedState();
+    await pull(ft, c.url, TOKEN, { since: 0, scope: 'SZ-FT' });
+    await pull(ns, c.url, TOKEN, { since: 0, scope: 'SZ-NS' });
+    expect(ft.records.has('lead\u0000L-MOVE')).toBe(true);
+    c.store.write([{ t: 'put', e: 'lead', d: makeLead('L-MOVE', 'SZ-NS-S01-B1', FIXED_NOW) }]);
+    await pull(ft, c.url, TOKEN, { since: ft.seq, epoch: ft.epoch!, scope: 'SZ-FT' });
+    await pull(ns, c.url, TOKEN, { since: ns.seq, epoch: ns.epoch!, scope: 'SZ-NS' });
+    expect(ft.records.has('lead\u0000L-MOVE')).toBe(false);
+    expect(ns.records.get('lead\u0000L-MOVE')).toBe(2);
+    // Its timeline moves with it.
+    expect([...ft.records.keys()].filter((k) => k.includes('L-MOVE'))).toEqual([]);
+  });
+
+  describe('409 resets', () => {
+    it('epoch_changed after a restore', async () => {
+      const c = await centre();
+      const s = new FeedState();
+      await pull(s, c.url, TOKEN, { since: 0 });
+      c.store.resetEpoch();
+      const res = await fetch(`${c.url}/v1/changes?since=${s.seq}&epoch=${s.epoch}`, { headers: { Authorization: `Bearer ${TOKEN}` } });
+      expect(res.status).toBe(409);
+      expect(await res.json()).toMatchObject({ reset: 'epoch_changed', epoch: c.store.epoch });
+    });
+    it('since_too_old after tombstones are purged', async () => {
+      const c = await centre({ historyDays: 0 });
+      c.store.write([{ t: 'put', e: 'lead', d: makeLead('L-GONE', 'SZ-FT-S01-B1', FIXED_NOW) }]);
+      const s = new FeedState();
+      await pull(s, c.url, TOKEN, { since: 0 });
+      c.store.write([{ t: 'del', e: 'lead', id: 'L-GONE' }]);
+      expect(c.store.purgeTombstones(FIXED_NOW + 1)).toBe(1);
+      const res = await fetch(`${c.url}/v1/changes?since=${s.seq}&epoch=${s.epoch}`, { headers: { Authorization: `Bearer ${TOKEN}` } });
+      expect(res.status).toBe(409);
+      expect(await res.json()).toMatchObject({ reset: 'since_too_old' });
+      // A position at or after the purge is still served.
+      expect((await fetch(`${c.url}/v1/changes?since=${c.store.headSeq()}&epoch=${s.epoch}`, { headers: { Authorization: `Bearer ${TOKEN}` } })).status).toBe(200);
+    });
+    it('schema_incompatible for a client holding another record schema', async () => {
+      const c = await centre();
+      const res = await fetch(`${c.url}/v1/changes?since=0&schema=99`, { headers: { Authorization: `Bearer ${TOKEN}` } });
+      expect(res.status).toBe(409);
+      expect(await res.json()).toMatchObject({ reset: 'schema_incompatible' });
+    });
+  });
+
+  it('gzips the feed when asked, with the same lines', async () => {
+    const c = await centre();
+    const plain = await (await fetch(`${c.url}/v1/changes?since=0`, { headers: { Authorization: `Bearer ${TOKEN}`, 'Accept-Encoding': 'identity' } })).text();
+    const raw = await new Promise<{ encoding: string | undefined; body: Buffer }>((resolve) =>
+      http.get(`${c.url}/v1/changes?since=0`, { headers: { Authorization: `Bearer ${TOKEN}`, 'Accept-Encoding': 'gzip' } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (d: Buffer) => chunks.push(d));
+        res.on('end', () => resolve({ encoding: res.headers['content-encoding'], body: Buffer.concat(chunks) }));
+      }),
+    );
+    expect(raw.encoding).toBe('gzip');
+    const unzipped = gunzipSync(raw.body).toString('utf8');
+    const strip = (t: string) => t.replace(/"serverTime":\d+/g, '');
+    expect(strip(unzipped)).toBe(strip(plain));
+    expect(raw.body.length).toBeLessThan(plain.length / 3);
+  });
+
+  it('sends heartbeats on a quiet live stream, with serverTime', async () => {
+    const c = await centre({ heartbeatMs: 100 });
+    const beats: Record<string, unknown>[] = [];
+    await follow(c.url, '/v1/changes?since=0&live=1', (line) => {
+      if (line['t'] === 'heartbeat') beats.push(line);
+      return beats.length === 2;
+    });
+    expect(beats[0]).toEqual({ t: 'heartbeat', seq: c.store.headSeq(), serverTime: FIXED_NOW });
+  });
+});
+
+describe('mutations', () => {
+  it('a mutation retried after its response was lost applies once', async () => {
+    const c = await centre({ historyDays: 0 });
+    // A link that forwards the request and then drops the connection before the answer.
+    const dropper = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (d: Buffer) => chunks.push(d));
+      req.on('end', () => {
+        void fetch(c.url + req.url, { method: 'POST', headers: { Authorization: req.headers.authorization!, 'Content-Type': 'application/json' }, body: Buffer.concat(chunks) }).then(() =>
+          res.destroy(),
+        );
+      });
+    });
+    await new Promise<void>((r) => dropper.listen(0, '127.0.0.1', () => r()));
+    cleanup.push(() => new Promise<void>((r) => dropper.close(() => r())));
+    const body = JSON.stringify({
+      clientId: 'wall-7',
+      mutations: [
+        { id: 1, name: 'note.add', args: { id: 'N-A', unitId: 'SZ-FT', kind: 'meeting', body: '纪要一', author: '值班长', createdAt: FIXED_NOW } },
+        { id: 2, name: 'note.add', args: { id: 'N-B', unitId: 'SZ-FT', kind: 'review', body: '复盘', author: '值班长', createdAt: FIXED_NOW } },
+      ],
+    });
+    const headers = { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' };
+    await expect(fetch(`http://127.0.0.1:${(dropper.address() as AddressInfo).port}/v1/mutations`, { method: 'POST', headers, body })).rejects.toThrow();
+    const seqAfterFirst = c.store.headSeq();
+    const retry = await fetch(`${c.url}/v1/mutations`, { method: 'POST', headers, body });
+    expect(await retry.json()).toMatchObject({ lastMutationId: 2 });
+    expect(c.store.headSeq()).toBe(seqAfterFirst);
+    const notes = c.store.db.prepare("SELECT id, v FROM records WHERE entity = 'note'").all();
+    expect(notes).toEqual([{ id: 'N-A', v: 1 }, { id: 'N-B', v: 1 }]);
+  });
+
+  it('rejects a bad mutation clearly and applies nothing of its request', async () => {
+    const c = await centre({ historyDays: 0 });
+    const seq = c.store.headSeq();
+    const res = await fetch(`${c.url}/v1/mutations`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        clientId: 'wall-8',
+        mutations: [
+          { id: 1, name: 'note.add', args: { id: 'N-OK', unitId: 'SZ-FT', kind: 'meeting', body: 'ok', author: 'a', createdAt: FIXED_NOW } },
+          { id: 2, name: 'note.add', args: { id: 'N-BAD', leadId: 'L-NOPE', kind: 'review', body: 'x', author: 'a', createdAt: FIXED_NOW } },
+        ],
+      }),
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: 'note N-BAD: lead L-NOPE does not exist' });
+    expect(c.store.headSeq()).toBe(seq);
+    expect(c.store.lastMutationId('wall-8')).toBe(0);
+  });
+});

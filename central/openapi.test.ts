@@ -1,0 +1,112 @@
+// The OpenAPI document is kept true two ways: the committed file equals what the schemas
+// generate, and the running reference server answers every documented path and status with a
+// body the document's schema accepts (every feed line, every record).
+import Ajv2020 from 'ajv/dist/2020.js';
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { centreForTest, FIXED_NOW } from '../tests/support/harness.js';
+import { makeLead } from '../tests/support/records.js';
+import type { Centre } from './centre.js';
+import { openApiText } from './openapi.js';
+
+type Doc = { paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: { $ref: string } }> }> }>>; components: { schemas: Record<string, unknown> } };
+const doc = JSON.parse(readFileSync('central/openapi.json', 'utf8')) as Doc;
+const ajv = new Ajv2020({ strict: false, allErrors: true });
+ajv.addSchema({ $id: 'doc', components: doc.components });
+const validator = (name: string) => ajv.getSchema(`doc#/components/schemas/${name}`)!;
+
+function check(name: string, body: unknown): void {
+  const v = validator(name);
+  if (!v(body)) throw new Error(`${name}: ${ajv.errorsText(v.errors)} in ${JSON.stringify(body).slice(0, 300)}`);
+}
+
+let centre: Centre;
+let scoped: Centre;
+beforeAll(async () => {
+  centre = await centreForTest({ scopedTokens: { 'futian-token': 'SZ-FT' }, rateLimit: { perSecond: 1000, burst: 1000 } });
+  scoped = await centreForTest({ rateLimit: { perSecond: 0.001, burst: 1 }, maxStreams: 0, historyDays: 0 });
+});
+afterAll(async () => {
+  await centre.close();
+  await scoped.close();
+});
+
+const auth = (token = 'test-token') => ({ Authorization: `Bearer ${token}` });
+
+/** How to provoke each documented (method, path, status), against the real server. */
+const provoke: Record<string, () => Promise<Response>> = {
+  'get /v1/changes 200': () => fetch(`${centre.url}/v1/changes?since=0&limit=500`, { headers: auth() }),
+  'get /v1/changes 400': () => fetch(`${centre.url}/v1/changes?since=-1`, { headers: auth() }),
+  'get /v1/changes 401': () => fetch(`${centre.url}/v1/changes?since=0`),
+  'get /v1/changes 403': () => fetch(`${centre.url}/v1/changes?since=0&scope=SZ-NS`, { headers: auth('futian-token') }),
+  'get /v1/changes 409': () => fetch(`${centre.url}/v1/changes?since=1&epoch=not-this-one`, { headers: auth() }),
+  'get /v1/changes 429': async () => {
+    await fetch(`${scoped.url}/v1/health`);
+    await fetch(`${scoped.url}/v1/changes?since=0`, { headers: auth() }).then((r) => r.text());
+    return fetch(`${scoped.url}/v1/changes?since=0`, { headers: auth() });
+  },
+  'get /v1/changes 503': () => fetch(`${centre.url}/v1/changes?since=0`, { headers: auth() }).then(() => streamsFull()),
+  'post /v1/mutations 200': () => post(centre, { clientId: 'wall-1', mutations: [{ id: 1, name: 'note.add', args: { id: 'N-1', unitId: 'SZ-FT', kind: 'meeting', body: '会议纪要', author: '值班长', createdAt: FIXED_NOW } }] }),
+  'post /v1/mutations 400': () => post(centre, { clientId: 'wall-1', mutations: [{ id: 2, name: 'note.add', args: { id: 'N-2', kind: 'meeting' } }] }),
+  'post /v1/mutations 401': () => fetch(`${centre.url}/v1/mutations`, { method: 'POST', body: '{}' }),
+  'get /v1/health 200': () => fetch(`${centre.url}/v1/health`),
+};
+
+// A centre that takes no streams at all answers 503 to every feed request.
+async function streamsFull(): Promise<Response> {
+  const noStreams = await centreForTest({ maxStreams: 0, historyDays: 0 });
+  const res = await fetch(`${noStreams.url}/v1/changes?since=0`, { headers: auth() });
+  const body = await res.text();
+  await noStreams.close();
+  return new Response(body, { status: res.status, headers: res.headers });
+}
+
+function post(c: Centre, body: unknown): Promise<Response> {
+  return fetch(`${c.url}/v1/mutations`, { method: 'POST', headers: { ...auth(), 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+}
+
+describe('central/openapi.json', () => {
+  it('is what the protocol schemas generate (run npm run openapi after changing them)', () => {
+    expect(readFileSync('central/openapi.json', 'utf8')).toBe(openApiText());
+  });
+
+  const documented = Object.entries(doc.paths).flatMap(([path, methods]) =>
+    Object.entries(methods).flatMap(([method, op]) => Object.keys(op.responses).map((status) => `${method} ${path} ${status}`)),
+  );
+
+  it('documents exactly the responses this test provokes', () => {
+    expect(documented.sort()).toEqual(Object.keys(provoke).sort());
+  });
+
+  it.each(documented)('%s: the running server answers as documented', async (key) => {
+    const [method, path, status] = key.split(' ') as [string, string, string];
+    let catchUp: Promise<Response> | null = null;
+    if (key === 'get /v1/changes 200') {
+      // Give the feed every kind of record, and a deletion that a catch-up carries as `del`.
+      const from = centre.store.headSeq();
+      centre.store.write([{ t: 'put', e: 'lead', d: makeLead('L-OAS-1', 'SZ-FT-S01-B1', FIXED_NOW) }]);
+      centre.store.write([{ t: 'del', e: 'lead', id: 'L-OAS-1' }]);
+      centre.store.applyMutations('oas', [{ id: 1, note: { id: 'N-OAS', unitId: 'SZ', kind: 'review', body: '复盘', author: 'a', createdAt: FIXED_NOW } }]);
+      catchUp = fetch(`${centre.url}/v1/changes?since=${from}&epoch=${centre.store.epoch}`, { headers: auth() });
+    }
+    const res = await provoke[key]!();
+    expect(res.status).toBe(Number(status));
+    const content = doc.paths[path]![method]!.responses[status]!.content!;
+    const [type, media] = Object.entries(content)[0]!;
+    expect(res.headers.get('content-type')).toContain(type);
+    const schemaName = media.schema.$ref.split('/').pop()!;
+    if (type === 'application/x-ndjson') {
+      const lines = (await res.text()).split('\n').filter(Boolean).map((l) => JSON.parse(l) as { t: string; e?: string });
+      for (const line of lines) check(schemaName, line);
+      const kinds = new Set(lines.map((l) => (l.t === 'put' ? `put:${l.e}` : l.t)));
+      for (const k of ['put:unit', 'put:lead', 'put:event', 'put:stop_payment', 'put:note', 'checkpoint']) expect(kinds, k).toContain(k);
+      const more = (await (await catchUp!).text()).split('\n').filter(Boolean).map((l) => JSON.parse(l) as { t: string; id?: string });
+      for (const line of more) check(schemaName, line);
+      expect(more.map((l) => `${l.t}:${l.id ?? ''}`)).toEqual(['del:L-OAS-1', 'put:N-OAS', 'checkpoint:']);
+    } else {
+      check(schemaName, await res.json());
+    }
+    if (Number(status) === 200) expect(Number(res.headers.get('x-server-time'))).toBeGreaterThan(0);
+    if (status === '429' || status === '503') expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,121 @@
+// The OpenAPI document of the central protocol, built from the same zod schemas the centre and
+// the core use, with the paths and responses written out here. `npm run openapi` writes
+// central/openapi.json; a test checks the committed file is current and that the running
+// reference server answers every documented path and status as the document says.
+import { z } from 'zod';
+import { entitySchemas, healthSchema, mutationRequestSchema, PROTOCOL_VERSION, resetBodySchema, resetReasons, type EntityName } from '../shared/protocol.js';
+
+type Json = Record<string, unknown>;
+
+const json = (schema: z.ZodType): Json => {
+  const out = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Json;
+  delete out['$schema'];
+  return out;
+};
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const entityTitle: Record<EntityName, string> = { unit: 'Unit', lead: 'Lead', event: 'Event', stop_payment: 'StopPayment', note: 'Note' };
+const stats = { type: 'object', propertyNames: { enum: Object.keys(entitySchemas) }, additionalProperties: { type: 'integer', minimum: 0 } };
+
+export function buildOpenApi(): Json {
+  const schemas: Record<string, Json> = {};
+  for (const [e, schema] of Object.entries(entitySchemas) as [EntityName, z.ZodType][]) schemas[entityTitle[e]] = json(schema);
+  for (const e of Object.keys(entitySchemas) as EntityName[]) {
+    schemas[`Put${entityTitle[e]}`] = {
+      type: 'object',
+      required: ['t', 'e', 'id', 'v', 'seq', 'd'],
+      additionalProperties: false,
+      properties: { t: { const: 'put' }, e: { const: e }, id: { type: 'string' }, v: { type: 'integer', minimum: 1 }, seq: { type: 'integer', minimum: 1 }, d: ref(entityTitle[e]) },
+    };
+  }
+  schemas['Del'] = {
+    type: 'object',
+    required: ['t', 'e', 'id', 'seq'],
+    additionalProperties: false,
+    properties: { t: { const: 'del' }, e: { enum: Object.keys(entitySchemas) }, id: { type: 'string' }, seq: { type: 'integer', minimum: 1 } },
+  };
+  schemas['Checkpoint'] = {
+    type: 'object',
+    required: ['t', 'seq', 'epoch', 'serverTime', 'more', 'counts', 'sums'],
+    additionalProperties: false,
+    description: 'Ends every page. counts[e]: live records of e in scope; sums[e]: Σ crc32(id + ":" + v) mod 2^32 over them, at seq.',
+    properties: { t: { const: 'checkpoint' }, seq: { type: 'integer', minimum: 0 }, epoch: { type: 'string' }, serverTime: { type: 'integer' }, more: { type: 'boolean' }, counts: stats, sums: stats },
+  };
+  schemas['Heartbeat'] = {
+    type: 'object',
+    required: ['t', 'seq', 'serverTime'],
+    additionalProperties: false,
+    properties: { t: { const: 'heartbeat' }, seq: { type: 'integer', minimum: 0 }, serverTime: { type: 'integer' } },
+  };
+  schemas['FeedLine'] = {
+    description: 'One line of the application/x-ndjson change feed.',
+    oneOf: [...Object.values(entityTitle).map((t) => ref(`Put${t}`)), ref('Del'), ref('Checkpoint'), ref('Heartbeat')],
+  };
+  schemas['Health'] = json(healthSchema);
+  schemas['Reset'] = json(resetBodySchema);
+  schemas['MutationRequest'] = json(mutationRequestSchema);
+  schemas['MutationResult'] = { type: 'object', required: ['lastMutationId', 'serverTime'], additionalProperties: false, properties: { lastMutationId: { type: 'integer', minimum: 0 }, serverTime: { type: 'integer' } } };
+  schemas['Error'] = { type: 'object', required: ['error', 'serverTime'], additionalProperties: false, properties: { error: { type: 'string' }, serverTime: { type: 'integer' } } };
+
+  const errorResponse = (description: string, headers?: Json) => ({ description, ...(headers ? { headers } : {}), content: { 'application/json': { schema: ref('Error') } } });
+  const retryAfter = { 'Retry-After': { description: 'seconds to wait', schema: { type: 'integer' } } };
+  const serverTime = { 'X-Server-Time': { description: "the centre's clock, ms since the epoch", schema: { type: 'integer' } } };
+  const auth = [{ bearer: [] }];
+
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Guardpost central sync protocol',
+      version: String(PROTOCOL_VERSION),
+      description:
+        'The contract between a wall display and any central early-warning system: one ordered change feed per scope (seq in commit order, epoch as generation), mutations applied exactly once, health. Times are ms since the Unix epoch (UTC); money is integer fen. See shared/design/central-protocol.md.',
+    },
+    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'A display token, bound to a scope (a unit and its subtree).' } }, schemas },
+    paths: {
+      '/v1/changes': {
+        get: {
+          summary: 'The change feed: snapshot (since=0), catch-up, and live (live=1)',
+          security: auth,
+          parameters: [
+            { name: 'since', in: 'query', schema: { type: 'integer', minimum: 0, default: 0 }, description: 'last applied seq; 0 for a snapshot' },
+            { name: 'epoch', in: 'query', schema: { type: 'string' }, description: 'the epoch of since; required when since > 0' },
+            { name: 'scope', in: 'query', schema: { type: 'string' }, description: "a unit id inside the token's scope (default: the token's scope)" },
+            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 50000, default: 5000 }, description: 'lines a page (pages never split a transaction)' },
+            { name: 'live', in: 'query', schema: { type: 'integer', enum: [0, 1], default: 0 }, description: '1: keep the response open, stream new transactions, heartbeat every 15 s' },
+            { name: 'schema', in: 'query', schema: { type: 'integer' }, description: 'the record schema version the client holds' },
+          ],
+          responses: {
+            '200': { description: 'NDJSON lines; every page ends with a checkpoint (gzip when asked)', headers: serverTime, content: { 'application/x-ndjson': { schema: ref('FeedLine') } } },
+            '400': errorResponse('bad parameters'),
+            '401': errorResponse('no or unknown token: final until configuration changes'),
+            '403': errorResponse("scope outside the token's scope: final until configuration changes"),
+            '409': { description: `the position cannot be served: ${resetReasons.join(', ')}; re-sync from since=0`, content: { 'application/json': { schema: ref('Reset') } } },
+            '429': errorResponse('too many requests for this token', retryAfter),
+            '503': errorResponse('overloaded', retryAfter),
+          },
+        },
+      },
+      '/v1/mutations': {
+        post: {
+          summary: 'Apply mutations exactly once per client and mutation id; results come back through the feed',
+          security: auth,
+          requestBody: { required: true, content: { 'application/json': { schema: ref('MutationRequest') } } },
+          responses: {
+            '200': { description: 'the last applied mutation id of this client', headers: serverTime, content: { 'application/json': { schema: ref('MutationResult') } } },
+            '400': errorResponse('malformed request or a mutation that cannot apply; nothing was applied'),
+            '401': errorResponse('no or unknown token'),
+          },
+        },
+      },
+      '/v1/health': {
+        get: {
+          summary: "The centre's epoch, head seq, clock and protocol version",
+          responses: { '200': { description: 'healthy', headers: serverTime, content: { 'application/json': { schema: ref('Health') } } } },
+        },
+      },
+    },
+  };
+}
+
+export function openApiText(): string {
+  return JSON.stringify(buildOpenApi(), null, 2) + '\n';
+}
