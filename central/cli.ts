@@ -14,6 +14,7 @@ const spec = {
   token: { kind: 'string', help: 'the display token to accept (default: a random demo token, printed)' },
   db: { kind: 'string', help: 'store file (default: a fresh temporary file)' },
   fixture: { kind: 'string', help: 'NDJSON fixture of {"t":"put","e":…,"id":…,"d":{…}} lines to load' },
+  'tombstone-days': { kind: 'number', help: 'purge deletions older than this many days (default 7)', min: 0, max: 3650 },
   'heartbeat-ms': { kind: 'int', help: 'heartbeat interval on live streams (default 15000)', min: 100, max: 600000 },
   help: { kind: 'bool', help: 'show this help' },
 } as const;
@@ -41,14 +42,15 @@ async function main(): Promise<void> {
     ...(flags.token !== undefined ? { token: flags.token } : {}),
     ...(flags.db !== undefined ? { db: flags.db } : {}),
     ...(flags.fixture !== undefined ? { fixture: flags.fixture } : {}),
+    ...(flags['tombstone-days'] !== undefined ? { tombstoneDays: flags['tombstone-days'] } : {}),
     ...(flags['heartbeat-ms'] !== undefined ? { heartbeatMs: flags['heartbeat-ms'] } : {}),
   });
-  console.log(`centre listening on ${centre.url}`);
-  console.log(`token: ${centre.token}`);
-  console.log(`seq ${centre.store.headSeq()}, epoch ${centre.store.epoch}, server time ${new Date(centre.clock()).toISOString()}`);
   const stop = () => void centre.close().then(() => process.exit(0));
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  console.log(`centre listening on ${centre.url}`);
+  console.log(`seq ${centre.store.headSeq()}, epoch ${centre.store.epoch}, server time ${new Date(centre.clock()).toISOString()}`);
+  console.log(`token: ${centre.token}`);
 }
 
 main().catch((err: unknown) => {

@@ -42,7 +42,9 @@ export const FRAUD_MIX: readonly (readonly [FraudType, number])[] = [
 ];
 
 /** Relative rate of new leads by hour of day (Shanghai time): quiet before dawn, peaks late morning and evening. */
-export const HOURLY_CURVE = [0.35, 0.25, 0.18, 0.15, 0.15, 0.2, 0.35, 0.6, 0.9, 1.15, 1.3, 1.3, 1.15, 1.1, 1.2, 1.25, 1.25, 1.2, 1.2, 1.35, 1.45, 1.45, 1.1, 0.7];
+const RAW_CURVE = [0.35, 0.25, 0.18, 0.15, 0.15, 0.2, 0.35, 0.6, 0.9, 1.15, 1.3, 1.3, 1.15, 1.1, 1.2, 1.25, 1.25, 1.2, 1.2, 1.35, 1.45, 1.45, 1.1, 0.7];
+/** Normalised to a mean of 1, so leadsPerDay is the daily mean. */
+export const HOURLY_CURVE = RAW_CURVE.map((x) => (x * RAW_CURVE.length) / RAW_CURVE.reduce((a, b) => a + b, 0));
 
 export type Policy = { deadlineMs: Record<RiskLevel, number>; tiersMs: [number, number, number] };
 export const DEFAULT_POLICY: Policy = {

@@ -20,8 +20,9 @@ function step(name, cmd, args, env = {}) {
 step('setup', process.execPath, ['scripts/setup.mjs']);
 step('typecheck', npm, ['run', '--silent', 'typecheck']);
 step('lint', npm, ['run', '--silent', 'lint']);
-step('unit and integration', 'npx', ['vitest', 'run', '--reporter=default', '--reporter=json', '--outputFile.json=reports/vitest.json']);
+// Built before the tests: some run the built entry points as a user would.
 step('build', process.execPath, ['scripts/build.mjs']);
+step('unit and integration', 'npx', ['vitest', 'run', '--reporter=default', '--reporter=json', '--outputFile.json=reports/vitest.json']);
 step('e2e (Chromium)', 'npx', ['playwright', 'test']);
 
 const counts = { passed: 0, failed: 0, skipped: 0 };

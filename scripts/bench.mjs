@@ -1,0 +1,17 @@
+// npm run bench[:name]: bundles tests/bench/<name>.ts and runs it; each writes
+// bench-results/<name>.json. With no name, runs every benchmark in turn.
+import { build } from 'esbuild';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+const names = process.argv.slice(2).length ? process.argv.slice(2) : readdirSync('tests/bench').filter((f) => f.endsWith('.ts') && !f.includes('.worker')).map((f) => f.replace(/\.ts$/, ''));
+mkdirSync('bench-results', { recursive: true });
+const outdir = join('node_modules', '.cache', 'guardpost', 'bench');
+for (const name of names) {
+  const entries = readdirSync('tests/bench').filter((f) => f === `${name}.ts` || f.startsWith(`${name}.worker`)).map((f) => join('tests/bench', f));
+  await build({ entryPoints: entries, bundle: true, platform: 'node', format: 'esm', packages: 'external', outdir, logLevel: 'warning' });
+  console.log(`\n=== bench ${name}`);
+  const r = spawnSync(process.execPath, ['--expose-gc', join(outdir, `${name}.js`)], { stdio: 'inherit' });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+}
