@@ -2,7 +2,7 @@
 // (snapshot, catch-up and live on one code path), mutations and health.
 import http from 'node:http';
 import { createGzip, constants as zlibConstants, type Gzip } from 'node:zlib';
-import { describeZodError, mutationRequestSchema, PROTOCOL_VERSION } from '../shared/protocol.js';
+import { describeZodError, entityNames, mutationRequestSchema, PROTOCOL_VERSION, type EntityName } from '../shared/protocol.js';
 import type { Clock } from './clock.js';
 import { StoreError, type CentralStore, type StoredRow } from './store.js';
 
@@ -64,11 +64,11 @@ export type Page = { text: string; seq: number; more: boolean; lines: number };
  * One page of the feed after `cursor` for a scope: whole transactions only, ending with a
  * checkpoint. Built synchronously, so rows, head and stats describe one consistent state.
  */
-export function buildPage(store: CentralStore, cursor: number, scopePath: string, limit: number, skipTombstonesThrough: number, now: number): Page {
-  return store.snapshot(() => pageIn(store, cursor, scopePath, limit, skipTombstonesThrough, now));
+export function buildPage(store: CentralStore, cursor: number, scopePath: string, limit: number, skipTombstonesThrough: number, now: number, entity: EntityName | null = null): Page {
+  return store.snapshot(() => pageIn(store, cursor, scopePath, limit, skipTombstonesThrough, now, entity));
 }
 
-function pageIn(store: CentralStore, cursor: number, scopePath: string, limit: number, skipTombstonesThrough: number, now: number): Page {
+function pageIn(store: CentralStore, cursor: number, scopePath: string, limit: number, skipTombstonesThrough: number, now: number, entity: EntityName | null): Page {
   const out: string[] = [];
   let last = cursor;
   let lastTx = -1;
@@ -81,6 +81,7 @@ function pageIn(store: CentralStore, cursor: number, scopePath: string, limit: n
       if (emitted >= limit && r.tx !== lastTx) break outer;
       last = r.seq;
       lastTx = r.tx;
+      if (entity !== null && r.entity !== entity) continue;
       if (!r.deleted && inScope(r.path)) {
         out.push(`{"t":"put","e":"${r.entity}","id":${JSON.stringify(r.id)},"v":${r.v},"seq":${r.seq},"d":${r.data}}`);
         emitted++;
@@ -136,6 +137,10 @@ export function createCentralServer(opts: CentralServerOptions): http.Server {
     const epoch = q.get('epoch');
     const schema = q.has('schema') ? intParam(q, 'schema', 0, 0, 1_000_000) : null;
     const scopePath = scopePathFor(tokenScope, q.get('scope'));
+    const entityParam = q.get('entity');
+    if (entityParam !== null && !(entityNames as string[]).includes(entityParam)) throw new HttpError(400, { error: `entity must be one of ${entityNames.join(', ')}` });
+    const entity = entityParam as EntityName | null;
+    if (entity !== null && (since !== 0 || live)) throw new HttpError(400, { error: 'entity is for a one-entity snapshot: since=0 and live=0' });
     if (since > 0 && !epoch) throw new HttpError(400, { error: 'epoch is required when since > 0' });
     if (schema !== null && schema !== store.schemaVersion) throw new HttpError(409, { reset: 'schema_incompatible', epoch: store.epoch });
     if (since > 0 && (epoch !== store.epoch || since > store.headSeq())) throw new HttpError(409, { reset: 'epoch_changed', epoch: store.epoch });
@@ -191,7 +196,7 @@ export function createCentralServer(opts: CentralServerOptions): http.Server {
           for (;;) {
             if (closed) return;
             if (store.epoch !== startEpoch) return finish(); // the client will reconnect and get 409
-            const page = buildPage(store, cursor, scopePath, pageLimit, skipThrough, clock());
+            const page = buildPage(store, cursor, scopePath, pageLimit, skipThrough, clock(), entity);
             const advanced = page.seq !== cursor || page.lines > 1;
             cursor = page.seq;
             if (advanced || !live) await write(page.text);

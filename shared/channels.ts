@@ -1,6 +1,19 @@
 // The contract's channel names alone, with no runtime dependency, for the Electron preload
 // (which must stay tiny) to allow-list what the renderer may call and hear.
-export const requestChannels = ['leads:open', 'sync:status', 'clock:now'] as const;
+export const requestChannels = [
+  'countdowns:list',
+  'kpi:strip',
+  'kpi:get',
+  'ranking:get',
+  'trends:get',
+  'map:features',
+  'lead:timeline',
+  'units:list',
+  'notes:list',
+  'notes:add',
+  'sync:status',
+  'clock:now',
+] as const;
 export const eventChannels = ['db:changed', 'sync:status'] as const;
 export type RequestChannel = (typeof requestChannels)[number];
 export type EventChannel = (typeof eventChannels)[number];

@@ -9,9 +9,9 @@ describe('the app contract', () => {
   });
 
   it('validates arguments and names the problem', () => {
-    expect(parseRequest('leads:open', { limit: 10 })).toEqual({ channel: 'leads:open', args: { limit: 10 } });
-    expect(() => parseRequest('leads:open', { limit: -1 })).toThrow(/leads:open: limit/);
-    expect(() => parseRequest('leads:open', { limit: 10, sql: 'drop table lead' })).toThrow(ContractError);
+    expect(parseRequest('countdowns:list', { limit: 10 })).toEqual({ channel: 'countdowns:list', args: { limit: 10 } });
+    expect(() => parseRequest('countdowns:list', { limit: -1 })).toThrow(/countdowns:list: limit/);
+    expect(() => parseRequest('countdowns:list', { limit: 10, sql: 'drop table lead' })).toThrow(ContractError);
     expect(() => parseRequest('db:exec', {})).toThrow(/unknown channel "db:exec"/);
     expect(() => parseRequest('__proto__', {})).toThrow(/unknown channel/);
   });

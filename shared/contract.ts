@@ -4,6 +4,9 @@
 import { z } from 'zod';
 import { eventChannels, type requestChannels } from './channels.js';
 import type { FraudType, RiskLevel } from './domain.js';
+import type { Indicators, LadderStep, RankRow, Ratio, Window } from './kpi.js';
+import type { Lead, LeadEvent, Note, StopPayment } from './protocol.js';
+import type { UnitNode } from './units.js';
 
 export const syncStates = ['connecting', 'catching-up', 'live', 'offline', 'stale', 'error'] as const;
 export type SyncState = (typeof syncStates)[number];
@@ -31,6 +34,7 @@ export type LeadTile = {
   id: string;
   unitId: string;
   unitName: string;
+  stationName: string | null;
   /** Masked for the wall: 王**, 138****1234. */
   personName: string;
   personPhone: string;
@@ -47,10 +51,62 @@ export type LeadTile = {
   lng: number;
 };
 
+export type CountdownTile = LeadTile & { ladder: LadderStep[]; next: LadderStep | null };
+
+export type KpiStrip = { unitId: string; asOf: number; window: Window; today: Indicators; yesterday: Indicators; openLeads: number };
+
+export type RankingRow = RankRow & { name: string; nameEn: string | null; parentId: string | null };
+
+export type TrendPoint = { day: number; leads: number; faceToFace: Ratio; victimisation: Ratio; overdue: Ratio };
+
+export type MapFeatures = {
+  branches: { id: string; name: string; nameEn: string | null; geoKey: string | null; lat: number | null; lng: number | null; indicators: Indicators }[];
+  stations: { id: string; name: string; lat: number; lng: number }[];
+  leads: { id: string; lat: number; lng: number; riskLevel: RiskLevel; feedbackDueAt: number; issuedAt: number }[];
+};
+
+export type LeadTimeline = { lead: Lead; unitName: string; events: LeadEvent[]; stops: StopPayment[]; notes: Note[] };
+
+/** A note, and whether it is still only in this display's outbox (and why, if it was refused). */
+export type PendingNote = Note & { pending: boolean; error: string | null };
+
+const unitId = z.string().min(1).max(128);
+const time = z.number().int().nonnegative();
+const windowArg = z.object({ start: time, end: time }).strict().refine((w) => w.end > w.start, 'end must be after start');
+
 /** Requests: channel → argument schema. */
 export const requests = {
-  /** Open leads (no feedback yet), most urgent deadline first. */
-  'leads:open': z.object({ limit: z.number().int().min(1).max(5000) }).strict(),
+  /** Open leads (no feedback by now), nearest deadline first, masked, with escalation ladders. */
+  'countdowns:list': z.object({ unitId: unitId.optional(), limit: z.number().int().min(1).max(5000) }).strict(),
+  /** Today's five indicators and the others, with yesterday's at the same time of day. */
+  'kpi:strip': z.object({ unitId: unitId.optional(), asOf: time.optional() }).strict(),
+  /** The indicators for any unit and window, as of any time. */
+  'kpi:get': z.object({ unitId: unitId.optional(), window: windowArg, asOf: time }).strict(),
+  /** The daily progress ranking or the weekly effectiveness evaluation of branches or stations. */
+  'ranking:get': z
+    .object({ kind: z.enum(['daily', 'weekly']), level: z.enum(['branch', 'station']), within: unitId.optional(), asOf: time.optional(), window: windowArg.optional() })
+    .strict(),
+  /** Daily rates over the last N days. */
+  'trends:get': z.object({ unitId: unitId.optional(), days: z.number().int().min(1).max(120), asOf: time.optional() }).strict(),
+  /** What the alert map draws. */
+  'map:features': z.object({ unitId: unitId.optional() }).strict(),
+  /** One lead's timeline, stop-payments and notes. */
+  'lead:timeline': z.object({ leadId: z.string().min(1).max(128) }).strict(),
+  /** The unit hierarchy the display holds. */
+  'units:list': z.object({}).strict(),
+  /** Notes for a lead, a unit or a period, including those still in this display's outbox. */
+  'notes:list': z.object({ leadId: z.string().min(1).max(128).optional(), unitId: unitId.optional(), window: windowArg.optional() }).strict(),
+  /** Writes a note through the durable outbox: saved locally at once, sent when online. */
+  'notes:add': z
+    .object({
+      leadId: z.string().min(1).max(128).optional(),
+      unitId: unitId.optional(),
+      kind: z.enum(['revisit', 'review', 'meeting']),
+      body: z.string().min(1).max(20000),
+      author: z.string().min(1).max(200),
+    })
+    .strict()
+    .refine((n) => n.leadId !== undefined || n.unitId !== undefined, 'a note belongs to a lead or a unit'),
   /** The sync engine's current status. */
   'sync:status': z.object({}).strict(),
   /** The centre's time now, as the core estimates it, for the renderer's one clock. */
@@ -61,7 +117,16 @@ export type RequestName = keyof typeof requests;
 export type RequestArgs<K extends RequestName> = z.infer<(typeof requests)[K]>;
 
 export type Results = {
-  'leads:open': LeadTile[];
+  'countdowns:list': CountdownTile[];
+  'kpi:strip': KpiStrip;
+  'kpi:get': Indicators;
+  'ranking:get': RankingRow[];
+  'trends:get': TrendPoint[];
+  'map:features': MapFeatures;
+  'lead:timeline': LeadTimeline | null;
+  'units:list': UnitNode[];
+  'notes:list': PendingNote[];
+  'notes:add': PendingNote;
   'sync:status': SyncStatus;
   'clock:now': { serverTime: number };
 };

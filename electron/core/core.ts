@@ -1,18 +1,27 @@
-// The data core: replica + sync + queries behind the app's contract. Plain Node: it runs in the
-// browser host's process, in an Electron utility process, and in tests, unchanged.
+// The data core: replica + sync + queries + outbox behind the app's contract. Plain Node: it
+// runs in the browser host's process, in an Electron utility process, and in tests, unchanged.
 import { EventEmitter } from 'node:events';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Events, EventName, Handlers } from '../../shared/contract.js';
-import { Queries } from './queries.js';
-import { Replica } from './replica.js';
-import { SyncEngine } from './sync.js';
+import type { Events, EventName, Handlers, PendingNote } from '../../shared/contract.js';
+import { inWindow } from '../../shared/kpi.js';
+import type { Note } from '../../shared/protocol.js';
+import { LocalStore } from './local.js';
+import { Outbox } from './outbox.js';
+import { DEFAULT_QUERY_CONFIG, Queries, type QueryConfig } from './queries.js';
+import { openReplica, Replica } from './replica.js';
+import { SyncEngine, type ReplicaSlot } from './sync.js';
 
 export type CoreOptions = {
   dataDir: string;
   central: { url: string; token: string; scope?: string };
   log?: (message: string) => void;
   watchdogMs?: number;
+  backoffMinMs?: number;
+  backoffMaxMs?: number;
+  queries?: QueryConfig;
+  /** How often the outbox retries while offline (default 5 s). */
+  outboxRetryMs?: number;
 };
 
 export type Core = {
@@ -21,41 +30,149 @@ export type Core = {
   start(): void;
   close(): Promise<void>;
   readonly replica: Replica;
+  readonly queries: Queries;
   readonly sync: SyncEngine;
+  readonly local: LocalStore;
+  readonly outbox: Outbox;
 };
+
+/** The replica file and its rebuild twin, swapped by rename once a rebuild is complete. */
+class FileSlot implements ReplicaSlot {
+  current: Replica;
+  readonly #file: string;
+  readonly #onSwap: (r: Replica) => void;
+
+  constructor(file: string, current: Replica, onSwap: (r: Replica) => void) {
+    this.#file = file;
+    this.current = current;
+    this.#onSwap = onSwap;
+  }
+
+  get #next(): string {
+    return this.#file.replace(/\.db$/, '') + '-rebuild.db';
+  }
+
+  #remove(file: string): void {
+    for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
+  }
+
+  fresh(): Replica {
+    this.#remove(this.#next);
+    return new Replica(this.#next);
+  }
+
+  swap(fresh: Replica): void {
+    fresh.close();
+    this.current.close();
+    this.#remove(this.#file);
+    renameSync(this.#next, this.#file);
+    this.current = new Replica(this.#file);
+    this.#onSwap(this.current);
+  }
+
+  discard(fresh: Replica): void {
+    fresh.close();
+    if (existsSync(this.#next)) this.#remove(this.#next);
+  }
+}
 
 export function createCore(opts: CoreOptions): Core {
   mkdirSync(opts.dataDir, { recursive: true });
-  const replica = new Replica(join(opts.dataDir, 'replica.db'));
-  const queries = new Queries(replica.db);
-  const sync = new SyncEngine(replica, {
-    ...opts.central,
-    ...(opts.log ? { log: opts.log } : {}),
-    ...(opts.watchdogMs !== undefined ? { watchdogMs: opts.watchdogMs } : {}),
-  });
+  const log = opts.log ?? (() => {});
+  const opened = openReplica(join(opts.dataDir, 'replica.db'), log);
+  const local = new LocalStore(join(opts.dataDir, 'local.db'));
   const events = new EventEmitter();
   events.setMaxListeners(0);
-  sync.on('status', (s) => events.emit('sync:status', s));
-  sync.on('changed', (tables) => events.emit('db:changed', { tables }));
+  const queryConfig = opts.queries ?? DEFAULT_QUERY_CONFIG;
+  let queries = new Queries(opened.replica.db, queryConfig);
+  const slot = new FileSlot(join(opts.dataDir, 'replica.db'), opened.replica, (r) => {
+    queries = new Queries(r.db, queryConfig);
+  });
+  const sync = new SyncEngine(slot, {
+    ...opts.central,
+    log,
+    ...(opts.watchdogMs !== undefined ? { watchdogMs: opts.watchdogMs } : {}),
+    ...(opts.backoffMinMs !== undefined ? { backoffMinMs: opts.backoffMinMs } : {}),
+    ...(opts.backoffMaxMs !== undefined ? { backoffMaxMs: opts.backoffMaxMs } : {}),
+  });
+  if (opened.setAside) sync.note(`the replica failed its integrity check and was set aside (${opened.setAside}); rebuilding`);
+  const outbox = new Outbox(local, { url: opts.central.url, token: opts.central.token, log, now: () => sync.serverNow(), retryMs: opts.outboxRetryMs ?? 5_000 });
+
+  const reconcileOutbox = () => {
+    const row = slot.current.db
+      .prepare("SELECT MAX(json_extract(data, '$.mutationId')) AS id FROM note WHERE json_extract(data, '$.clientId') = ?")
+      .get(local.clientId) as { id: number | null };
+    if (row.id !== null && local.removeApplied(row.id) > 0) events.emit('db:changed', { tables: ['note'] });
+  };
+  sync.on('status', (s) => {
+    events.emit('sync:status', s);
+    if (s.state === 'live') outbox.flush();
+  });
+  sync.on('changed', (tables) => {
+    if (tables.includes('unit')) queries.unitsChanged();
+    if (tables.includes('note')) reconcileOutbox();
+    events.emit('db:changed', { tables });
+  });
+  reconcileOutbox();
+
+  const now = () => sync.serverNow();
+  const pendingNotes = (): PendingNote[] =>
+    local.pending().map((r) => ({ ...(r.args as Note), clientId: local.clientId, mutationId: r.id, pending: true, error: r.error }));
 
   const handlers: Handlers = {
-    'leads:open': ({ limit }) => queries.openLeads(limit),
+    'countdowns:list': ({ unitId, limit }) => queries.countdowns(unitId, now(), limit),
+    'kpi:strip': ({ unitId, asOf }) => queries.kpiStrip(unitId, asOf ?? now()),
+    'kpi:get': ({ unitId, window, asOf }) => queries.indicators(unitId, window, asOf),
+    'ranking:get': ({ kind, level, within, asOf, window }) => queries.ranking(kind, level, within, asOf ?? now(), window),
+    'trends:get': ({ unitId, days, asOf }) => queries.trends(unitId, days, asOf ?? now()),
+    'map:features': ({ unitId }) => queries.mapFeatures(unitId, now()),
+    'lead:timeline': ({ leadId }) => queries.leadTimeline(leadId),
+    'units:list': () => queries.units(),
+    'notes:list': ({ leadId, unitId, window }) => {
+      const match = (n: Note) =>
+        (leadId === undefined || n.leadId === leadId) && (unitId === undefined || n.unitId === unitId) && (window === undefined || inWindow(n.createdAt, window));
+      const stored = queries.notes().filter(match).map((n) => ({ ...n, pending: false, error: null }));
+      const seen = new Set(stored.map((n) => n.id));
+      return [...stored, ...pendingNotes().filter((n) => !seen.has(n.id) && match(n))].sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
+    },
+    'notes:add': (args) => {
+      const row = local.addNote(
+        { kind: args.kind, body: args.body, author: args.author, createdAt: now(), ...(args.leadId ? { leadId: args.leadId } : {}), ...(args.unitId ? { unitId: args.unitId } : {}) },
+        now(),
+      );
+      events.emit('db:changed', { tables: ['note'] });
+      outbox.flush();
+      return { ...(row.args as Note), clientId: local.clientId, mutationId: row.id, pending: true, error: null };
+    },
     'sync:status': () => sync.status,
-    'clock:now': () => ({ serverTime: sync.serverNow() }),
+    'clock:now': () => ({ serverTime: now() }),
   };
+  outbox.on('changed', () => events.emit('db:changed', { tables: ['note'] }));
 
   return {
     handlers,
-    replica,
+    get replica() {
+      return slot.current;
+    },
+    get queries() {
+      return queries;
+    },
     sync,
+    local,
+    outbox,
     on(channel, listener) {
       events.on(channel, listener as (p: unknown) => void);
       return () => events.off(channel, listener as (p: unknown) => void);
     },
-    start: () => sync.start(),
+    start() {
+      sync.start();
+      outbox.start();
+    },
     async close() {
+      outbox.stop();
       await sync.stop();
-      replica.close();
+      slot.current.close();
+      local.close();
       events.removeAllListeners();
     },
   };

@@ -1,46 +1,288 @@
-// Intent-named queries over the replica; the contract exposes these, never SQL.
+// Intent-named queries over the replica, behind the contract (never SQL across it). Indicator
+// math is shared/kpi.ts; these only select the rows, through indexes.
 import type Database from 'better-sqlite3';
-import type { LeadTile } from '../../shared/contract.js';
-import { maskName, maskPhone } from '../../shared/domain.js';
-import type { Lead } from '../../shared/protocol.js';
+import type { CountdownTile, KpiStrip, MapFeatures, RankingRow, TrendPoint, LeadTimeline } from '../../shared/contract.js';
+import { DAY, maskName, maskPhone } from '../../shared/domain.js';
+import {
+  computeIndicators,
+  dayWindow,
+  DEFAULT_CALENDAR,
+  DEFAULT_ESCALATION,
+  DEFAULT_RANKING,
+  escalationLadder,
+  nextTier,
+  previousWindow,
+  rank,
+  weekWindow,
+  type Calendar,
+  type EscalationPolicy,
+  type Indicators,
+  type KpiLead,
+  type KpiStop,
+  type RankingConfig,
+  type RankingKind,
+  type Window,
+} from '../../shared/kpi.js';
+import type { Lead, LeadEvent, Note, StopPayment } from '../../shared/protocol.js';
+import { UnitTree, type UnitNode } from '../../shared/units.js';
+
+export type QueryConfig = { calendar: Calendar; escalation: EscalationPolicy; ranking: RankingConfig };
+export const DEFAULT_QUERY_CONFIG: QueryConfig = { calendar: DEFAULT_CALENDAR, escalation: DEFAULT_ESCALATION, ranking: DEFAULT_RANKING };
+
+type LeadRow = {
+  id: string;
+  unitId: string;
+  personId: string;
+  issuedAt: number;
+  feedbackDueAt: number;
+  feedbackAt: number | null;
+  metAt: number | null;
+  outcome: string | null;
+  lossAmount: number;
+  preventedAmount: number;
+  voided: number;
+};
+const LEAD_COLS = `id, unit_id AS unitId, person_id AS personId, issued_at AS issuedAt, feedback_due_at AS feedbackDueAt, feedback_at AS feedbackAt,
+  met_at AS metAt, outcome, loss_amount AS lossAmount, prevented_amount AS preventedAmount, voided`;
+
+const toKpi = (r: LeadRow): KpiLead => ({ ...r, voided: r.voided === 1 });
+
+export class QueryError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'QueryError';
+  }
+}
 
 export class Queries {
-  readonly #open: Database.Statement<[number], { data: string; unitName: string | null }>;
+  readonly #db: Database.Database;
+  readonly #cfg: QueryConfig;
+  #tree: UnitTree | null = null;
+  readonly #leadsIssued: Database.Statement<[number, number], LeadRow>;
+  readonly #stopsRequested: Database.Statement<[number, number], KpiStop & { unitId: string }>;
+  readonly #open: Database.Statement<[], { data: string }>;
+  readonly #openCount: Database.Statement<[], { unitId: string; issuedAt: number; voided: number }>;
+  readonly #escalations: Database.Statement<[], { leadId: string; tier: number; at: number }>;
+  readonly #units: Database.Statement<[], { data: string }>;
+  readonly #lead: Database.Statement<[string], { data: string }>;
+  readonly #events: Database.Statement<[string], { data: string }>;
+  readonly #stops: Database.Statement<[string], { data: string }>;
+  readonly #notes: Database.Statement<[string], { data: string }>;
+  readonly #allNotes: Database.Statement<[], { data: string }>;
 
-  constructor(db: Database.Database) {
-    this.#open = db.prepare(
-      `SELECT lead.data AS data, json_extract(unit.data, '$.name') AS unitName
-       FROM lead LEFT JOIN unit ON unit.id = lead.unit_id
-       WHERE lead.feedback_at IS NULL ORDER BY lead.feedback_due_at, lead.id LIMIT ?`,
+  constructor(db: Database.Database, cfg: QueryConfig = DEFAULT_QUERY_CONFIG) {
+    this.#db = db;
+    this.#cfg = cfg;
+    this.#leadsIssued = db.prepare(`SELECT ${LEAD_COLS} FROM lead WHERE issued_at >= ? AND issued_at < ?`);
+    this.#stopsRequested = db.prepare(
+      `SELECT s.requested_at AS requestedAt, s.frozen_at AS frozenAt, s.status AS status, l.unit_id AS unitId
+       FROM stop_payment s JOIN lead l ON l.id = s.lead_id WHERE s.requested_at >= ? AND s.requested_at < ?`,
     );
+    this.#open = db.prepare('SELECT data FROM lead WHERE feedback_at IS NULL ORDER BY feedback_due_at, id');
+    this.#openCount = db.prepare('SELECT unit_id AS unitId, issued_at AS issuedAt, voided FROM lead WHERE feedback_at IS NULL');
+    this.#escalations = db.prepare(
+      `SELECT e.lead_id AS leadId, e.tier AS tier, e.at AS at FROM lead l JOIN event e ON e.lead_id = l.id
+       WHERE l.feedback_at IS NULL AND e.kind = 'escalation'`,
+    );
+    this.#units = db.prepare('SELECT data FROM unit');
+    this.#lead = db.prepare('SELECT data FROM lead WHERE id = ?');
+    this.#events = db.prepare('SELECT data FROM event WHERE lead_id = ? ORDER BY at, id');
+    this.#stops = db.prepare('SELECT data FROM stop_payment WHERE lead_id = ? ORDER BY requested_at, id');
+    this.#notes = db.prepare('SELECT data FROM note WHERE lead_id = ? ORDER BY created_at, id');
+    this.#allNotes = db.prepare('SELECT data FROM note ORDER BY created_at, id');
   }
 
-  /** Open leads (no feedback yet), the nearest deadline first, with names and phones masked. */
-  openLeads(limit: number): LeadTile[] {
-    return this.#open.all(limit).flatMap((row) => {
-      const l = JSON.parse(row.data) as Lead;
-      if (l.voided) return [];
-      return [
-        {
-          id: l.id,
-          unitId: l.unitId,
-          unitName: row.unitName ?? l.unitId,
-          personName: maskName(l.personName),
-          personPhone: maskPhone(l.personPhone),
-          fraudType: l.fraudType,
-          riskLevel: l.riskLevel,
-          warningCount: l.warningCount,
-          amountAtRisk: l.amountAtRisk,
-          issuedAt: l.issuedAt,
-          phoneDueAt: l.phoneDueAt,
-          feedbackDueAt: l.feedbackDueAt,
-          phonedAt: l.phonedAt ?? null,
-          metAt: l.metAt ?? null,
-          lat: l.lat,
-          lng: l.lng,
-        },
-      ];
+  /** Forget cached unit structure (after a page touched units). */
+  unitsChanged(): void {
+    this.#tree = null;
+  }
+
+  get tree(): UnitTree {
+    if (!this.#tree) this.#tree = new UnitTree(this.#units.all().map((r) => JSON.parse(r.data) as UnitNode));
+    return this.#tree;
+  }
+
+  /** The display's scope: the root of what the replica holds. */
+  rootId(): string | null {
+    const roots = this.tree.roots;
+    return roots.length ? roots.sort((a, b) => (a.code < b.code ? -1 : 1))[0]!.id : null;
+  }
+
+  #unit(unitId: string | undefined): string {
+    const id = unitId ?? this.rootId();
+    if (!id) throw new QueryError('the replica holds no units yet');
+    if (!this.tree.byId.has(id)) throw new QueryError(`unknown unit ${id}`);
+    return id;
+  }
+
+  #leadsIn(w: Window): LeadRow[] {
+    return this.#leadsIssued.all(w.start, w.end);
+  }
+
+  /** Indicators for one unit's subtree over a window, as of a time. */
+  indicators(unitId: string | undefined, w: Window, asOf: number): Indicators {
+    const sub = this.tree.subtree(this.#unit(unitId));
+    const leads = this.#leadsIn(w).filter((l) => sub.has(l.unitId)).map(toKpi);
+    const stops = this.#stopsRequested.all(w.start, w.end).filter((s) => sub.has(s.unitId));
+    return computeIndicators(leads, stops, w, asOf);
+  }
+
+  /** Indicators for every unit at a level within a unit, over one window, from one scan. */
+  indicatorsByUnit(level: UnitNode['level'], within: string, w: Window, asOf: number): Map<string, Indicators> {
+    const tree = this.tree;
+    const units = tree.atLevel(level, within);
+    const leads = new Map<string, KpiLead[]>(units.map((u) => [u.id, []]));
+    const stops = new Map<string, KpiStop[]>(units.map((u) => [u.id, []]));
+    for (const l of this.#leadsIn(w)) leads.get(tree.ancestorAt(l.unitId, level)?.id ?? '')?.push(toKpi(l));
+    for (const s of this.#stopsRequested.all(w.start, w.end)) stops.get(tree.ancestorAt(s.unitId, level)?.id ?? '')?.push(s);
+    return new Map(units.map((u) => [u.id, computeIndicators(leads.get(u.id)!, stops.get(u.id)!, w, asOf)]));
+  }
+
+  openCount(unitId: string | undefined, asOf: number): number {
+    const sub = this.tree.subtree(this.#unit(unitId));
+    return this.#openCount.all().filter((r) => r.voided === 0 && r.issuedAt <= asOf && sub.has(r.unitId)).length;
+  }
+
+  /** Today's indicators against yesterday's at the same time of day (a fair comparison mid-day). */
+  kpiStrip(unitId: string | undefined, asOf: number): KpiStrip {
+    const id = this.#unit(unitId);
+    const today = dayWindow(asOf, this.#cfg.calendar);
+    const yesterday = previousWindow(today);
+    return {
+      unitId: id,
+      asOf,
+      window: today,
+      today: this.indicators(id, today, asOf),
+      yesterday: this.indicators(id, yesterday, asOf - DAY),
+      openLeads: this.openCount(id, asOf),
+    };
+  }
+
+  /** A ranking of the units at a level within a unit, with rank change against the window before. */
+  ranking(kind: RankingKind, level: 'branch' | 'station', within: string | undefined, asOf: number, window?: Window): RankingRow[] {
+    const id = this.#unit(within);
+    const w = window ?? (kind === 'daily' ? dayWindow(asOf, this.#cfg.calendar) : weekWindow(asOf, this.#cfg.calendar));
+    const prev = previousWindow(w);
+    // The window before, seen at the same point in it (yesterday at this time, or all of it).
+    const asOfPrev = asOf - (w.end - w.start);
+    const inputs = (m: Map<string, Indicators>) => [...m].map(([unitId, indicators]) => ({ unitId, code: this.tree.byId.get(unitId)!.code, indicators }));
+    const rows = rank(inputs(this.indicatorsByUnit(level, id, w, asOf)), inputs(this.indicatorsByUnit(level, id, prev, asOfPrev)), kind, this.#cfg.ranking);
+    return rows.map((r) => {
+      const u = this.tree.byId.get(r.unitId)!;
+      return { ...r, name: u.name, nameEn: u.nameEn ?? null, parentId: u.parentId };
     });
   }
 
+  /** Open leads, nearest deadline first, masked, with their escalation ladder. */
+  countdowns(unitId: string | undefined, asOf: number, limit: number): CountdownTile[] {
+    const sub = this.tree.subtree(this.#unit(unitId));
+    const fired = new Map<string, { tier: number; at: number }[]>();
+    for (const e of this.#escalations.all()) {
+      const list = fired.get(e.leadId) ?? [];
+      list.push({ tier: e.tier, at: e.at });
+      fired.set(e.leadId, list);
+    }
+    const out: CountdownTile[] = [];
+    for (const row of this.#open.iterate()) {
+      const l = JSON.parse(row.data) as Lead;
+      if (l.voided || l.issuedAt > asOf || !sub.has(l.unitId)) continue;
+      const ladder = escalationLadder(l.feedbackDueAt, fired.get(l.id) ?? [], this.#cfg.escalation);
+      const unit = this.tree.byId.get(l.unitId);
+      out.push({
+        id: l.id,
+        unitId: l.unitId,
+        unitName: unit?.name ?? l.unitId,
+        stationName: this.tree.ancestorAt(l.unitId, 'station')?.name ?? null,
+        personName: maskName(l.personName),
+        personPhone: maskPhone(l.personPhone),
+        fraudType: l.fraudType,
+        riskLevel: l.riskLevel,
+        warningCount: l.warningCount,
+        amountAtRisk: l.amountAtRisk,
+        issuedAt: l.issuedAt,
+        phoneDueAt: l.phoneDueAt,
+        feedbackDueAt: l.feedbackDueAt,
+        phonedAt: l.phonedAt ?? null,
+        metAt: l.metAt ?? null,
+        lat: l.lat,
+        lng: l.lng,
+        ladder,
+        next: nextTier(ladder, asOf),
+      });
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
+  /** What the alert map draws: stations, branches with an indicator to shade by, open leads. */
+  mapFeatures(unitId: string | undefined, asOf: number): MapFeatures {
+    const id = this.#unit(unitId);
+    const today = dayWindow(asOf, this.#cfg.calendar);
+    const byBranch = this.indicatorsByUnit('branch', id, today, asOf);
+    return {
+      branches: this.tree.atLevel('branch', id).map((u) => ({ id: u.id, name: u.name, nameEn: u.nameEn ?? null, geoKey: u.geoKey ?? null, lat: u.lat ?? null, lng: u.lng ?? null, indicators: byBranch.get(u.id)! })),
+      stations: this.tree.atLevel('station', id).flatMap((u) => (u.lat !== undefined && u.lng !== undefined ? [{ id: u.id, name: u.name, lat: u.lat, lng: u.lng }] : [])),
+      leads: this.countdowns(id, asOf, 5000).map((t) => ({ id: t.id, lat: t.lat, lng: t.lng, riskLevel: t.riskLevel, feedbackDueAt: t.feedbackDueAt, issuedAt: t.issuedAt })),
+    };
+  }
+
+  /** Daily face-to-face and victimisation rates for the last `days` days up to asOf's day. */
+  trends(unitId: string | undefined, days: number, asOf: number): TrendPoint[] {
+    const id = this.#unit(unitId);
+    const last = dayWindow(asOf, this.#cfg.calendar);
+    const span: Window = { start: last.start - (days - 1) * DAY, end: last.end };
+    const sub = this.tree.subtree(id);
+    const leads = this.#leadsIn(span).filter((l) => sub.has(l.unitId)).map(toKpi);
+    const byDay = new Map<number, KpiLead[]>();
+    for (const l of leads) {
+      const d = dayWindow(l.issuedAt, this.#cfg.calendar).start;
+      const list = byDay.get(d) ?? [];
+      list.push(l);
+      byDay.set(d, list);
+    }
+    const out: TrendPoint[] = [];
+    for (let d = span.start; d < span.end; d += DAY) {
+      const ind = computeIndicators(byDay.get(d) ?? [], [], { start: d, end: d + DAY }, asOf);
+      out.push({ day: d, leads: ind.leads, faceToFace: ind.faceToFace, victimisation: ind.victimisation, overdue: ind.overdue });
+    }
+    return out;
+  }
+
+  /** A lead's full record with its timeline, stop-payments and notes; masked unless asked. */
+  leadTimeline(leadId: string, unmasked = false): LeadTimeline | null {
+    const row = this.#lead.get(leadId);
+    if (!row) return null;
+    const lead = JSON.parse(row.data) as Lead;
+    const shown = unmasked ? lead : { ...lead, personName: maskName(lead.personName), personPhone: maskPhone(lead.personPhone) };
+    return {
+      lead: shown,
+      unitName: this.tree.byId.get(lead.unitId)?.name ?? lead.unitId,
+      events: this.#events.all(leadId).map((r) => JSON.parse(r.data) as LeadEvent),
+      stops: this.#stops.all(leadId).map((r) => JSON.parse(r.data) as StopPayment),
+      notes: this.#notes.all(leadId).map((r) => JSON.parse(r.data) as Note),
+    };
+  }
+
+  /** Every note the replica holds, oldest first. */
+  notes(): Note[] {
+    return this.#allNotes.all().map((r) => JSON.parse(r.data) as Note);
+  }
+
+  units(): UnitNode[] {
+    return [...this.tree.byId.values()];
+  }
+
+  /** For index checks in tests: the plan SQLite chooses for each screen statement. */
+  plans(): Record<string, string[]> {
+    const explain = (sql: string, ...args: unknown[]) => (this.#db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...args) as { detail: string }[]).map((r) => r.detail);
+    return {
+      leadsIssued: explain(`SELECT ${LEAD_COLS} FROM lead WHERE issued_at >= ? AND issued_at < ?`, 0, 1),
+      stopsRequested: explain('SELECT s.requested_at FROM stop_payment s JOIN lead l ON l.id = s.lead_id WHERE s.requested_at >= ? AND s.requested_at < ?', 0, 1),
+      open: explain('SELECT data FROM lead WHERE feedback_at IS NULL ORDER BY feedback_due_at, id'),
+      escalations: explain("SELECT e.lead_id FROM lead l JOIN event e ON e.lead_id = l.id WHERE l.feedback_at IS NULL AND e.kind = 'escalation'"),
+      events: explain('SELECT data FROM event WHERE lead_id = ? ORDER BY at, id', 'x'),
+      stops: explain('SELECT data FROM stop_payment WHERE lead_id = ? ORDER BY requested_at, id', 'x'),
+      notes: explain('SELECT data FROM note WHERE lead_id = ? ORDER BY created_at, id', 'x'),
+    };
+  }
 }

@@ -2,6 +2,7 @@
 // in one transaction together with the feed position (seq, epoch) and the per-entity counts and
 // crc32 sums, so a crash at any point leaves either the old state or the new one, never a mix.
 import Database from 'better-sqlite3';
+import { existsSync, renameSync } from 'node:fs';
 import { addCrc, recordCrc } from '../../shared/crc32.js';
 import { entityNames, type CheckpointLine, type DelLine, type EntityName, type PutLine } from '../../shared/protocol.js';
 
@@ -43,18 +44,62 @@ export const MIGRATIONS: readonly string[] = [
      lead_id TEXT GENERATED ALWAYS AS (json_extract(data, '$.leadId')) STORED,
      created_at INTEGER GENERATED ALWAYS AS (json_extract(data, '$.createdAt')) STORED) WITHOUT ROWID;
    CREATE INDEX note_lead ON note(lead_id);`,
+  // 2: the fields the indicators, countdowns and timelines read, as stored columns, so screen
+  // queries read columns through indexes instead of parsing JSON.
+  `CREATE TABLE lead_v2 (id TEXT PRIMARY KEY, v INTEGER NOT NULL, data TEXT NOT NULL,
+     unit_id TEXT GENERATED ALWAYS AS (json_extract(data, '$.unitId')) STORED,
+     person_id TEXT GENERATED ALWAYS AS (json_extract(data, '$.personId')) STORED,
+     issued_at INTEGER GENERATED ALWAYS AS (json_extract(data, '$.issuedAt')) STORED,
+     feedback_due_at INTEGER GENERATED ALWAYS AS (json_extract(data, '$.feedbackDueAt')) STORED,
+     feedback_at INTEGER GENERATED ALWAYS AS (json_extract(data, '$.feedbackAt')) STORED,
+     met_at INTEGER GENERATED ALWAYS AS (json_extract(data, '$.metAt')) STORED,
+     outcome TEXT GENERATED ALWAYS AS (json_extract(data, '$.outcome')) STORED,
+     loss_amount INTEGER GENERATED ALWAYS AS (json_extract(data, '$.lossAmount')) STORED,
+     prevented_amount INTEGER GENERATED ALWAYS AS (json_extract(data, '$.preventedAmount')) STORED,
+     voided INTEGER GENERATED ALWAYS AS (json_extract(data, '$.voided')) STORED) WITHOUT ROWID;
+   INSERT INTO lead_v2 (id, v, data) SELECT id, v, data FROM lead;
+   DROP TABLE lead;
+   ALTER TABLE lead_v2 RENAME TO lead;
+   CREATE INDEX lead_open ON lead(feedback_due_at) WHERE feedback_at IS NULL;
+   CREATE INDEX lead_issued ON lead(issued_at);
+   CREATE INDEX lead_unit_issued ON lead(unit_id, issued_at);
+   CREATE TABLE event_v2 (id TEXT PRIMARY KEY, v INTEGER NOT NULL, data TEXT NOT NULL,
+     lead_id TEXT GENERATED ALWAYS AS (json_extract(data, '$.leadId')) STORED,
+     at INTEGER GENERATED ALWAYS AS (json_extract(data, '$.at')) STORED,
+     kind TEXT GENERATED ALWAYS AS (json_extract(data, '$.kind')) STORED,
+     tier INTEGER GENERATED ALWAYS AS (json_extract(data, '$.tier')) STORED) WITHOUT ROWID;
+   INSERT INTO event_v2 (id, v, data) SELECT id, v, data FROM event;
+   DROP TABLE event;
+   ALTER TABLE event_v2 RENAME TO event;
+   CREATE INDEX event_lead ON event(lead_id, at);
+   CREATE INDEX event_at ON event(at);
+   CREATE TABLE stop_payment_v2 (id TEXT PRIMARY KEY, v INTEGER NOT NULL, data TEXT NOT NULL,
+     lead_id TEXT GENERATED ALWAYS AS (json_extract(data, '$.leadId')) STORED,
+     requested_at INTEGER GENERATED ALWAYS AS (json_extract(data, '$.requestedAt')) STORED,
+     frozen_at INTEGER GENERATED ALWAYS AS (json_extract(data, '$.frozenAt')) STORED,
+     status TEXT GENERATED ALWAYS AS (json_extract(data, '$.status')) STORED) WITHOUT ROWID;
+   INSERT INTO stop_payment_v2 (id, v, data) SELECT id, v, data FROM stop_payment;
+   DROP TABLE stop_payment;
+   ALTER TABLE stop_payment_v2 RENAME TO stop_payment;
+   CREATE INDEX stop_payment_lead ON stop_payment(lead_id);
+   CREATE INDEX stop_payment_requested ON stop_payment(requested_at);`,
 ];
 
 export type EntityStats = Record<EntityName, { count: number; sum: number }>;
 export type FeedPosition = { seq: number; epoch: string | null };
 export type Mismatch = { entity: EntityName; local: { count: number; sum: number }; centre: { count: number; sum: number } };
 
-export function openDatabase(file: string): Database.Database {
+export function openDatabase(file: string, migrations: readonly string[] = MIGRATIONS): Database.Database {
   const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('foreign_keys = ON');
-  migrate(db, file);
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    migrate(db, file, migrations);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
   return db;
 }
 
@@ -171,6 +216,43 @@ export class Replica {
     return out;
   }
 
+  /**
+   * Replaces every record of one entity with a fresh snapshot of it (a repair after a checksum
+   * mismatch), recomputing its stats from what is stored. The feed position is unchanged: the
+   * snapshot is at or after it, and replaying the feed from it over newer versions is a no-op.
+   */
+  replaceEntity(entity: EntityName, lines: readonly PutLine[]): { count: number; sum: number } {
+    const stats = structuredClone(this.#stats);
+    this.db.transaction(() => {
+      this.db.exec(`DELETE FROM ${entity}`);
+      let sum = 0;
+      for (const l of lines) {
+        if (l.e !== entity) throw new ReplicaError(`repair of ${entity} received a ${l.e} line`);
+        this.#put[entity].run(l.id, l.v, JSON.stringify(l.d));
+      }
+      const rows = this.db.prepare(`SELECT id, v FROM ${entity}`).all() as { id: string; v: number }[];
+      for (const r of rows) sum = addCrc(sum, recordCrc(r.id, r.v));
+      stats[entity] = { count: rows.length, sum };
+      this.db
+        .prepare('INSERT INTO entity_stats (entity, count, sum) VALUES (?, ?, ?) ON CONFLICT (entity) DO UPDATE SET count = excluded.count, sum = excluded.sum')
+        .run(entity, stats[entity].count, stats[entity].sum);
+    })();
+    this.#stats = stats;
+    return { ...stats[entity] };
+  }
+
+  /** Counts and sums recomputed from the stored rows (what the incremental ones must equal). */
+  recount(): EntityStats {
+    const out = Object.fromEntries(entityNames.map((e) => [e, { count: 0, sum: 0 }])) as EntityStats;
+    for (const e of entityNames) {
+      for (const r of this.db.prepare(`SELECT id, v FROM ${e}`).iterate() as Iterable<{ id: string; v: number }>) {
+        out[e].count++;
+        out[e].sum = addCrc(out[e].sum, recordCrc(r.id, r.v));
+      }
+    }
+    return out;
+  }
+
   /** Forgets everything replicated (not local-only data): the next sync starts from since=0. */
   clear(): void {
     this.db.transaction(() => {
@@ -183,6 +265,37 @@ export class Replica {
   }
 
   close(): void {
-    this.db.close();
+    if (this.db.open) {
+      this.db.pragma('wal_checkpoint(TRUNCATE)');
+      this.db.close();
+    }
   }
+}
+
+/**
+ * Opens the replica, first checking it with PRAGMA quick_check: a corrupt or unreadable file is
+ * set aside (renamed, never deleted) and a fresh one made. A file from a newer app is refused.
+ */
+export function openReplica(file: string, log: (m: string) => void = () => {}): { replica: Replica; setAside: string | null } {
+  if (existsSync(file)) {
+    let problem: string | null = null;
+    try {
+      const db = new Database(file, { fileMustExist: true });
+      try {
+        const check = db.pragma('quick_check', { simple: true });
+        if (check !== 'ok') problem = `quick_check: ${String(check)}`;
+      } finally {
+        db.close();
+      }
+    } catch (err) {
+      problem = err instanceof Error ? err.message : String(err);
+    }
+    if (problem) {
+      const aside = `${file}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+      for (const suffix of ['', '-wal', '-shm']) if (existsSync(file + suffix)) renameSync(file + suffix, aside + suffix);
+      log(`replica ${file} failed its check (${problem}); set aside as ${aside}, rebuilding from the centre`);
+      return { replica: new Replica(file), setAside: aside };
+    }
+  }
+  return { replica: new Replica(file), setAside: null };
 }

@@ -7,14 +7,15 @@ import { tempDir } from '../../tests/support/harness.js';
 import { startHost, type Host } from './host.js';
 
 const calls: unknown[] = [];
-const handlers: Handlers = {
-  'leads:open': (args) => {
+// Only the channels this test calls; the host dispatches whatever the map holds.
+const handlers = {
+  'countdowns:list': (args: unknown) => {
     calls.push(args);
     return [];
   },
   'sync:status': () => ({ state: 'live', seq: 1, epoch: 'e', serverSeq: 1, progress: null, offlineSince: null, lastAppliedAt: null, reason: null, serverOffsetMs: 0 }),
   'clock:now': () => ({ serverTime: 42 }),
-};
+} as unknown as Handlers;
 
 let host: Host | null = null;
 const tmp = tempDir();
@@ -58,15 +59,15 @@ describe('browser host', () => {
     const h = await start();
     const out = await rpc(h.url, [
       { type: 'invoke', id: 1, channel: 'clock:now', args: {} },
-      { type: 'invoke', id: 2, channel: 'leads:open', args: { limit: 'all' } },
+      { type: 'invoke', id: 2, channel: 'countdowns:list', args: { limit: 'all' } },
       { type: 'invoke', id: 3, channel: 'db:exec', args: { sql: 'delete from lead' } },
-      { type: 'invoke', id: 4, channel: 'leads:open', args: { limit: 3 } },
+      { type: 'invoke', id: 4, channel: 'countdowns:list', args: { limit: 3 } },
     ]);
     // Results carry their request's id; they may arrive in any order.
     const byId = [...(out as { id: number }[])].sort((a, b) => a.id - b.id);
     expect(byId).toEqual([
       { type: 'result', id: 1, ok: true, value: { serverTime: 42 } },
-      { type: 'result', id: 2, ok: false, error: expect.stringMatching(/^leads:open: limit: /) },
+      { type: 'result', id: 2, ok: false, error: expect.stringMatching(/^countdowns:list: limit: /) },
       { type: 'result', id: 3, ok: false, error: 'unknown channel "db:exec"' },
       { type: 'result', id: 4, ok: true, value: [] },
     ]);

@@ -26,12 +26,12 @@ describe('IPC wiring', () => {
       forwarded.push([channel, args]);
       return 'ok';
     });
-    const open = handlers.get('leads:open')!;
+    const open = handlers.get('countdowns:list')!;
     await expect(open({ senderFrame: { url: 'guardpost://app/index.html#/wall' } }, { limit: 5 })).resolves.toBe('ok');
     await expect(open({ senderFrame: { url: 'https://evil.example/' } }, { limit: 5 })).rejects.toThrow(/untrusted frame/);
     await expect(open({ senderFrame: null }, { limit: 5 })).rejects.toThrow(/untrusted frame/);
-    await expect(open({ senderFrame: { url: 'guardpost://app/' } }, { limit: 'x' })).rejects.toThrow(/leads:open: limit/);
-    expect(forwarded).toEqual([['leads:open', { limit: 5 }]]);
+    await expect(open({ senderFrame: { url: 'guardpost://app/' } }, { limit: 'x' })).rejects.toThrow(/countdowns:list: limit/);
+    expect(forwarded).toEqual([['countdowns:list', { limit: 5 }]]);
   });
 });
 

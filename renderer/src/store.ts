@@ -2,7 +2,7 @@
 // contract when the core says a table changed (db:changed), never by polling. One clock ticks
 // for every countdown on screen.
 import { create } from 'zustand';
-import type { ApiClient, LeadTile, SyncStatus } from '../../shared/contract.js';
+import type { ApiClient, CountdownTile, SyncStatus } from '../../shared/contract.js';
 import { createClient } from './client/index.js';
 import type { Lang } from './i18n.js';
 
@@ -10,7 +10,7 @@ export type AppState = {
   lang: Lang;
   link: boolean;
   status: SyncStatus | null;
-  leads: LeadTile[] | null;
+  leads: CountdownTile[] | null;
   leadsAt: number | null;
   /** Centre clock − this browser's clock, ms. */
   offsetMs: number;
@@ -34,7 +34,7 @@ let client: ApiClient | null = null;
 
 async function refreshLeads(): Promise<void> {
   if (!client) return;
-  const leads = await client.invoke('leads:open', { limit: OPEN_LIMIT });
+  const leads = await client.invoke('countdowns:list', { limit: OPEN_LIMIT });
   useApp.setState({ leads, leadsAt: Date.now() + useApp.getState().offsetMs });
 }
 

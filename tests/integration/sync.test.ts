@@ -48,7 +48,7 @@ describe('sync from the reference centre into the replica', () => {
     const changed = new Promise<string[]>((resolve) => core.on('db:changed', ({ tables }) => resolve(tables)));
     centre.store.write([{ t: 'put', e: 'lead', d: makeLead('L-TEST-0001', 'SZ-FT-S01-B1', FIXED_NOW) }]);
     expect(await changed).toContain('lead');
-    const open = core.handlers['leads:open']({ limit: 5000 }) as { id: string; personName: string; personPhone: string }[];
+    const open = core.handlers['countdowns:list']({ limit: 5000 }) as { id: string; personName: string; personPhone: string }[];
     const mine = open.find((l) => l.id === 'L-TEST-0001');
     expect(mine).toMatchObject({ personName: '测**', personPhone: '138****1234' });
   });

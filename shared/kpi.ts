@@ -1,0 +1,217 @@
+// The indicator and ranking definitions of ../shared/design/kpis.md, once, for every runtime:
+// the core's queries, the wall, the review screen, the exports and the tests' expectations.
+import { DAY, HOUR, MINUTE } from './domain.js';
+
+/** The fields of a lead the indicators read. Times are ms; money is fen. */
+export type KpiLead = {
+  id: string;
+  personId: string;
+  unitId: string;
+  issuedAt: number;
+  metAt: number | null;
+  feedbackAt: number | null;
+  feedbackDueAt: number;
+  outcome: string | null;
+  lossAmount: number;
+  preventedAmount: number;
+  voided: boolean;
+};
+
+export type KpiStop = { requestedAt: number; frozenAt: number | null; status: 'requested' | 'frozen' | 'failed' | 'returned' };
+
+/** A rate with its numerator and denominator; value is null when the denominator is 0 ("—"). */
+export type Ratio = { num: number; den: number; value: number | null };
+
+export type TimeToMeet = { n: number; meanMs: number | null; medianMs: number | null; p90Ms: number | null };
+
+export type Indicators = {
+  /** #L(W): leads issued in the window, not voided. */
+  leads: number;
+  faceToFace: Ratio;
+  victimisation: Ratio;
+  overdue: Ratio;
+  peopleDefrauded: number;
+  amountDefrauded: number;
+  timeToMeet: TimeToMeet;
+  stopPayment30: Ratio;
+  amountKept: number;
+};
+
+export type Window = { start: number; end: number };
+
+export const ratio = (num: number, den: number): Ratio => ({ num, den, value: den === 0 ? null : num / den });
+
+/** Known by T: a lead's outcome is known once its feedback has arrived. */
+const knownBy = (l: KpiLead, t: number) => l.feedbackAt !== null && l.feedbackAt <= t;
+
+export function inWindow(t: number, w: Window): boolean {
+  return t >= w.start && t < w.end;
+}
+
+/**
+ * Median: the mean of the two middle values for an even count. p90: nearest rank,
+ * the ⌈0.9·n⌉-th smallest value.
+ */
+export function timeToMeet(durations: number[]): TimeToMeet {
+  const n = durations.length;
+  if (n === 0) return { n, meanMs: null, medianMs: null, p90Ms: null };
+  const s = [...durations].sort((a, b) => a - b);
+  const mid = Math.floor(n / 2);
+  return {
+    n,
+    meanMs: s.reduce((a, b) => a + b, 0) / n,
+    medianMs: n % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2,
+    p90Ms: s[Math.ceil(0.9 * n) - 1]!,
+  };
+}
+
+/**
+ * The indicators over window W as of time T, for the given leads (already narrowed to a unit's
+ * subtree) and the stop-payments of those leads.
+ */
+export function computeIndicators(leads: readonly KpiLead[], stops: readonly KpiStop[], w: Window, t: number): Indicators {
+  const L = leads.filter((l) => !l.voided && inWindow(l.issuedAt, w));
+  const met = L.filter((l) => l.metAt !== null && l.metAt <= t);
+  const defrauded = L.filter((l) => l.outcome === 'defrauded_after_warning' && knownBy(l, t));
+  const D = L.filter((l) => l.feedbackDueAt <= t || (l.feedbackAt !== null && l.feedbackAt <= t));
+  const overdue = D.filter((l) => (knownBy(l, t) ? l.feedbackAt! > l.feedbackDueAt : true));
+  const S = stops.filter(
+    (s) => inWindow(s.requestedAt, w) && ((s.frozenAt !== null && s.frozenAt <= t) || s.status === 'failed' || t - s.requestedAt > 30 * MINUTE),
+  );
+  const fast = S.filter((s) => s.frozenAt !== null && s.frozenAt <= t && s.frozenAt - s.requestedAt <= 30 * MINUTE);
+  return {
+    leads: L.length,
+    faceToFace: ratio(met.length, L.length),
+    victimisation: ratio(defrauded.length, L.length),
+    overdue: ratio(overdue.length, D.length),
+    peopleDefrauded: new Set(defrauded.map((l) => l.personId)).size,
+    amountDefrauded: defrauded.reduce((a, l) => a + l.lossAmount, 0),
+    timeToMeet: timeToMeet(met.map((l) => l.metAt! - l.issuedAt)),
+    stopPayment30: ratio(fast.length, S.length),
+    amountKept: L.filter((l) => l.outcome === 'dissuaded' && knownBy(l, t)).reduce((a, l) => a + l.preventedAmount, 0),
+  };
+}
+
+/** Open leads at T: issued by T, not voided, no feedback by T (any issue date). */
+export function isOpen(l: KpiLead, t: number): boolean {
+  return !l.voided && l.issuedAt <= t && !knownBy(l, t);
+}
+
+// ---- Windows in the command post's time zone ----------------------------------------------
+
+export type Calendar = { tzOffsetMs: number; weekStartsOn: 0 | 1 | 2 | 3 | 4 | 5 | 6 };
+/** Asia/Shanghai (no daylight saving), weeks from Monday. */
+export const DEFAULT_CALENDAR: Calendar = { tzOffsetMs: 8 * HOUR, weekStartsOn: 1 };
+
+export function dayWindow(t: number, cal: Calendar = DEFAULT_CALENDAR): Window {
+  const start = Math.floor((t + cal.tzOffsetMs) / DAY) * DAY - cal.tzOffsetMs;
+  return { start, end: start + DAY };
+}
+
+export function weekWindow(t: number, cal: Calendar = DEFAULT_CALENDAR): Window {
+  const day = dayWindow(t, cal);
+  const weekday = new Date(day.start + cal.tzOffsetMs).getUTCDay();
+  const back = (weekday - cal.weekStartsOn + 7) % 7;
+  const start = day.start - back * DAY;
+  return { start, end: start + 7 * DAY };
+}
+
+/** The window of the same length just before. */
+export function previousWindow(w: Window): Window {
+  return { start: 2 * w.start - w.end, end: w.start };
+}
+
+/** A local date (YYYY-MM-DD) to its day window. */
+export function dateWindow(date: string, cal: Calendar = DEFAULT_CALENDAR): Window {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
+  if (!m) throw new RangeError(`not a date: ${JSON.stringify(date)}`);
+  const start = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) - cal.tzOffsetMs;
+  return { start, end: start + DAY };
+}
+
+// ---- Rankings -------------------------------------------------------------------------------
+
+export type RankingKind = 'daily' | 'weekly';
+export type RankingConfig = { minVolume: number };
+export const DEFAULT_RANKING: RankingConfig = { minVolume: 5 };
+
+export type RankInput = { unitId: string; code: string; indicators: Indicators };
+export type RankRow = RankInput & { rank: number | null; tooLow: boolean; previousRank: number | null; change: number | null };
+
+type Key = (r: RankInput) => number | null;
+// A missing value (an empty denominator) sorts after every present one.
+const asc = (k: Key) => (a: RankInput, b: RankInput) => cmpNullable(k(a), k(b));
+const desc = (k: Key) => (a: RankInput, b: RankInput) => cmpNullable(k(b), k(a), true);
+function cmpNullable(x: number | null, y: number | null, nullsLastDesc = false): number {
+  if (x === null && y === null) return 0;
+  if (x === null) return nullsLastDesc ? -1 : 1;
+  if (y === null) return nullsLastDesc ? 1 : -1;
+  return x - y;
+}
+
+/** The sort keys, in order, of each ranking (kpis.md): configuration lives here, beside the defaults. */
+export const RANKING_KEYS: Record<RankingKind, ((a: RankInput, b: RankInput) => number)[]> = {
+  // 每日进度排名: face-to-face ↓, overdue ↑, median time to meet ↑, code ↑
+  daily: [desc((r) => r.indicators.faceToFace.value), asc((r) => r.indicators.overdue.value), asc((r) => r.indicators.timeToMeet.medianMs)],
+  // 每周成效评估: victimisation ↑, amount defrauded ↑, face-to-face ↓, code ↑
+  weekly: [asc((r) => r.indicators.victimisation.value), asc((r) => r.indicators.amountDefrauded), desc((r) => r.indicators.faceToFace.value)],
+};
+
+function order(rows: RankInput[], kind: RankingKind): RankInput[] {
+  const keys = RANKING_KEYS[kind];
+  return [...rows].sort((a, b) => {
+    for (const k of keys) {
+      const c = k(a, b);
+      if (c !== 0) return c;
+    }
+    return a.code < b.code ? -1 : a.code > b.code ? 1 : 0;
+  });
+}
+
+/**
+ * Ranks units: those under the minimum volume are listed after the ranked ones, unranked and
+ * marked; ranks are 1..n in the ranking's order, and change = previous rank − rank (positive
+ * means the unit moved up), null where either is unranked.
+ */
+export function rank(current: RankInput[], previous: RankInput[], kind: RankingKind, cfg: RankingConfig = DEFAULT_RANKING): RankRow[] {
+  const ranksOf = (rows: RankInput[]) => {
+    const ranked = order(rows.filter((r) => r.indicators.leads >= cfg.minVolume), kind);
+    return new Map(ranked.map((r, i) => [r.unitId, i + 1]));
+  };
+  const now = ranksOf(current);
+  const before = ranksOf(previous);
+  const sorted = [...order(current.filter((r) => now.has(r.unitId)), kind), ...order(current.filter((r) => !now.has(r.unitId)), kind)];
+  return sorted.map((r) => {
+    const rankNow = now.get(r.unitId) ?? null;
+    const prev = before.get(r.unitId) ?? null;
+    return { ...r, rank: rankNow, tooLow: rankNow === null, previousRank: prev, change: rankNow !== null && prev !== null ? prev - rankNow : null };
+  });
+}
+
+// ---- Countdown and escalation ---------------------------------------------------------------
+
+export type EscalationPolicy = { tiers: { leftMs: number; role: 'station_chief' | 'branch_deputy' | 'branch_chief' }[] };
+export const DEFAULT_ESCALATION: EscalationPolicy = {
+  tiers: [
+    { leftMs: 3 * HOUR, role: 'station_chief' },
+    { leftMs: 2 * HOUR, role: 'branch_deputy' },
+    { leftMs: 1 * HOUR, role: 'branch_chief' },
+  ],
+};
+
+export type LadderStep = { tier: number; role: string; dueAt: number; firedAt: number | null };
+
+/** Each tier's time from the policy, and when it actually fired (from escalation events). */
+export function escalationLadder(feedbackDueAt: number, fired: readonly { tier: number; at: number }[], policy: EscalationPolicy = DEFAULT_ESCALATION): LadderStep[] {
+  return policy.tiers.map((t, i) => ({
+    tier: i + 1,
+    role: t.role,
+    dueAt: feedbackDueAt - t.leftMs,
+    firedAt: fired.filter((f) => f.tier === i + 1).reduce<number | null>((m, f) => (m === null || f.at < m ? f.at : m), null),
+  }));
+}
+
+/** The next tier to fire after `now`, or null when none is left. */
+export function nextTier(ladder: readonly LadderStep[], now: number): LadderStep | null {
+  return ladder.find((s) => s.firedAt === null && s.dueAt > now) ?? null;
+}
