@@ -3,7 +3,7 @@
 import type Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import type { Note } from '../../shared/protocol.js';
-import { migrate, openDatabase } from './replica.js';
+import { openDatabase } from './replica.js';
 
 export const LOCAL_MIGRATIONS: readonly string[] = [
   `CREATE TABLE prefs (k TEXT PRIMARY KEY, v TEXT NOT NULL);
