@@ -67,16 +67,18 @@ export function timeToMeet(durations: number[]): TimeToMeet {
 
 /**
  * The indicators over window W as of time T, for the given leads (already narrowed to a unit's
- * subtree) and the stop-payments of those leads.
+ * subtree) and the stop-payments of those leads. L(W) holds the leads issued in W that exist
+ * at T (issuedAt ≤ T): a figure as of T cannot count a lead raised after it, which matters
+ * for today on the wall and for replaying a day minute by minute.
  */
 export function computeIndicators(leads: readonly KpiLead[], stops: readonly KpiStop[], w: Window, t: number): Indicators {
-  const L = leads.filter((l) => !l.voided && inWindow(l.issuedAt, w));
+  const L = leads.filter((l) => !l.voided && inWindow(l.issuedAt, w) && l.issuedAt <= t);
   const met = L.filter((l) => l.metAt !== null && l.metAt <= t);
   const defrauded = L.filter((l) => l.outcome === 'defrauded_after_warning' && knownBy(l, t));
   const D = L.filter((l) => l.feedbackDueAt <= t || (l.feedbackAt !== null && l.feedbackAt <= t));
   const overdue = D.filter((l) => (knownBy(l, t) ? l.feedbackAt! > l.feedbackDueAt : true));
   const S = stops.filter(
-    (s) => inWindow(s.requestedAt, w) && ((s.frozenAt !== null && s.frozenAt <= t) || s.status === 'failed' || t - s.requestedAt > 30 * MINUTE),
+    (s) => inWindow(s.requestedAt, w) && s.requestedAt <= t && ((s.frozenAt !== null && s.frozenAt <= t) || s.status === 'failed' || t - s.requestedAt > 30 * MINUTE),
   );
   const fast = S.filter((s) => s.frozenAt !== null && s.frozenAt <= t && s.frozenAt - s.requestedAt <= 30 * MINUTE);
   return {

@@ -45,6 +45,28 @@ type LeadRow = {
 const LEAD_COLS = `id, unit_id AS unitId, person_id AS personId, issued_at AS issuedAt, feedback_due_at AS feedbackDueAt, feedback_at AS feedbackAt,
   met_at AS metAt, outcome, loss_amount AS lossAmount, prevented_amount AS preventedAmount, voided`;
 
+/** Every statement the screens run, named, so the index checks explain exactly these. */
+const SQL = {
+  leadsIssued: `SELECT ${LEAD_COLS} FROM lead WHERE issued_at >= ? AND issued_at < ?`,
+  stopsRequested: `SELECT s.requested_at AS requestedAt, s.frozen_at AS frozenAt, s.status AS status, l.unit_id AS unitId
+    FROM stop_payment s JOIN lead l ON l.id = s.lead_id WHERE s.requested_at >= ? AND s.requested_at < ?`,
+  open: 'SELECT data FROM lead WHERE feedback_at IS NULL ORDER BY feedback_due_at, id',
+  openCount: 'SELECT unit_id AS unitId, issued_at AS issuedAt, voided FROM lead WHERE feedback_at IS NULL',
+  // CROSS JOIN keeps the open leads (a small set, by index) as the outer loop.
+  escalations: `SELECT e.lead_id AS leadId, e.tier AS tier, e.at AS at FROM lead l CROSS JOIN event e ON e.lead_id = l.id
+    WHERE l.feedback_at IS NULL AND e.kind = 'escalation'`,
+  units: 'SELECT data FROM unit',
+  lead: 'SELECT data FROM lead WHERE id = ?',
+  events: 'SELECT data FROM event WHERE lead_id = ? ORDER BY at, id',
+  stops: 'SELECT data FROM stop_payment WHERE lead_id = ? ORDER BY requested_at, id',
+  notes: 'SELECT data FROM note WHERE lead_id = ? ORDER BY created_at, id',
+  allNotes: 'SELECT data FROM note ORDER BY created_at, id',
+} as const;
+/** Sample arguments for EXPLAIN of each statement. */
+const SAMPLE_ARGS: Record<keyof typeof SQL, unknown[]> = {
+  leadsIssued: [0, 1], stopsRequested: [0, 1], open: [], openCount: [], escalations: [], units: [], lead: ['x'], events: ['x'], stops: ['x'], notes: ['x'], allNotes: [],
+};
+
 const toKpi = (r: LeadRow): KpiLead => ({ ...r, voided: r.voided === 1 });
 
 export class QueryError extends Error {
@@ -73,23 +95,17 @@ export class Queries {
   constructor(db: Database.Database, cfg: QueryConfig = DEFAULT_QUERY_CONFIG) {
     this.#db = db;
     this.#cfg = cfg;
-    this.#leadsIssued = db.prepare(`SELECT ${LEAD_COLS} FROM lead WHERE issued_at >= ? AND issued_at < ?`);
-    this.#stopsRequested = db.prepare(
-      `SELECT s.requested_at AS requestedAt, s.frozen_at AS frozenAt, s.status AS status, l.unit_id AS unitId
-       FROM stop_payment s JOIN lead l ON l.id = s.lead_id WHERE s.requested_at >= ? AND s.requested_at < ?`,
-    );
-    this.#open = db.prepare('SELECT data FROM lead WHERE feedback_at IS NULL ORDER BY feedback_due_at, id');
-    this.#openCount = db.prepare('SELECT unit_id AS unitId, issued_at AS issuedAt, voided FROM lead WHERE feedback_at IS NULL');
-    this.#escalations = db.prepare(
-      `SELECT e.lead_id AS leadId, e.tier AS tier, e.at AS at FROM lead l JOIN event e ON e.lead_id = l.id
-       WHERE l.feedback_at IS NULL AND e.kind = 'escalation'`,
-    );
-    this.#units = db.prepare('SELECT data FROM unit');
-    this.#lead = db.prepare('SELECT data FROM lead WHERE id = ?');
-    this.#events = db.prepare('SELECT data FROM event WHERE lead_id = ? ORDER BY at, id');
-    this.#stops = db.prepare('SELECT data FROM stop_payment WHERE lead_id = ? ORDER BY requested_at, id');
-    this.#notes = db.prepare('SELECT data FROM note WHERE lead_id = ? ORDER BY created_at, id');
-    this.#allNotes = db.prepare('SELECT data FROM note ORDER BY created_at, id');
+    this.#leadsIssued = db.prepare(SQL.leadsIssued);
+    this.#stopsRequested = db.prepare(SQL.stopsRequested);
+    this.#open = db.prepare(SQL.open);
+    this.#openCount = db.prepare(SQL.openCount);
+    this.#escalations = db.prepare(SQL.escalations);
+    this.#units = db.prepare(SQL.units);
+    this.#lead = db.prepare(SQL.lead);
+    this.#events = db.prepare(SQL.events);
+    this.#stops = db.prepare(SQL.stops);
+    this.#notes = db.prepare(SQL.notes);
+    this.#allNotes = db.prepare(SQL.allNotes);
   }
 
   /** Forget cached unit structure (after a page touched units). */
@@ -273,16 +289,11 @@ export class Queries {
   }
 
   /** For index checks in tests: the plan SQLite chooses for each screen statement. */
-  plans(): Record<string, string[]> {
-    const explain = (sql: string, ...args: unknown[]) => (this.#db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...args) as { detail: string }[]).map((r) => r.detail);
-    return {
-      leadsIssued: explain(`SELECT ${LEAD_COLS} FROM lead WHERE issued_at >= ? AND issued_at < ?`, 0, 1),
-      stopsRequested: explain('SELECT s.requested_at FROM stop_payment s JOIN lead l ON l.id = s.lead_id WHERE s.requested_at >= ? AND s.requested_at < ?', 0, 1),
-      open: explain('SELECT data FROM lead WHERE feedback_at IS NULL ORDER BY feedback_due_at, id'),
-      escalations: explain("SELECT e.lead_id FROM lead l JOIN event e ON e.lead_id = l.id WHERE l.feedback_at IS NULL AND e.kind = 'escalation'"),
-      events: explain('SELECT data FROM event WHERE lead_id = ? ORDER BY at, id', 'x'),
-      stops: explain('SELECT data FROM stop_payment WHERE lead_id = ? ORDER BY requested_at, id', 'x'),
-      notes: explain('SELECT data FROM note WHERE lead_id = ? ORDER BY created_at, id', 'x'),
-    };
+  plans(): Record<keyof typeof SQL, string[]> {
+    const out = {} as Record<keyof typeof SQL, string[]>;
+    for (const name of Object.keys(SQL) as (keyof typeof SQL)[]) {
+      out[name] = (this.#db.prepare(`EXPLAIN QUERY PLAN ${SQL[name]}`).all(...SAMPLE_ARGS[name]) as { detail: string }[]).map((r) => r.detail);
+    }
+    return out;
   }
 }

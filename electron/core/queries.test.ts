@@ -1,0 +1,101 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HOUR } from '../../shared/domain.js';
+import { dateWindow } from '../../shared/kpi.js';
+import type { PutLine } from '../../shared/protocol.js';
+import { tempDir } from '../../tests/support/harness.js';
+import { makeLead } from '../../tests/support/records.js';
+import { Queries } from './queries.js';
+import { Replica } from './replica.js';
+
+const W = dateWindow('2026-11-20');
+const h = (x: number) => W.start + x * HOUR;
+const T = h(20);
+const tmp = tempDir();
+let replica: Replica;
+let q: Queries;
+
+const unit = (id: string, parentId: string | null, level: string, code: string) => ({ id, parentId, level, code, name: `${id}名`, lat: 22.5, lng: 114 });
+beforeAll(() => {
+  replica = new Replica(join(tmp.dir, 'r.db'));
+  let seq = 0;
+  const lines: PutLine[] = [];
+  const add = (e: PutLine['e'], d: { id: string }) => lines.push({ t: 'put', e, id: d.id, v: 1, seq: ++seq, d: d as Record<string, unknown> });
+  add('unit', unit('C', null, 'city', 'C'));
+  for (const b of ['B1', 'B2']) {
+    add('unit', unit(b, 'C', 'branch', b));
+    for (const s of ['S1', 'S2']) add('unit', unit(`${b}${s}`, b, 'station', `${b}${s}`));
+  }
+  // Branch B1: 6 leads (5 met) — ranked; branch B2: 3 leads — below the minimum volume.
+  for (let i = 0; i < 6; i++) add('lead', makeLead(`L1-${i}`, i % 2 ? 'B1S1' : 'B1S2', h(1 + i), i < 5 ? { metAt: h(2 + i), feedbackAt: h(2.5 + i), outcome: 'dissuaded' } : {}));
+  for (let i = 0; i < 3; i++) add('lead', makeLead(`L2-${i}`, 'B2S1', h(10 + i), { metAt: h(11 + i) }));
+  add('lead', makeLead('L-VOID', 'B2S2', h(3), { voided: true }));
+  add('event', { id: 'E1', leadId: 'L1-5', at: h(6) + 3 * HOUR, kind: 'escalation', unitId: 'B1S1', tier: 1 } as never);
+  replica.applyPage(lines, { t: 'checkpoint', seq, epoch: 'e', serverTime: T, more: false, counts: {}, sums: {} });
+  q = new Queries(replica.db);
+});
+afterAll(() => {
+  replica.close();
+  tmp.remove();
+});
+
+describe('screen queries', () => {
+  it('counts a lead for its unit and every ancestor', () => {
+    expect(q.indicators('C', W, T).leads).toBe(9);
+    expect(q.indicators('B1', W, T).leads).toBe(6);
+    expect(q.indicators('B1S1', W, T).leads).toBe(3);
+    expect(q.indicators('B2', W, T).faceToFace).toEqual({ num: 3, den: 3, value: 1 });
+    expect(() => q.indicators('NOPE', W, T)).toThrow('unknown unit NOPE');
+  });
+
+  it('ranks branches with the minimum volume and names them', () => {
+    const rows = q.ranking('daily', 'branch', 'C', T, W);
+    expect(rows.map((r) => [r.unitId, r.rank, r.tooLow, r.name])).toEqual([
+      ['B1', 1, false, 'B1名'],
+      ['B2', null, true, 'B2名'],
+    ]);
+  });
+
+  it('lists open leads nearest deadline first with their escalation ladder', () => {
+    const tiles = q.countdowns('C', T, 100);
+    expect(tiles.map((t) => t.id)).toEqual(['L1-5', 'L2-0', 'L2-1', 'L2-2']);
+    const first = tiles[0]!;
+    expect(first.ladder.map((s) => [s.tier, s.firedAt])).toEqual([
+      [1, h(9)],
+      [2, null],
+      [3, null],
+    ]);
+    expect(first.personName).toBe('测**');
+    expect(q.countdowns('B1', T, 100).map((t) => t.id)).toEqual(['L1-5']);
+  });
+
+  it('gives daily trends that agree with the indicators of each day', () => {
+    const trend = q.trends('C', 3, T);
+    expect(trend.map((p) => p.day)).toEqual([W.start - 2 * 24 * HOUR, W.start - 24 * HOUR, W.start]);
+    expect(trend[2]!.faceToFace).toEqual(q.indicators('C', W, T).faceToFace);
+    expect(trend[0]!.faceToFace.value).toBeNull();
+  });
+
+  it('returns a lead timeline, masked', () => {
+    const t = q.leadTimeline('L1-5')!;
+    expect(t.lead.personPhone).toBe('138****1234');
+    expect(t.events.map((e) => e.kind)).toEqual(['escalation']);
+    expect(q.leadTimeline('nope')).toBeNull();
+  });
+
+  it('reads every screen statement through an index (EXPLAIN QUERY PLAN)', () => {
+    const plans = q.plans();
+    expect(plans['leadsIssued']!.join(' ')).toMatch(/USING INDEX lead_issued/);
+    expect(plans['stopsRequested']!.join(' ')).toMatch(/USING INDEX stop_payment_requested/);
+    expect(plans['open']!.join(' ')).toMatch(/USING INDEX lead_open/);
+    expect(plans['events']!.join(' ')).toMatch(/USING INDEX event_lead/);
+    expect(plans['stops']!.join(' ')).toMatch(/USING INDEX stop_payment_lead/);
+    expect(plans['notes']!.join(' ')).toMatch(/USING INDEX note_lead/);
+    expect(plans['escalations']!.join(' ')).toMatch(/USING (COVERING )?INDEX (lead_open|event_lead)/);
+    // Full scans only where the whole table is the answer (units, all notes, the open-lead count by its partial index).
+    for (const [name, plan] of Object.entries(plans)) {
+      if (name === 'units' || name === 'allNotes') continue;
+      expect(plan.join(' '), name).not.toMatch(/SCAN (lead|event|stop_payment|s|l|e)(?! USING)\b/);
+    }
+  });
+});
