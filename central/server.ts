@@ -161,6 +161,8 @@ export function createCentralServer(opts: CentralServerOptions): http.Server {
     const startEpoch = store.epoch;
     const skipThrough = since === 0 ? store.headSeq() : 0;
     let cursor = since;
+    // The first page always goes out, so a client already at the head learns it is caught up.
+    let sentFirst = false;
     let closed = false;
     let pumping = false;
     let again = false;
@@ -199,7 +201,10 @@ export function createCentralServer(opts: CentralServerOptions): http.Server {
             const page = buildPage(store, cursor, scopePath, pageLimit, skipThrough, clock(), entity);
             const advanced = page.seq !== cursor || page.lines > 1;
             cursor = page.seq;
-            if (advanced || !live) await write(page.text);
+            if (advanced || !live || !sentFirst) {
+              sentFirst = true;
+              await write(page.text);
+            }
             if (!page.more) break;
           }
         } while (again);

@@ -171,6 +171,7 @@ export function createCore(opts: CoreOptions): Core {
     async close() {
       outbox.stop();
       await sync.stop();
+      await outbox.idle();
       slot.current.close();
       local.close();
       events.removeAllListeners();

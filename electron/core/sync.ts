@@ -42,6 +42,9 @@ export class PageError extends Error {
 
 export type SyncEvents = { status: [SyncStatus]; changed: [TableName[]]; swapped: [Replica]; repaired: [{ entity: EntityName; reason: string }] };
 const ALL_TABLES: TableName[] = ['unit', 'lead', 'event', 'stop_payment', 'note'];
+/** Memory bounds on what a (possibly hostile) link can make us hold before a checkpoint. */
+export const MAX_LINE_CHARS = 4 * 1024 * 1024;
+export const MAX_PAGE_LINES = 250_000;
 const REPAIR_QUIET_MS = 10 * 60_000;
 
 export class SyncEngine extends EventEmitter<SyncEvents> {
@@ -280,9 +283,11 @@ export class SyncEngine extends EventEmitter<SyncEvents> {
         buf = buf.slice(nl + 1);
         lineNo++;
         if (text.trim() === '') continue;
+        if (text.length > MAX_LINE_CHARS) throw new PageError(`line ${lineNo} is longer than ${MAX_LINE_CHARS} characters`);
         const line = parseFeedLine(text, lineNo);
         if (line.t === 'put' || line.t === 'del') {
           page.push(line);
+          if (page.length > MAX_PAGE_LINES) throw new PageError(`a page of more than ${MAX_PAGE_LINES} lines before its checkpoint`);
           continue;
         }
         this.#observeServerTime(line.serverTime);
@@ -294,6 +299,7 @@ export class SyncEngine extends EventEmitter<SyncEvents> {
         page = [];
         if (caughtUp && !live) return true;
       }
+      if (buf.length > MAX_LINE_CHARS) throw new PageError(`line ${lineNo + 1} is longer than ${MAX_LINE_CHARS} characters`);
     }
     if (page.length > 0 || buf.trim() !== '') {
       throw new PageError(`the feed ended inside a page (${page.length} line(s) after the last checkpoint); nothing of it was applied`);

@@ -18,7 +18,7 @@ export function tempDir(prefix = 'guardpost-test-'): { dir: string; remove(): vo
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-export function coreFor(url: string, dataDir: string, token = 'test-token', extra: { watchdogMs?: number } = {}): Core {
+export function coreFor(url: string, dataDir: string, token = 'test-token', extra: { watchdogMs?: number; backoffMinMs?: number; backoffMaxMs?: number; outboxRetryMs?: number } = {}): Core {
   return createCore({ dataDir, central: { url, token }, ...extra });
 }
 
@@ -48,4 +48,51 @@ export function replicaRows(core: Core): Record<string, string[]> {
     out[t] = (core.replica.db.prepare(`SELECT id || ':' || v AS k FROM ${t} ORDER BY id`).all() as { k: string }[]).map((r) => r.k);
   }
   return out;
+}
+
+/** Every live record at the centre within a scope, as `id:v` per entity (to compare with the replica). */
+export function centreRows(centre: Centre, scope = 'SZ'): Record<string, string[]> {
+  const path = centre.store.unitPath(scope)!;
+  const out: Record<string, string[]> = { unit: [], lead: [], event: [], stop_payment: [], note: [] };
+  for (const r of centre.store.db.prepare('SELECT entity, id, v, path FROM records WHERE deleted = 0 ORDER BY id').iterate() as Iterable<{ entity: string; id: string; v: number; path: string }>) {
+    if (r.path.startsWith(path)) out[r.entity]!.push(`${r.id}:${r.v}`);
+  }
+  return out;
+}
+
+/** The replica's invariants: stored stats equal a recount, and the position is one the centre gave. */
+export function checkInvariants(core: Core, centre: Centre): void {
+  const r = core.replica;
+  const recount = r.recount();
+  const stats = r.stats;
+  for (const e of Object.keys(recount) as (keyof typeof recount)[]) {
+    if (recount[e].count !== stats[e].count || recount[e].sum !== stats[e].sum) throw new Error(`stats for ${e} drifted: stored ${JSON.stringify(stats[e])}, recount ${JSON.stringify(recount[e])}`);
+  }
+  if (r.position.seq > centre.store.headSeq()) throw new Error(`replica seq ${r.position.seq} is beyond the centre's ${centre.store.headSeq()}`);
+}
+
+/** Waits until the replica holds exactly what the centre holds. */
+export async function converged(core: Core, centre: Centre, timeoutMs = 20_000): Promise<void> {
+  await waitForStatus(core, (s) => s.state === 'live' && s.seq === centre.store.headSeq(), timeoutMs);
+  const a = replicaRows(core);
+  const b = centreRows(centre);
+  if (JSON.stringify(a) !== JSON.stringify(b)) throw new Error('replica rows differ from the centre');
+}
+
+/** Records every status and fails if seq ever goes back within one epoch. */
+export function watchSeq(core: Core): { states: string[]; check(): void } {
+  const states: string[] = [];
+  let last = { epoch: core.sync.status.epoch, seq: core.sync.status.seq };
+  let error: string | null = null;
+  core.on('sync:status', (s) => {
+    states.push(s.state);
+    if (s.epoch === last.epoch && s.seq < last.seq) error ??= `seq went back from ${last.seq} to ${s.seq}`;
+    last = { epoch: s.epoch, seq: s.seq };
+  });
+  return {
+    states,
+    check() {
+      if (error) throw new Error(error);
+    },
+  };
 }

@@ -1,0 +1,208 @@
+// The sync engine against an adversarial link to the real reference centre: whatever the link
+// does, the replica keeps its invariants (stats equal a recount, seq never goes back, nothing
+// half-applied), retries stay bounded, and it converges to exactly the centre's rows.
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Centre } from '../../central/centre.js';
+import type { Core } from '../../electron/core/core.js';
+import { startAdversary, type Adversary } from '../support/adversary.js';
+import { centreForTest, checkInvariants, converged, coreFor, FIXED_NOW, tempDir, waitForStatus, watchSeq } from '../support/harness.js';
+import { makeLead } from '../support/records.js';
+
+let cleanup: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const f of cleanup.reverse()) await f();
+  cleanup = [];
+});
+
+let n = 0;
+const writeLeads = (centre: Centre, count = 3) =>
+  centre.store.write(Array.from({ length: count }, () => ({ t: 'put' as const, e: 'lead' as const, d: makeLead(`L-F-${n++}`, 'SZ-FT-S01-B1', FIXED_NOW) })));
+
+async function setup(opts: { watchdogMs?: number } = {}): Promise<{ centre: Centre; core: Core; adv: Adversary; seq: ReturnType<typeof watchSeq> }> {
+  const centre = await centreForTest({ pageLimit: 200, heartbeatMs: 250, rateLimit: { perSecond: 10_000, burst: 10_000 } });
+  cleanup.push(() => centre.close());
+  const adv = await startAdversary(centre.url);
+  cleanup.push(() => adv.close());
+  const tmp = tempDir();
+  cleanup.push(() => tmp.remove());
+  const core = coreFor(adv.url, tmp.dir, 'test-token', { watchdogMs: opts.watchdogMs ?? 2_000, backoffMinMs: 50, backoffMaxMs: 400 });
+  cleanup.push(() => core.close());
+  const seq = watchSeq(core);
+  core.start();
+  await converged(core, centre);
+  return { centre, core, adv, seq };
+}
+
+describe('an adversarial link', () => {
+  it.each([
+    ['a duplicated page', { kind: 'duplicate-next-page' } as const, /not above .*out of order or repeated/],
+    ['a reordered page', { kind: 'reorder-next-page' } as const, /out of order or repeated/],
+    ['a garbage line', { kind: 'replace-next-put', text: '\u0000\u0001garbage' } as const, /not JSON/],
+    ['a line that is not a record', { kind: 'replace-next-put', text: '{"t":"put","e":"lead","id":"X","v":1,"seq":99999999,"d":{"id":"X"}}' } as const, /lead X: personId/],
+    ['a truncated page', { kind: 'truncate-before-checkpoint' } as const, /ended inside a page/],
+    ['a 5 MB line', { kind: 'replace-next-put', text: `{"t":"put","e":"lead","id":"${'x'.repeat(5_000_000)}"}` } as const, /line \d+ is longer than 4194304 characters/],
+    ['a record with a 300-character name', { kind: 'replace-next-put', text: JSON.stringify({ t: 'put', e: 'lead', id: 'L-HUGE', v: 1, seq: 99999999, d: makeLead('L-HUGE', 'SZ-FT-S01-B1', FIXED_NOW, { personName: '王'.repeat(300) }) }) } as const, /lead L-HUGE: personName: Too big/],
+  ])('%s is rejected whole, said why, retried from the same seq, and converges', async (_what, fault, reason) => {
+    const { centre, core, adv, seq } = await setup();
+    adv.inject(fault);
+    writeLeads(centre, 4);
+    const bad = await waitForStatus(core, (s) => s.state === 'error');
+    expect(bad.reason).toMatch(reason);
+    checkInvariants(core, centre);
+    await converged(core, centre);
+    checkInvariants(core, centre);
+    seq.check();
+  });
+
+  it('repairs an entity after a wrong checksum once, and reports it', async () => {
+    const { centre, core, adv } = await setup();
+    const repaired = new Promise<{ entity: string; reason: string }>((r) => core.sync.once('repaired', r));
+    adv.inject({ kind: 'wrong-sums', times: 1 });
+    writeLeads(centre, 1);
+    expect(await repaired).toMatchObject({ entity: 'unit', reason: expect.stringMatching(/checksum mismatch at seq \d+ \(unit/) });
+    expect(adv.requests.filter((r) => r.includes('entity=unit'))).toHaveLength(1);
+    writeLeads(centre, 1);
+    await converged(core, centre);
+    checkInvariants(core, centre);
+  });
+
+  it('does not loop when checksums stay wrong: one repair, then an error that needs attention', async () => {
+    const { centre, core, adv } = await setup();
+    adv.inject({ kind: 'wrong-sums', times: 1000 });
+    const repaired = new Promise((r) => core.sync.once('repaired', r));
+    writeLeads(centre, 1);
+    await repaired;
+    writeLeads(centre, 1); // the next final checkpoint disagrees again
+    const s = await waitForStatus(core, (x) => x.state === 'error');
+    expect(s.reason).toMatch(/unit still disagrees after a repair; needs attention$/);
+    for (let i = 0; i < 5; i++) writeLeads(centre, 1);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(adv.requests.filter((r) => r.includes('entity=unit'))).toHaveLength(1);
+    // The data itself keeps flowing and stays consistent.
+    expect(core.replica.position.seq).toBe(centre.store.headSeq());
+    checkInvariants(core, centre);
+  });
+
+  it('honours Retry-After through a 503 storm and comes back', async () => {
+    const { centre, core, adv } = await setup();
+    adv.inject({ kind: 'status', status: 503, times: 3, retryAfter: 1 });
+    const before = core.sync.attempts;
+    const t0 = Date.now();
+    adv.cutAll();
+    writeLeads(centre, 2);
+    await converged(core, centre);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(3_000); // three answers, each asking for a second
+    expect(core.sync.attempts - before).toBe(4);
+  });
+
+  it('backs off through a 5xx storm: retries stay bounded, and it converges', async () => {
+    const { centre, core, adv } = await setup();
+    adv.inject({ kind: 'status', status: 500, times: 1000 });
+    const before = core.sync.attempts;
+    adv.cutAll();
+    await waitForStatus(core, (s) => s.state === 'offline');
+    await new Promise((r) => setTimeout(r, 2_000));
+    const tries = core.sync.attempts - before;
+    // 50 ms doubling to a 400 ms cap (with jitter down to half): no more than ~12 tries in 2 s.
+    expect(tries).toBeGreaterThan(3);
+    expect(tries).toBeLessThan(14);
+    adv.clear();
+    writeLeads(centre, 2);
+    await converged(core, centre);
+  });
+
+  it('treats 401 as a configuration problem and does not hammer the centre', async () => {
+    const { core, adv } = await setup();
+    adv.inject({ kind: 'status', status: 401, times: 1, body: '{"error":"unknown token"}' });
+    adv.cutAll();
+    const s = await waitForStatus(core, (x) => x.state === 'error');
+    expect(s.reason).toMatch(/^configuration: the centre refused this display's token \(401/);
+    const tries = core.sync.attempts;
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(core.sync.attempts).toBe(tries);
+  });
+
+  it('notices a silent link with its watchdog and reconnects', async () => {
+    const { centre, core, adv } = await setup({ watchdogMs: 500 });
+    adv.inject({ kind: 'silence' });
+    writeLeads(centre, 2);
+    const s = await waitForStatus(core, (x) => x.state === 'offline');
+    expect(s.reason).toBe('no data from the centre for 1 s');
+    adv.clear();
+    await converged(core, centre);
+  });
+
+  it('on 409 keeps serving the old data marked stale, rebuilds from since=0 and swaps', async () => {
+    const { centre, core, seq } = await setup();
+    const countBefore = core.handlers['countdowns:list']({ limit: 5000 }) as unknown[];
+    centre.store.resetEpoch();
+    writeLeads(centre, 2);
+    const stale = await waitForStatus(core, (s) => s.state === 'stale');
+    expect(stale.reason).toMatch(/reset the feed \(epoch_changed\)/);
+    // Still answering from the old replica while rebuilding.
+    expect((core.handlers['countdowns:list']({ limit: 5000 }) as unknown[]).length).toBeGreaterThanOrEqual(countBefore.length);
+    await converged(core, centre);
+    expect(core.replica.position.epoch).toBe(centre.store.epoch);
+    checkInvariants(core, centre);
+    seq.check();
+  });
+});
+
+describe('offline', () => {
+  it('answers every query from the replica while the centre is down, says since when, and catches up', async () => {
+    const tmp = tempDir();
+    cleanup.push(() => tmp.remove());
+    const db = `${tmp.dir}/centre.db`;
+    let centre = await centreForTest({ db });
+    const port = Number(new URL(centre.url).port);
+    const core = coreFor(centre.url, `${tmp.dir}/app`, 'test-token', { backoffMinMs: 50, backoffMaxMs: 200 });
+    cleanup.push(() => core.close());
+    core.start();
+    await converged(core, centre);
+    const asOf = FIXED_NOW;
+    const strip = core.handlers['kpi:strip']({ asOf });
+    await centre.close();
+    const off = await waitForStatus(core, (s) => s.state === 'offline');
+    expect(off.offlineSince).toBeGreaterThan(0);
+    expect(core.handlers['kpi:strip']({ asOf })).toEqual(strip);
+    expect((core.handlers['countdowns:list']({ limit: 10 }) as unknown[]).length).toBeGreaterThan(0);
+    expect(core.handlers['ranking:get']({ kind: 'daily', level: 'branch' })).toHaveLength(10);
+    expect(core.handlers['trends:get']({ days: 30 })).toHaveLength(30);
+    centre = await centreForTest({ db, port });
+    cleanup.push(() => centre.close());
+    writeLeads(centre, 5);
+    await converged(core, centre);
+  });
+});
+
+describe('the outbox', () => {
+  it('keeps a note written offline, shows it at once, applies it exactly once when the centre is back, on every display', async () => {
+    const tmp = tempDir();
+    cleanup.push(() => tmp.remove());
+    const db = `${tmp.dir}/centre.db`;
+    let centre = await centreForTest({ db });
+    const port = Number(new URL(centre.url).port);
+    const a = coreFor(centre.url, `${tmp.dir}/a`, 'test-token', { backoffMinMs: 50, backoffMaxMs: 200, outboxRetryMs: 100 });
+    const b = coreFor(centre.url, `${tmp.dir}/b`, 'test-token', { backoffMinMs: 50, backoffMaxMs: 200 });
+    cleanup.push(() => a.close(), () => b.close());
+    a.start();
+    b.start();
+    await converged(a, centre);
+    await centre.close();
+    await waitForStatus(a, (s) => s.state === 'offline');
+    const note = a.handlers['notes:add']({ unitId: 'SZ-FT', kind: 'meeting', body: '会议纪要：福田分局见面率偏低', author: '值班长' }) as { id: string; pending: boolean };
+    expect(note.pending).toBe(true);
+    const listed = a.handlers['notes:list']({ unitId: 'SZ-FT' }) as { id: string; pending: boolean }[];
+    expect(listed.map((x) => [x.id, x.pending])).toEqual([[note.id, true]]);
+    expect(a.local.pending()).toHaveLength(1);
+    centre = await centreForTest({ db, port });
+    cleanup.push(() => centre.close());
+    await converged(a, centre);
+    await waitForStatus(b, (s) => s.state === 'live' && s.seq === centre.store.headSeq());
+    const atCentre = centre.store.db.prepare("SELECT id, v FROM records WHERE entity = 'note'").all();
+    expect(atCentre).toEqual([{ id: note.id, v: 1 }]);
+    expect(a.local.pending()).toHaveLength(0);
+    expect((a.handlers['notes:list']({ unitId: 'SZ-FT' }) as { pending: boolean }[]).map((x) => x.pending)).toEqual([false]);
+    expect((b.handlers['notes:list']({ unitId: 'SZ-FT' }) as { body: string }[]).map((x) => x.body)).toEqual(['会议纪要：福田分局见面率偏低']);
+  });
+});
