@@ -1,7 +1,6 @@
 // The embedded/reference centre as one object: store, scenario, simulator and HTTP server.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +9,7 @@ import { DAY } from '../shared/domain.js';
 import { describeZodError, entitySchemas, type EntityName, type Unit } from '../shared/protocol.js';
 import { createClock, type Clock } from './clock.js';
 import { Scenario, stepOps, type LeadPlan } from './scenario.js';
-import { createCentralServer } from './server.js';
+import { createCentralServer, type CentralServer } from './server.js';
 import { SqliteStore, type WriteOp } from './store.js';
 
 export type CentreOptions = {
@@ -41,7 +40,7 @@ export type Centre = {
   token: string;
   store: SqliteStore;
   clock: Clock;
-  server: http.Server;
+  server: CentralServer;
   /** Publishes every scenario step due by now; returns the number of transactions written. */
   tick(): number;
   close(): Promise<void>;
@@ -172,6 +171,7 @@ export async function startCentre(opts: CentreOptions = {}): Promise<Centre> {
     async close() {
       if (timer) clearInterval(timer);
       clearInterval(purgeTimer);
+      server.endStreams();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       store.close();

@@ -100,13 +100,19 @@ function pageIn(store: CentralStore, cursor: number, scopePath: string, limit: n
   return { text: out.join('\n') + '\n', seq, more, lines: out.length };
 }
 
-export function createCentralServer(opts: CentralServerOptions): http.Server {
+export type CentralServer = http.Server & {
+  /** Ends every change stream now (before the store closes on shutdown). */
+  endStreams(): void;
+};
+
+export function createCentralServer(opts: CentralServerOptions): CentralServer {
   const { store, clock } = opts;
   const heartbeatMs = opts.heartbeatMs ?? 15_000;
   const defaultLimit = opts.defaultPageLimit ?? 5_000;
   const maxStreams = opts.maxStreams ?? 256;
   const limit = createRateLimiter(opts.rateLimit?.perSecond ?? 50, opts.rateLimit?.burst ?? 100);
   let streams = 0;
+  const finishers = new Set<() => void>();
 
   function authorise(req: http.IncomingMessage): string {
     const header = req.headers.authorization ?? '';
@@ -172,6 +178,7 @@ export function createCentralServer(opts: CentralServerOptions): http.Server {
     const finish = () => {
       if (closed) return;
       closed = true;
+      finishers.delete(finish);
       streams--;
       if (heartbeat) clearInterval(heartbeat);
       unsubscribe?.();
@@ -179,6 +186,7 @@ export function createCentralServer(opts: CentralServerOptions): http.Server {
       else res.end();
     };
     res.on('close', finish);
+    finishers.add(finish);
 
     const write = (text: string) =>
       new Promise<void>((resolve) => {
@@ -208,6 +216,10 @@ export function createCentralServer(opts: CentralServerOptions): http.Server {
             if (!page.more) break;
           }
         } while (again);
+      } catch (err) {
+        // The store went away (shutdown) or failed: end this stream; the client reconnects.
+        if (!closed) console.error('centre: feed stream ended by an error', err);
+        finish();
       } finally {
         pumping = false;
       }
@@ -272,7 +284,11 @@ export function createCentralServer(opts: CentralServerOptions): http.Server {
     });
   });
   server.keepAliveTimeout = 5_000;
-  return server;
+  return Object.assign(server, {
+    endStreams() {
+      for (const f of [...finishers]) f();
+    },
+  });
 }
 
 function sendJson(res: http.ServerResponse, status: number, body: unknown, now: number, headers: Record<string, string> = {}): void {

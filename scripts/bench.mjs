@@ -5,11 +5,11 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-const names = process.argv.slice(2).length ? process.argv.slice(2) : readdirSync('tests/bench').filter((f) => f.endsWith('.ts') && !f.includes('.worker')).map((f) => f.replace(/\.ts$/, ''));
+const names = process.argv.slice(2).length ? process.argv.slice(2) : readdirSync('tests/bench').filter((f) => f.endsWith('.ts') && !f.includes('.worker') && !f.includes('.child')).map((f) => f.replace(/\.ts$/, ''));
 mkdirSync('bench-results', { recursive: true });
 const outdir = join('node_modules', '.cache', 'guardpost', 'bench');
 for (const name of names) {
-  const entries = readdirSync('tests/bench').filter((f) => f === `${name}.ts` || f.startsWith(`${name}.worker`)).map((f) => join('tests/bench', f));
+  const entries = readdirSync('tests/bench').filter((f) => f === `${name}.ts` || f.startsWith(`${name}.worker`) || f.startsWith(`${name}.child`) || f === 'central.worker.ts').map((f) => join('tests/bench', f));
   await build({ entryPoints: entries, bundle: true, platform: 'node', format: 'esm', packages: 'external', outdir, logLevel: 'warning' });
   console.log(`\n=== bench ${name}`);
   const r = spawnSync(process.execPath, ['--expose-gc', join(outdir, `${name}.js`)], { stdio: 'inherit' });

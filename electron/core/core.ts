@@ -108,8 +108,9 @@ export function createCore(opts: CoreOptions): Core {
     events.emit('sync:status', s);
     if (s.state === 'live') outbox.flush();
   });
-  sync.on('changed', (tables) => {
-    if (tables.includes('unit')) queries.unitsChanged();
+  sync.on('changed', (tables, times) => {
+    if (tables.includes('unit') || times === null) queries.unitsChanged();
+    else queries.invalidate(times);
     if (tables.includes('note')) reconcileOutbox();
     events.emit('db:changed', { tables });
   });

@@ -76,10 +76,29 @@ export class QueryError extends Error {
   }
 }
 
+type StopRow = KpiStop & { unitId: string };
+type DayRows = { leads: KpiLead[]; stops: StopRow[]; validFrom: number };
+const MAX_DAYS_CACHED = 120;
+const MAX_RESULTS_CACHED = 5_000;
+
+/**
+ * The latest time any figure over these rows can still change by time passing alone: after it,
+ * a result as of any later T is the same until the data changes.
+ */
+function validFrom(leads: readonly KpiLead[], stops: readonly StopRow[]): number {
+  let m = 0;
+  for (const l of leads) m = Math.max(m, l.issuedAt, l.feedbackDueAt, l.metAt ?? 0, l.feedbackAt ?? 0);
+  for (const s of stops) m = Math.max(m, s.requestedAt + 30 * 60_000 + 1, s.frozenAt ?? 0);
+  return m;
+}
+
 export class Queries {
   readonly #db: Database.Database;
   readonly #cfg: QueryConfig;
   #tree: UnitTree | null = null;
+  /** Rows of each day (window time in the command post's zone), and results over them. */
+  readonly #days = new Map<number, DayRows>();
+  readonly #results = new Map<string, { from: number; to: number; value: unknown }>();
   readonly #leadsIssued: Database.Statement<[number, number], LeadRow>;
   readonly #stopsRequested: Database.Statement<[number, number], KpiStop & { unitId: string }>;
   readonly #open: Database.Statement<[], { data: string }>;
@@ -108,9 +127,62 @@ export class Queries {
     this.#allNotes = db.prepare(SQL.allNotes);
   }
 
-  /** Forget cached unit structure (after a page touched units). */
+  /** Forget everything cached (units changed, or a rebuild): the next queries read afresh. */
   unitsChanged(): void {
     this.#tree = null;
+    this.#days.clear();
+    this.#results.clear();
+  }
+
+  /** Forget what was cached for the days of these window times (a page changed records there). */
+  invalidate(times: readonly number[]): void {
+    if (times.length === 0) return;
+    const days = new Set(times.map((t) => dayWindow(t, this.#cfg.calendar).start));
+    for (const d of days) this.#days.delete(d);
+    for (const [k, r] of this.#results) for (const d of days) if (d >= r.from && d < r.to) this.#results.delete(k);
+  }
+
+  #day(start: number): DayRows {
+    let rows = this.#days.get(start);
+    if (!rows) {
+      const leads = this.#leadsIssued.all(start, start + DAY).map(toKpi);
+      const stops = this.#stopsRequested.all(start, start + DAY);
+      rows = { leads, stops, validFrom: validFrom(leads, stops) };
+      this.#days.set(start, rows);
+      if (this.#days.size > MAX_DAYS_CACHED) this.#days.delete(this.#days.keys().next().value!);
+    }
+    return rows;
+  }
+
+  /** The rows of a window: from the day cache when it is whole days, else straight from SQL. */
+  #rows(w: Window): DayRows {
+    const first = dayWindow(w.start, this.#cfg.calendar).start;
+    if (first !== w.start || (w.end - w.start) % DAY !== 0 || w.end - w.start > 62 * DAY) {
+      const leads = this.#leadsIssued.all(w.start, w.end).map(toKpi);
+      const stops = this.#stopsRequested.all(w.start, w.end);
+      return { leads, stops, validFrom: validFrom(leads, stops) };
+    }
+    if (w.end - w.start === DAY) return this.#day(w.start);
+    const out: DayRows = { leads: [], stops: [], validFrom: 0 };
+    for (let d = w.start; d < w.end; d += DAY) {
+      const day = this.#day(d);
+      out.leads.push(...day.leads);
+      out.stops.push(...day.stops);
+      out.validFrom = Math.max(out.validFrom, day.validFrom);
+    }
+    return out;
+  }
+
+  /** A result over a window, kept once time can no longer change it (asOf ≥ validFrom). */
+  #memo<T>(key: string, w: Window, asOf: number, compute: (rows: DayRows) => T): T {
+    const rows = this.#rows(w);
+    if (asOf < rows.validFrom) return compute(rows);
+    const hit = this.#results.get(key);
+    if (hit) return hit.value as T;
+    const value = compute(rows);
+    this.#results.set(key, { from: w.start, to: w.end, value });
+    if (this.#results.size > MAX_RESULTS_CACHED) this.#results.delete(this.#results.keys().next().value!);
+    return value;
   }
 
   get tree(): UnitTree {
@@ -131,27 +203,29 @@ export class Queries {
     return id;
   }
 
-  #leadsIn(w: Window): LeadRow[] {
-    return this.#leadsIssued.all(w.start, w.end);
-  }
-
   /** Indicators for one unit's subtree over a window, as of a time. */
   indicators(unitId: string | undefined, w: Window, asOf: number): Indicators {
-    const sub = this.tree.subtree(this.#unit(unitId));
-    const leads = this.#leadsIn(w).filter((l) => sub.has(l.unitId)).map(toKpi);
-    const stops = this.#stopsRequested.all(w.start, w.end).filter((s) => sub.has(s.unitId));
-    return computeIndicators(leads, stops, w, asOf);
+    const id = this.#unit(unitId);
+    return this.#memo(`ind|${id}|${w.start}|${w.end}`, w, asOf, (rows) => {
+      const sub = this.tree.subtree(id);
+      const whole = sub.size === this.tree.byId.size;
+      const leads = whole ? rows.leads : rows.leads.filter((l) => sub.has(l.unitId));
+      const stops = whole ? rows.stops : rows.stops.filter((s) => sub.has(s.unitId));
+      return computeIndicators(leads, stops, w, asOf);
+    });
   }
 
-  /** Indicators for every unit at a level within a unit, over one window, from one scan. */
+  /** Indicators for every unit at a level within a unit, over one window, from one pass. */
   indicatorsByUnit(level: UnitNode['level'], within: string, w: Window, asOf: number): Map<string, Indicators> {
-    const tree = this.tree;
-    const units = tree.atLevel(level, within);
-    const leads = new Map<string, KpiLead[]>(units.map((u) => [u.id, []]));
-    const stops = new Map<string, KpiStop[]>(units.map((u) => [u.id, []]));
-    for (const l of this.#leadsIn(w)) leads.get(tree.ancestorAt(l.unitId, level)?.id ?? '')?.push(toKpi(l));
-    for (const s of this.#stopsRequested.all(w.start, w.end)) stops.get(tree.ancestorAt(s.unitId, level)?.id ?? '')?.push(s);
-    return new Map(units.map((u) => [u.id, computeIndicators(leads.get(u.id)!, stops.get(u.id)!, w, asOf)]));
+    return this.#memo(`by|${level}|${within}|${w.start}|${w.end}`, w, asOf, (rows) => {
+      const tree = this.tree;
+      const units = tree.atLevel(level, within);
+      const leads = new Map<string, KpiLead[]>(units.map((u) => [u.id, []]));
+      const stops = new Map<string, KpiStop[]>(units.map((u) => [u.id, []]));
+      for (const l of rows.leads) leads.get(tree.ancestorAt(l.unitId, level)?.id ?? '')?.push(l);
+      for (const s of rows.stops) stops.get(tree.ancestorAt(s.unitId, level)?.id ?? '')?.push(s);
+      return new Map(units.map((u) => [u.id, computeIndicators(leads.get(u.id)!, stops.get(u.id)!, w, asOf)]));
+    });
   }
 
   openCount(unitId: string | undefined, asOf: number): number {
@@ -242,23 +316,13 @@ export class Queries {
     };
   }
 
-  /** Daily face-to-face and victimisation rates for the last `days` days up to asOf's day. */
+  /** Daily face-to-face, victimisation and overdue rates for the last `days` days up to asOf's day. */
   trends(unitId: string | undefined, days: number, asOf: number): TrendPoint[] {
     const id = this.#unit(unitId);
     const last = dayWindow(asOf, this.#cfg.calendar);
-    const span: Window = { start: last.start - (days - 1) * DAY, end: last.end };
-    const sub = this.tree.subtree(id);
-    const leads = this.#leadsIn(span).filter((l) => sub.has(l.unitId)).map(toKpi);
-    const byDay = new Map<number, KpiLead[]>();
-    for (const l of leads) {
-      const d = dayWindow(l.issuedAt, this.#cfg.calendar).start;
-      const list = byDay.get(d) ?? [];
-      list.push(l);
-      byDay.set(d, list);
-    }
     const out: TrendPoint[] = [];
-    for (let d = span.start; d < span.end; d += DAY) {
-      const ind = computeIndicators(byDay.get(d) ?? [], [], { start: d, end: d + DAY }, asOf);
+    for (let d = last.start - (days - 1) * DAY; d < last.end; d += DAY) {
+      const ind = this.indicators(id, { start: d, end: d + DAY }, asOf);
       out.push({ day: d, leads: ind.leads, faceToFace: ind.faceToFace, victimisation: ind.victimisation, overdue: ind.overdue });
     }
     return out;

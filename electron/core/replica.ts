@@ -86,6 +86,11 @@ export const MIGRATIONS: readonly string[] = [
 ];
 
 export type EntityStats = Record<EntityName, { count: number; sum: number }>;
+/** The time that places a record in the indicators' windows (a lead's issue, a stop-payment's request). */
+const TIME_COLUMN: Partial<Record<EntityName, string>> = { lead: 'issued_at', stop_payment: 'requested_at' };
+const TIME_FIELD: Partial<Record<EntityName, string>> = { lead: 'issuedAt', stop_payment: 'requestedAt' };
+/** What a page changed: the tables, and the window times of the records it touched (old and new). */
+export type PageEffect = { tables: EntityName[]; times: number[] };
 export type FeedPosition = { seq: number; epoch: string | null };
 export type Mismatch = { entity: EntityName; local: { count: number; sum: number }; centre: { count: number; sum: number } };
 
@@ -119,8 +124,11 @@ export function migrate(db: Database.Database, name: string, migrations: readonl
 
 export class Replica {
   readonly db: Database.Database;
-  readonly #get: Record<EntityName, Database.Statement<[string], { v: number }>>;
+  readonly #get: Record<EntityName, Database.Statement<[string], { v: number; t: number | null }>>;
   readonly #put: Record<EntityName, Database.Statement<[string, number, string]>>;
+  readonly #insertNew: Record<EntityName, Database.Statement<[string, number, string]>>;
+  readonly #saveStat: Database.Statement<[string, number, number]>;
+  readonly #savePos: Database.Statement<[number, string]>;
   readonly #del: Record<EntityName, Database.Statement<[string]>>;
   #stats: EntityStats;
   #pos: FeedPosition;
@@ -128,11 +136,16 @@ export class Replica {
   constructor(file: string) {
     this.db = openDatabase(file);
     const per = <T>(f: (e: EntityName) => T) => Object.fromEntries(entityNames.map((e) => [e, f(e)])) as Record<EntityName, T>;
-    this.#get = per((e) => this.db.prepare(`SELECT v FROM ${e} WHERE id = ?`));
+    this.#get = per((e) => this.db.prepare(`SELECT v, ${TIME_COLUMN[e] ?? 'NULL'} AS t FROM ${e} WHERE id = ?`));
     this.#put = per((e) =>
       this.db.prepare(`INSERT INTO ${e} (id, v, data) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET v = excluded.v, data = excluded.data`),
     );
     this.#del = per((e) => this.db.prepare(`DELETE FROM ${e} WHERE id = ?`));
+    this.#saveStat = this.db.prepare(
+      'INSERT INTO entity_stats (entity, count, sum) VALUES (?, ?, ?) ON CONFLICT (entity) DO UPDATE SET count = excluded.count, sum = excluded.sum',
+    );
+    this.#savePos = this.db.prepare('UPDATE sync_state SET seq = ?, epoch = ? WHERE id = 1');
+    this.#insertNew = per((e) => this.db.prepare(`INSERT INTO ${e} (id, v, data) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING`));
     this.#pos = this.db.prepare('SELECT seq, epoch FROM sync_state WHERE id = 1').get() as FeedPosition;
     this.#stats = this.#readStats();
   }
@@ -158,7 +171,7 @@ export class Replica {
    * updated stats. Rejects, changing nothing, a page that goes backwards or changes epoch.
    * Returns the tables it touched.
    */
-  applyPage(lines: readonly (PutLine | DelLine)[], checkpoint: CheckpointLine): EntityName[] {
+  applyPage(lines: readonly (PutLine | DelLine)[], checkpoint: CheckpointLine): PageEffect {
     const pos = this.#pos;
     if (pos.epoch !== null && checkpoint.epoch !== pos.epoch) {
       throw new ReplicaError(`page from epoch ${checkpoint.epoch}, replica is at epoch ${pos.epoch}`);
@@ -173,36 +186,44 @@ export class Replica {
 
     const stats = structuredClone(this.#stats);
     const touched = new Set<EntityName>();
+    const times = new Set<number>();
     this.db.transaction(() => {
       for (const l of lines) {
-        const prev = this.#get[l.e].get(l.id);
         const s = stats[l.e];
         if (l.t === 'put') {
-          if (prev && prev.v >= l.v) continue; // an older or repeated version: keep ours
-          if (prev) {
-            s.sum = addCrc(s.sum, recordCrc(l.id, prev.v), -1);
-            s.count -= 1;
+          const field = TIME_FIELD[l.e];
+          const t = field === undefined ? undefined : l.d[field];
+          if (typeof t === 'number') times.add(t);
+          const data = JSON.stringify(l.d);
+          // Most puts of a snapshot are new records: one statement, no lookup first.
+          if (this.#insertNew[l.e].run(l.id, l.v, data).changes === 1) {
+            s.sum = addCrc(s.sum, recordCrc(l.id, l.v));
+            s.count += 1;
+            touched.add(l.e);
+            continue;
           }
-          this.#put[l.e].run(l.id, l.v, JSON.stringify(l.d));
+          const prev = this.#get[l.e].get(l.id)!;
+          if (prev.v >= l.v) continue; // an older or repeated version: keep ours
+          if (prev.t !== null) times.add(prev.t);
+          s.sum = addCrc(s.sum, recordCrc(l.id, prev.v), -1);
+          this.#put[l.e].run(l.id, l.v, data);
           s.sum = addCrc(s.sum, recordCrc(l.id, l.v));
-          s.count += 1;
         } else {
+          const prev = this.#get[l.e].get(l.id);
           if (!prev) continue;
+          if (prev.t !== null) times.add(prev.t);
           this.#del[l.e].run(l.id);
           s.sum = addCrc(s.sum, recordCrc(l.id, prev.v), -1);
           s.count -= 1;
         }
         touched.add(l.e);
       }
-      const upsertStat = this.db.prepare(
-        'INSERT INTO entity_stats (entity, count, sum) VALUES (?, ?, ?) ON CONFLICT (entity) DO UPDATE SET count = excluded.count, sum = excluded.sum',
-      );
-      for (const e of touched) upsertStat.run(e, stats[e].count, stats[e].sum);
-      this.db.prepare('UPDATE sync_state SET seq = ?, epoch = ? WHERE id = 1').run(checkpoint.seq, checkpoint.epoch);
+      for (const e of touched) this.#saveStat.run(e, stats[e].count, stats[e].sum);
+      this.#savePos.run(checkpoint.seq, checkpoint.epoch);
     })();
     this.#stats = stats;
     this.#pos = { seq: checkpoint.seq, epoch: checkpoint.epoch };
-    return [...touched];
+    return { tables: [...touched], times: [...times] };
   }
 
   /** Entities whose local count or sum differs from a final checkpoint's. */
@@ -233,9 +254,7 @@ export class Replica {
       const rows = this.db.prepare(`SELECT id, v FROM ${entity}`).all() as { id: string; v: number }[];
       for (const r of rows) sum = addCrc(sum, recordCrc(r.id, r.v));
       stats[entity] = { count: rows.length, sum };
-      this.db
-        .prepare('INSERT INTO entity_stats (entity, count, sum) VALUES (?, ?, ?) ON CONFLICT (entity) DO UPDATE SET count = excluded.count, sum = excluded.sum')
-        .run(entity, stats[entity].count, stats[entity].sum);
+      this.#saveStat.run(entity, stats[entity].count, stats[entity].sum);
     })();
     this.#stats = stats;
     return { ...stats[entity] };

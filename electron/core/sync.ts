@@ -5,7 +5,8 @@
 // keeps serving (marked stale); a checksum mismatch re-fetches that entity and is reported.
 import { EventEmitter } from 'node:events';
 import type { SyncStatus, TableName } from '../../shared/contract.js';
-import { FeedLineError, parseFeedLine, resetBodySchema, type CheckpointLine, type DelLine, type EntityName, type PutLine } from '../../shared/protocol.js';
+import { FeedLineError, resetBodySchema, type CheckpointLine, type DelLine, type EntityName, type PutLine } from '../../shared/protocol.js';
+import { createFeedParser, type FeedParser } from './feed.js';
 import { ReplicaError, type Replica } from './replica.js';
 
 export type SyncOptions = {
@@ -18,7 +19,14 @@ export type SyncOptions = {
   backoffMaxMs?: number;
   fetch?: typeof fetch;
   log?: (message: string) => void;
+  /** Ask for gzip (default: yes, except to a centre on this machine, where it only costs CPU). */
+  gzip?: boolean;
 };
+
+function isLoopback(url: string): boolean {
+  const host = new URL(url).hostname;
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\./.test(host);
+}
 
 /** Where the engine writes: the live replica, and a fresh one to rebuild into after a reset. */
 export type ReplicaSlot = {
@@ -40,7 +48,8 @@ export class PageError extends Error {
   }
 }
 
-export type SyncEvents = { status: [SyncStatus]; changed: [TableName[]]; swapped: [Replica]; repaired: [{ entity: EntityName; reason: string }] };
+/** `changed` carries the tables and the window times touched; `times` null means anything may have changed. */
+export type SyncEvents = { status: [SyncStatus]; changed: [TableName[], number[] | null]; swapped: [Replica]; repaired: [{ entity: EntityName; reason: string }] };
 const ALL_TABLES: TableName[] = ['unit', 'lead', 'event', 'stop_payment', 'note'];
 /** Memory bounds on what a (possibly hostile) link can make us hold before a checkpoint. */
 export const MAX_LINE_CHARS = 4 * 1024 * 1024;
@@ -57,13 +66,14 @@ export class SyncEngine extends EventEmitter<SyncEvents> {
   #wake: (() => void) | null = null;
   #failures = 0;
   readonly #lastRepair = new Map<EntityName, number>();
+  readonly #parse: FeedParser = createFeedParser();
   /** Connections made, for tests of bounded retries. */
   attempts = 0;
 
   constructor(slot: ReplicaSlot, opts: SyncOptions) {
     super();
     this.#slot = slot;
-    this.#opts = { watchdogMs: 45_000, backoffMinMs: 500, backoffMaxMs: 10_000, fetch: globalThis.fetch, log: () => {}, ...opts };
+    this.#opts = { watchdogMs: 45_000, backoffMinMs: 500, backoffMaxMs: 10_000, fetch: globalThis.fetch, log: () => {}, gzip: !isLoopback(opts.url), ...opts };
     const pos = slot.current.position;
     this.#status = {
       state: 'connecting',
@@ -167,7 +177,7 @@ export class SyncEngine extends EventEmitter<SyncEvents> {
         const pos = this.#slot.current.position;
         this.#set({ state: 'catching-up', seq: pos.seq, epoch: pos.epoch, reason: null, progress: null });
         this.emit('swapped', this.#slot.current);
-        this.emit('changed', ALL_TABLES);
+        this.emit('changed', ALL_TABLES, null);
         return;
       } catch (err) {
         this.#slot.discard(fresh);
@@ -205,7 +215,7 @@ export class SyncEngine extends EventEmitter<SyncEvents> {
     if (this.#opts.scope) q.set('scope', this.#opts.scope);
     this.attempts++;
     const res = await this.#opts.fetch(`${this.#opts.url}/v1/changes?${q}`, {
-      headers: { Authorization: `Bearer ${this.#opts.token}`, 'Accept-Encoding': 'gzip' },
+      headers: { Authorization: `Bearer ${this.#opts.token}`, 'Accept-Encoding': this.#opts.gzip ? 'gzip' : 'identity' },
       signal: abort.signal,
     });
     const st = res.headers.get('x-server-time');
@@ -277,14 +287,15 @@ export class SyncEngine extends EventEmitter<SyncEvents> {
       if (next.done) break;
       arm();
       buf += decoder.decode(next.value, { stream: true });
+      let start = 0;
       let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const text = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
+      while ((nl = buf.indexOf('\n', start)) >= 0) {
+        const text = buf.slice(start, nl);
+        start = nl + 1;
         lineNo++;
         if (text.trim() === '') continue;
         if (text.length > MAX_LINE_CHARS) throw new PageError(`line ${lineNo} is longer than ${MAX_LINE_CHARS} characters`);
-        const line = parseFeedLine(text, lineNo);
+        const line = this.#parse(text, lineNo);
         if (line.t === 'put' || line.t === 'del') {
           page.push(line);
           if (page.length > MAX_PAGE_LINES) throw new PageError(`a page of more than ${MAX_PAGE_LINES} lines before its checkpoint`);
@@ -299,6 +310,7 @@ export class SyncEngine extends EventEmitter<SyncEvents> {
         page = [];
         if (caughtUp && !live) return true;
       }
+      buf = buf.slice(start);
       if (buf.length > MAX_LINE_CHARS) throw new PageError(`line ${lineNo + 1} is longer than ${MAX_LINE_CHARS} characters`);
     }
     if (page.length > 0 || buf.trim() !== '') {
@@ -308,7 +320,7 @@ export class SyncEngine extends EventEmitter<SyncEvents> {
   }
 
   async #applyCheckpoint(target: Replica, page: (PutLine | DelLine)[], cp: CheckpointLine, startSeq: number, live: boolean): Promise<boolean> {
-    const touched = target.applyPage(page, cp);
+    const effect = target.applyPage(page, cp);
     const pos = target.position;
     const now = this.serverNow();
     const serverSeq = Math.max(cp.seq, this.#status.serverSeq);
@@ -327,7 +339,7 @@ export class SyncEngine extends EventEmitter<SyncEvents> {
         this.#set({ state: 'live', seq: pos.seq, epoch: pos.epoch, serverSeq: cp.seq, progress: null, offlineSince: null, reason: null, lastAppliedAt: now });
       }
     }
-    if (live && touched.length > 0) this.emit('changed', touched);
+    if (live && effect.tables.length > 0) this.emit('changed', effect.tables, effect.times);
     return !cp.more;
   }
 
@@ -352,13 +364,13 @@ export class SyncEngine extends EventEmitter<SyncEvents> {
       for (const text of (await res.text()).split('\n')) {
         lineNo++;
         if (!text.trim()) continue;
-        const line = parseFeedLine(text, lineNo);
+        const line = this.#parse(text, lineNo);
         if (line.t === 'put') lines.push(line);
         else if (line.t === 'del') throw new PageError(`repair of ${entity}: a snapshot holds no deletions (line ${lineNo})`);
       }
       target.replaceEntity(entity, lines);
       this.emit('repaired', { entity, reason });
-      this.emit('changed', [entity]);
+      this.emit('changed', [entity], null);
       this.#set({ reason: `repaired ${entity} after ${reason}` });
     }
   }

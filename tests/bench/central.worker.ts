@@ -5,19 +5,34 @@ import { startCentre } from '../../central/centre.js';
 import type { WriteOp } from '../../central/store.js';
 import { makeLead } from '../support/records.js';
 
-const { leads, now } = workerData as { leads: number; now: number };
+const { leads, now, spreadDays = 1 } = workerData as { leads: number; now: number; spreadDays?: number };
+const H = 3_600_000;
 const centre = await startCentre({ historyDays: 0, speed: 0, now, token: 'bench', rateLimit: { perSecond: 1e6, burst: 1e6 } });
 const beats = centre.store.db.prepare("SELECT id FROM records WHERE entity = 'unit' AND json_extract(data, '$.level') = 'beat'").all() as { id: string }[];
 const t0 = performance.now();
 for (let i = 0; i < leads; i += 10_000) {
   const ops: WriteOp[] = [];
-  for (let k = i; k < Math.min(leads, i + 10_000); k++) ops.push({ t: 'put', e: 'lead', d: makeLead(`L-B-${k}`, beats[k % beats.length]!.id, now - (k % 86_400) * 1000) });
+  for (let k = i; k < Math.min(leads, i + 10_000); k++) {
+    // Spread over spreadDays; a lead older than 6 h has been met and fed back, as in life.
+    const issuedAt = Math.floor(now - (k / leads) * spreadDays * 86_400_000);
+    const done = now - issuedAt > 6 * H ? { metAt: issuedAt + 2 * H, feedbackAt: issuedAt + 2.5 * H, outcome: k % 60 === 0 ? ('defrauded_after_warning' as const) : ('dissuaded' as const), preventedAmount: 100_000 } : {};
+    ops.push({ t: 'put', e: 'lead', d: makeLead(`L-B-${k}`, beats[k % beats.length]!.id, issuedAt, done) });
+  }
   centre.store.write(ops);
 }
-parentPort!.postMessage({ type: 'ready', url: centre.url, loadMs: performance.now() - t0 });
+parentPort!.postMessage({ type: 'ready', url: centre.url, loadMs: performance.now() - t0, seq: centre.store.headSeq() });
 
 parentPort!.on('message', (msg: { type: string; count?: number; perSecond?: number }) => {
-  if (msg.type === 'commit') {
+  if (msg.type === 'burst') {
+    // count changes as fast as the store takes them, 100 to a transaction.
+    const ops: WriteOp[] = [];
+    for (let k = 0; k < msg.count!; k++) {
+      ops.push({ t: 'put', e: 'lead', d: makeLead(`L-B-${k}`, beats[k % beats.length]!.id, now - 7 * H, { metAt: now - 6 * H, feedbackAt: now - 5 * H, outcome: 'dissuaded' }) });
+      if (ops.length === 100) centre.store.write(ops.splice(0));
+    }
+    if (ops.length) centre.store.write(ops);
+    parentPort!.postMessage({ type: 'burst-done', seq: centre.store.headSeq() });
+  } else if (msg.type === 'commit') {
     const stamps: [string, number][] = [];
     let i = 0;
     const timer = setInterval(() => {
