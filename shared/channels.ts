@@ -11,6 +11,8 @@ export const requestChannels = [
   'units:list',
   'notes:list',
   'notes:add',
+  'events:recent',
+  'display:config',
   'sync:status',
   'clock:now',
 ] as const;

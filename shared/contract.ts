@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { eventChannels, type requestChannels } from './channels.js';
 import type { FraudType, RiskLevel } from './domain.js';
+import type { DisplayConfig } from './display.js';
 import type { Indicators, LadderStep, RankRow, Ratio, Window } from './kpi.js';
 import type { Lead, LeadEvent, Note, StopPayment } from './protocol.js';
 import type { UnitNode } from './units.js';
@@ -68,6 +69,8 @@ export type MapFeatures = {
 export type LeadTimeline = { lead: Lead; unitName: string; events: LeadEvent[]; stops: StopPayment[]; notes: Note[] };
 
 /** A note, and whether it is still only in this display's outbox (and why, if it was refused). */
+export type RecentEvent = { id: string; leadId: string; at: number; kind: LeadEvent['kind']; tier: number | null; unitName: string; riskLevel: RiskLevel | null };
+
 export type PendingNote = Note & { pending: boolean; error: string | null };
 
 const unitId = z.string().min(1).max(128);
@@ -107,6 +110,10 @@ export const requests = {
     })
     .strict()
     .refine((n) => n.leadId !== undefined || n.unitId !== undefined, 'a note belongs to a lead or a unit'),
+  /** The latest events (the wall's ticker), newest first, masked. */
+  'events:recent': z.object({ unitId: unitId.optional(), limit: z.number().int().min(1).max(200) }).strict(),
+  /** This display's configuration (name, language, targets, map). */
+  'display:config': z.object({}).strict(),
   /** The sync engine's current status. */
   'sync:status': z.object({}).strict(),
   /** The centre's time now, as the core estimates it, for the renderer's one clock. */
@@ -126,6 +133,8 @@ export type Results = {
   'lead:timeline': LeadTimeline | null;
   'units:list': UnitNode[];
   'notes:list': PendingNote[];
+  'events:recent': RecentEvent[];
+  'display:config': DisplayConfig;
   'notes:add': PendingNote;
   'sync:status': SyncStatus;
   'clock:now': { serverTime: number };

@@ -41,9 +41,6 @@ export type Window = { start: number; end: number };
 
 export const ratio = (num: number, den: number): Ratio => ({ num, den, value: den === 0 ? null : num / den });
 
-/** Known by T: a lead's outcome is known once its feedback has arrived. */
-const knownBy = (l: KpiLead, t: number) => l.feedbackAt !== null && l.feedbackAt <= t;
-
 export function inWindow(t: number, w: Window): boolean {
   return t >= w.start && t < w.end;
 }
@@ -72,31 +69,61 @@ export function timeToMeet(durations: number[]): TimeToMeet {
  * for today on the wall and for replaying a day minute by minute.
  */
 export function computeIndicators(leads: readonly KpiLead[], stops: readonly KpiStop[], w: Window, t: number): Indicators {
-  const L = leads.filter((l) => !l.voided && inWindow(l.issuedAt, w) && l.issuedAt <= t);
-  const met = L.filter((l) => l.metAt !== null && l.metAt <= t);
-  const defrauded = L.filter((l) => l.outcome === 'defrauded_after_warning' && knownBy(l, t));
-  const D = L.filter((l) => l.feedbackDueAt <= t || (l.feedbackAt !== null && l.feedbackAt <= t));
-  const overdue = D.filter((l) => (knownBy(l, t) ? l.feedbackAt! > l.feedbackDueAt : true));
-  const S = stops.filter(
-    (s) => inWindow(s.requestedAt, w) && s.requestedAt <= t && ((s.frozenAt !== null && s.frozenAt <= t) || s.status === 'failed' || t - s.requestedAt > 30 * MINUTE),
-  );
-  const fast = S.filter((s) => s.frozenAt !== null && s.frozenAt <= t && s.frozenAt - s.requestedAt <= 30 * MINUTE);
+  // One pass over each list (the wall recomputes today's figures often); the definitions are
+  // those of kpis.md, line by line.
+  let n = 0;
+  let met = 0;
+  let victims = 0;
+  let dueDen = 0;
+  let dueNum = 0;
+  let amountDefrauded = 0;
+  let amountKept = 0;
+  const people = new Set<string>();
+  const durations: number[] = [];
+  for (const l of leads) {
+    if (l.voided || l.issuedAt < w.start || l.issuedAt >= w.end || l.issuedAt > t) continue; // L(W) as of T
+    n++;
+    if (l.metAt !== null && l.metAt <= t) {
+      met++;
+      durations.push(l.metAt - l.issuedAt);
+    }
+    const known = l.feedbackAt !== null && l.feedbackAt <= t;
+    if (known && l.outcome === 'defrauded_after_warning') {
+      victims++;
+      people.add(l.personId);
+      amountDefrauded += l.lossAmount;
+    }
+    if (known && l.outcome === 'dissuaded') amountKept += l.preventedAmount;
+    if (l.feedbackDueAt <= t || known) {
+      dueDen++; // D: due by T, or fed back by T
+      if (!known || l.feedbackAt! > l.feedbackDueAt) dueNum++;
+    }
+  }
+  let sDen = 0;
+  let sNum = 0;
+  for (const s of stops) {
+    if (s.requestedAt < w.start || s.requestedAt >= w.end || s.requestedAt > t) continue;
+    const frozen = s.frozenAt !== null && s.frozenAt <= t;
+    if (!frozen && s.status !== 'failed' && t - s.requestedAt <= 30 * MINUTE) continue; // not yet decided
+    sDen++;
+    if (frozen && s.frozenAt! - s.requestedAt <= 30 * MINUTE) sNum++;
+  }
   return {
-    leads: L.length,
-    faceToFace: ratio(met.length, L.length),
-    victimisation: ratio(defrauded.length, L.length),
-    overdue: ratio(overdue.length, D.length),
-    peopleDefrauded: new Set(defrauded.map((l) => l.personId)).size,
-    amountDefrauded: defrauded.reduce((a, l) => a + l.lossAmount, 0),
-    timeToMeet: timeToMeet(met.map((l) => l.metAt! - l.issuedAt)),
-    stopPayment30: ratio(fast.length, S.length),
-    amountKept: L.filter((l) => l.outcome === 'dissuaded' && knownBy(l, t)).reduce((a, l) => a + l.preventedAmount, 0),
+    leads: n,
+    faceToFace: ratio(met, n),
+    victimisation: ratio(victims, n),
+    overdue: ratio(dueNum, dueDen),
+    peopleDefrauded: people.size,
+    amountDefrauded,
+    timeToMeet: timeToMeet(durations),
+    stopPayment30: ratio(sNum, sDen),
+    amountKept,
   };
 }
 
 /** Open leads at T: issued by T, not voided, no feedback by T (any issue date). */
 export function isOpen(l: KpiLead, t: number): boolean {
-  return !l.voided && l.issuedAt <= t && !knownBy(l, t);
+  return !l.voided && l.issuedAt <= t && !(l.feedbackAt !== null && l.feedbackAt <= t);
 }
 
 // ---- Windows in the command post's time zone ----------------------------------------------

@@ -4,6 +4,7 @@ import { EventEmitter } from 'node:events';
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Events, EventName, Handlers, PendingNote } from '../../shared/contract.js';
+import { DEFAULT_DISPLAY, type DisplayConfig } from '../../shared/display.js';
 import { inWindow } from '../../shared/kpi.js';
 import type { Note } from '../../shared/protocol.js';
 import { LocalStore } from './local.js';
@@ -22,6 +23,7 @@ export type CoreOptions = {
   queries?: QueryConfig;
   /** How often the outbox retries while offline (default 5 s). */
   outboxRetryMs?: number;
+  display?: DisplayConfig;
 };
 
 export type Core = {
@@ -145,6 +147,8 @@ export function createCore(opts: CoreOptions): Core {
       outbox.flush();
       return { ...(row.args as Note), clientId: local.clientId, mutationId: row.id, pending: true, error: null };
     },
+    'events:recent': ({ unitId, limit }) => queries.recentEvents(unitId, now(), limit),
+    'display:config': () => opts.display ?? DEFAULT_DISPLAY,
     'sync:status': () => sync.status,
     'clock:now': () => ({ serverTime: now() }),
   };

@@ -1,8 +1,8 @@
 // Intent-named queries over the replica, behind the contract (never SQL across it). Indicator
 // math is shared/kpi.ts; these only select the rows, through indexes.
 import type Database from 'better-sqlite3';
-import type { CountdownTile, KpiStrip, MapFeatures, RankingRow, TrendPoint, LeadTimeline } from '../../shared/contract.js';
-import { DAY, maskName, maskPhone } from '../../shared/domain.js';
+import type { CountdownTile, KpiStrip, MapFeatures, RankingRow, RecentEvent, TrendPoint, LeadTimeline } from '../../shared/contract.js';
+import { DAY, maskName, maskPhone, type RiskLevel } from '../../shared/domain.js';
 import {
   computeIndicators,
   dayWindow,
@@ -61,10 +61,15 @@ const SQL = {
   stops: 'SELECT data FROM stop_payment WHERE lead_id = ? ORDER BY requested_at, id',
   notes: 'SELECT data FROM note WHERE lead_id = ? ORDER BY created_at, id',
   allNotes: 'SELECT data FROM note ORDER BY created_at, id',
+  mapLeads: `SELECT id, unit_id AS unitId, issued_at AS issuedAt, feedback_due_at AS feedbackDueAt, voided,
+    json_extract(data, '$.lat') AS lat, json_extract(data, '$.lng') AS lng, json_extract(data, '$.riskLevel') AS riskLevel
+    FROM lead WHERE feedback_at IS NULL`,
+  recentEvents: `SELECT e.id AS id, e.lead_id AS leadId, e.at AS at, e.kind AS kind, e.tier AS tier, l.unit_id AS unitId, json_extract(l.data, '$.riskLevel') AS riskLevel
+    FROM event e LEFT JOIN lead l ON l.id = e.lead_id WHERE e.at <= ? ORDER BY e.at DESC, e.id DESC LIMIT ?`,
 } as const;
 /** Sample arguments for EXPLAIN of each statement. */
 const SAMPLE_ARGS: Record<keyof typeof SQL, unknown[]> = {
-  leadsIssued: [0, 1], stopsRequested: [0, 1], open: [], openCount: [], escalations: [], units: [], lead: ['x'], events: ['x'], stops: ['x'], notes: ['x'], allNotes: [],
+  leadsIssued: [0, 1], stopsRequested: [0, 1], open: [], openCount: [], escalations: [], units: [], lead: ['x'], events: ['x'], stops: ['x'], notes: ['x'], allNotes: [], recentEvents: [0, 10], mapLeads: [],
 };
 
 const toKpi = (r: LeadRow): KpiLead => ({ ...r, voided: r.voided === 1 });
@@ -77,7 +82,7 @@ export class QueryError extends Error {
 }
 
 type StopRow = KpiStop & { unitId: string };
-type DayRows = { leads: KpiLead[]; stops: StopRow[]; validFrom: number };
+type DayRows = { leads: KpiLead[]; stops: StopRow[]; validFrom: number; grouped?: Map<string, Map<string, { leads: KpiLead[]; stops: StopRow[] }>> };
 const MAX_DAYS_CACHED = 120;
 const MAX_RESULTS_CACHED = 5_000;
 
@@ -110,6 +115,8 @@ export class Queries {
   readonly #stops: Database.Statement<[string], { data: string }>;
   readonly #notes: Database.Statement<[string], { data: string }>;
   readonly #allNotes: Database.Statement<[], { data: string }>;
+  readonly #mapLeads: Database.Statement<[], { id: string; unitId: string; issuedAt: number; feedbackDueAt: number; voided: number; lat: number; lng: number; riskLevel: RiskLevel }>;
+  readonly #recentEvents: Database.Statement<[number, number], { id: string; leadId: string; at: number; kind: LeadEvent['kind']; tier: number | null; unitId: string | null; riskLevel: RiskLevel | null }>;
 
   constructor(db: Database.Database, cfg: QueryConfig = DEFAULT_QUERY_CONFIG) {
     this.#db = db;
@@ -125,6 +132,8 @@ export class Queries {
     this.#stops = db.prepare(SQL.stops);
     this.#notes = db.prepare(SQL.notes);
     this.#allNotes = db.prepare(SQL.allNotes);
+    this.#recentEvents = db.prepare(SQL.recentEvents);
+    this.#mapLeads = db.prepare(SQL.mapLeads);
   }
 
   /** Forget everything cached (units changed, or a rebuild): the next queries read afresh. */
@@ -215,16 +224,41 @@ export class Queries {
     });
   }
 
-  /** Indicators for every unit at a level within a unit, over one window, from one pass. */
+  /** A day's rows grouped by the unit at a level that each falls under (cached with the day). */
+  #grouped(day: DayRows, level: UnitNode['level']): Map<string, { leads: KpiLead[]; stops: StopRow[] }> {
+    day.grouped ??= new Map();
+    let g = day.grouped.get(level);
+    if (!g) {
+      g = new Map();
+      const tree = this.tree;
+      const slot = (unitId: string) => {
+        const id = tree.ancestorAt(unitId, level)?.id;
+        if (id === undefined) return null;
+        let e = g!.get(id);
+        if (!e) g!.set(id, (e = { leads: [], stops: [] }));
+        return e;
+      };
+      for (const l of day.leads) slot(l.unitId)?.leads.push(l);
+      for (const s of day.stops) slot(s.unitId)?.stops.push(s);
+      day.grouped.set(level, g);
+    }
+    return g;
+  }
+
+  /** Indicators for every unit at a level within a unit, over one window, from the day caches. */
   indicatorsByUnit(level: UnitNode['level'], within: string, w: Window, asOf: number): Map<string, Indicators> {
     return this.#memo(`by|${level}|${within}|${w.start}|${w.end}`, w, asOf, (rows) => {
-      const tree = this.tree;
-      const units = tree.atLevel(level, within);
-      const leads = new Map<string, KpiLead[]>(units.map((u) => [u.id, []]));
-      const stops = new Map<string, KpiStop[]>(units.map((u) => [u.id, []]));
-      for (const l of rows.leads) leads.get(tree.ancestorAt(l.unitId, level)?.id ?? '')?.push(l);
-      for (const s of rows.stops) stops.get(tree.ancestorAt(s.unitId, level)?.id ?? '')?.push(s);
-      return new Map(units.map((u) => [u.id, computeIndicators(leads.get(u.id)!, stops.get(u.id)!, w, asOf)]));
+      const units = this.tree.atLevel(level, within);
+      const whole = dayWindow(w.start, this.#cfg.calendar).start === w.start && (w.end - w.start) % DAY === 0 && w.end - w.start <= 62 * DAY;
+      const days = whole ? Array.from({ length: (w.end - w.start) / DAY }, (_, i) => this.#grouped(this.#day(w.start + i * DAY), level)) : [this.#grouped(rows, level)];
+      return new Map(
+        units.map((u) => {
+          const parts = days.map((g) => g.get(u.id)).filter((x) => x !== undefined);
+          const leads = parts.length === 1 ? parts[0]!.leads : parts.flatMap((p) => p.leads);
+          const stops = parts.length === 1 ? parts[0]!.stops : parts.flatMap((p) => p.stops);
+          return [u.id, computeIndicators(leads, stops, w, asOf)];
+        }),
+      );
     });
   }
 
@@ -253,8 +287,9 @@ export class Queries {
     const id = this.#unit(within);
     const w = window ?? (kind === 'daily' ? dayWindow(asOf, this.#cfg.calendar) : weekWindow(asOf, this.#cfg.calendar));
     const prev = previousWindow(w);
-    // The window before, seen at the same point in it (yesterday at this time, or all of it).
-    const asOfPrev = asOf - (w.end - w.start);
+    // The window before as it stands now: yesterday's (last week's) ranking with all that is
+    // known of it, which is what "up / down since yesterday" means in the meeting.
+    const asOfPrev = asOf;
     const inputs = (m: Map<string, Indicators>) => [...m].map(([unitId, indicators]) => ({ unitId, code: this.tree.byId.get(unitId)!.code, indicators }));
     const rows = rank(inputs(this.indicatorsByUnit(level, id, w, asOf)), inputs(this.indicatorsByUnit(level, id, prev, asOfPrev)), kind, this.#cfg.ranking);
     return rows.map((r) => {
@@ -309,10 +344,14 @@ export class Queries {
     const id = this.#unit(unitId);
     const today = dayWindow(asOf, this.#cfg.calendar);
     const byBranch = this.indicatorsByUnit('branch', id, today, asOf);
+    const sub = this.tree.subtree(id);
     return {
       branches: this.tree.atLevel('branch', id).map((u) => ({ id: u.id, name: u.name, nameEn: u.nameEn ?? null, geoKey: u.geoKey ?? null, lat: u.lat ?? null, lng: u.lng ?? null, indicators: byBranch.get(u.id)! })),
       stations: this.tree.atLevel('station', id).flatMap((u) => (u.lat !== undefined && u.lng !== undefined ? [{ id: u.id, name: u.name, lat: u.lat, lng: u.lng }] : [])),
-      leads: this.countdowns(id, asOf, 5000).map((t) => ({ id: t.id, lat: t.lat, lng: t.lng, riskLevel: t.riskLevel, feedbackDueAt: t.feedbackDueAt, issuedAt: t.issuedAt })),
+      leads: this.#mapLeads.all().flatMap((l) => {
+        if (l.voided === 1 || l.issuedAt > asOf || !sub.has(l.unitId)) return [];
+        return [{ id: l.id, lat: l.lat, lng: l.lng, riskLevel: l.riskLevel, feedbackDueAt: l.feedbackDueAt, issuedAt: l.issuedAt }];
+      }),
     };
   }
 
@@ -341,6 +380,20 @@ export class Queries {
       stops: this.#stops.all(leadId).map((r) => JSON.parse(r.data) as StopPayment),
       notes: this.#notes.all(leadId).map((r) => JSON.parse(r.data) as Note),
     };
+  }
+
+  /** The latest events up to asOf within a unit, newest first (the wall's ticker). */
+  recentEvents(unitId: string | undefined, asOf: number, limit: number): RecentEvent[] {
+    const sub = this.tree.subtree(this.#unit(unitId));
+    const out: RecentEvent[] = [];
+    // Over-fetch, since some rows fall outside the unit.
+    for (const r of this.#recentEvents.all(asOf, limit * 20)) {
+      if (r.unitId === null || !sub.has(r.unitId)) continue;
+      const station = this.tree.ancestorAt(r.unitId, 'station') ?? this.tree.byId.get(r.unitId);
+      out.push({ id: r.id, leadId: r.leadId, at: r.at, kind: r.kind, tier: r.tier, unitName: station?.name ?? r.unitId, riskLevel: r.riskLevel });
+      if (out.length >= limit) break;
+    }
+    return out;
   }
 
   /** Every note the replica holds, oldest first. */

@@ -69,7 +69,7 @@ function watch(c: Core): void {
 watch(core);
 core.start();
 
-function p99(fn: () => unknown, runs = 200): { p50: number; p99: number } {
+function p99(fn: () => unknown, runs = 500): { p50: number; p99: number } {
   for (let i = 0; i < 10; i++) fn();
   const t: number[] = [];
   for (let i = 0; i < runs; i++) {
@@ -91,8 +91,8 @@ for await (const line of createInterface({ input: process.stdin })) {
       'kpi:strip': p99(() => h['kpi:strip']({ asOf })),
       'kpi:get (branch, today)': p99(() => h['kpi:get']({ unitId: 'SZ-BA', window: dayWindow(asOf), asOf })),
       'ranking:get (branches, daily)': p99(() => h['ranking:get']({ kind: 'daily', level: 'branch', asOf })),
-      'ranking:get (stations, weekly)': p99(() => h['ranking:get']({ kind: 'weekly', level: 'station', asOf }), 50),
-      'trends:get (30 days)': p99(() => h['trends:get']({ days: 30, asOf }), 50),
+      'ranking:get (stations, weekly)': p99(() => h['ranking:get']({ kind: 'weekly', level: 'station', asOf })),
+      'trends:get (30 days)': p99(() => h['trends:get']({ days: 30, asOf })),
       'map:features': p99(() => h['map:features']({})),
       'lead:timeline': p99(() => h['lead:timeline']({ leadId: 'L-B-12345' })),
     };

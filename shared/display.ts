@@ -1,0 +1,76 @@
+// A display's configuration: what it shows and how. Defaults here; the browser host and the
+// Electron shell read overrides from a config file validated by `displayConfigSchema`.
+import { z } from 'zod';
+
+export const indicatorKeys = ['faceToFace', 'victimisation', 'overdue', 'peopleDefrauded', 'amountDefrauded', 'timeToMeet', 'stopPayment30', 'amountKept'] as const;
+export type IndicatorKey = (typeof indicatorKeys)[number];
+
+/** Whether a higher value of the indicator is better. */
+export const HIGHER_IS_BETTER: Record<IndicatorKey, boolean> = {
+  faceToFace: true,
+  victimisation: false,
+  overdue: false,
+  peopleDefrauded: false,
+  amountDefrauded: false,
+  timeToMeet: false,
+  stopPayment30: true,
+  amountKept: true,
+};
+
+export const displayConfigSchema = z
+  .object({
+    /** Shown in the status bar: which wall this is. */
+    displayName: z.string().min(1).max(60),
+    lang: z.enum(['zh-CN', 'en']),
+    /** Daily targets: rates as fractions, money in fen, time in ms. */
+    targets: z
+      .object({
+        faceToFace: z.number().min(0).max(1),
+        victimisation: z.number().min(0).max(1),
+        overdue: z.number().min(0).max(1),
+        peopleDefrauded: z.number().int().min(0),
+        amountDefrauded: z.number().int().min(0),
+        timeToMeet: z.number().int().min(0),
+        stopPayment30: z.number().min(0).max(1),
+        amountKept: z.number().int().min(0),
+      })
+      .strict(),
+    /** The indicator that shades the map's branches. */
+    mapIndicator: z.enum(['faceToFace', 'victimisation', 'overdue']),
+    /** The smallest text, as a fraction of screen height (viewing distance): 1/60 by default. */
+    fontFloor: z.number().min(1 / 200).max(1 / 20),
+    /** Seconds each page of countdown tiles stays before the next. */
+    tilePageSeconds: z.number().int().min(3).max(120),
+    /** GeoJSON of the jurisdiction, served by the host from resources/geo. */
+    geo: z.string().regex(/^[\w.-]+\.geojson$/),
+  })
+  .strict();
+
+export type DisplayConfig = z.infer<typeof displayConfigSchema>;
+
+export const DEFAULT_DISPLAY: DisplayConfig = {
+  displayName: '指挥大屏 1',
+  lang: 'zh-CN',
+  targets: {
+    faceToFace: 0.98,
+    victimisation: 0.015,
+    overdue: 0.02,
+    peopleDefrauded: 5,
+    amountDefrauded: 50_000_000,
+    timeToMeet: 2 * 3_600_000,
+    stopPayment30: 0.99,
+    amountKept: 100_000_000,
+  },
+  mapIndicator: 'faceToFace',
+  fontFloor: 1 / 60,
+  tilePageSeconds: 10,
+  geo: 'shenzhen.geojson',
+};
+
+/** Threshold colour of a value against its target. */
+export function grade(key: IndicatorKey, value: number | null, target: number): 'good' | 'warn' | 'bad' | 'none' {
+  if (value === null) return 'none';
+  if (HIGHER_IS_BETTER[key]) return value >= target ? 'good' : value >= target - Math.max(0.03 * target, 0.01) ? 'warn' : 'bad';
+  if (target === 0) return value === 0 ? 'good' : 'bad';
+  return value <= target ? 'good' : value <= target * 2 ? 'warn' : 'bad';
+}
