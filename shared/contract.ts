@@ -54,7 +54,7 @@ export type LeadTile = {
 
 export type CountdownTile = LeadTile & { ladder: LadderStep[]; next: LadderStep | null };
 
-export type KpiStrip = { unitId: string; asOf: number; window: Window; today: Indicators; yesterday: Indicators; openLeads: number };
+export type KpiStrip = { unitId: string; unitName: string; unitNameEn: string | null; asOf: number; window: Window; today: Indicators; yesterday: Indicators; openLeads: number };
 
 export type RankingRow = RankRow & { name: string; nameEn: string | null; parentId: string | null };
 

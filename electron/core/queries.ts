@@ -272,8 +272,11 @@ export class Queries {
     const id = this.#unit(unitId);
     const today = dayWindow(asOf, this.#cfg.calendar);
     const yesterday = previousWindow(today);
+    const unit = this.tree.byId.get(id)!;
     return {
       unitId: id,
+      unitName: unit.name,
+      unitNameEn: unit.nameEn ?? null,
       asOf,
       window: today,
       today: this.indicators(id, today, asOf),

@@ -1,13 +1,6 @@
-import { LeadTiles } from './panels/LeadTiles.js';
-import { StatusBar } from './panels/StatusBar.js';
+import { Wall } from './wall/Wall.js';
 
+/** Screens are addressed by the URL's hash (#/wall, …); the wall is the default. */
 export function App() {
-  return (
-    <div className="wall">
-      <StatusBar />
-      <main className="wall-body">
-        <LeadTiles />
-      </main>
-    </div>
-  );
+  return <Wall />;
 }

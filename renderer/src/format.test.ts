@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { clockText, dateText, durationText, moneyText } from './format.js';
-import { ladderStep } from './panels/LeadTiles.js';
+import { ladderStep } from './wall/CountdownTiles.js';
 
 describe('wall formatting', () => {
   it('shows times in Shanghai time', () => {

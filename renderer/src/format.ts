@@ -27,3 +27,15 @@ export function moneyText(fen: number, lang: 'zh-CN' | 'en'): string {
   if (yuan >= 100_000) return lang === 'zh-CN' ? `${(yuan / 10_000).toFixed(1)}万元` : `¥${(yuan / 1_000).toFixed(0)}k`;
   return `¥${Math.round(yuan).toLocaleString('en-US')}`;
 }
+
+/** A rate as a percentage with one decimal, or — for an empty denominator. */
+export function pctText(value: number | null): string {
+  return value === null ? '—' : `${(value * 100).toFixed(1)}%`;
+}
+
+/** A duration as 1h05 (or 45m under an hour); — when there is none. */
+export function hoursText(ms: number | null): string {
+  if (ms === null) return '—';
+  const m = Math.round(ms / 60_000);
+  return m >= 60 ? `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}` : `${m}m`;
+}

@@ -1,46 +1,129 @@
-// The renderer's state: one zustand store with a slice per concern. Data is pulled through the
-// contract when the core says a table changed (db:changed), never by polling. One clock ticks
-// for every countdown on screen.
+// The renderer's state: one zustand store, a slice per panel. Data is pulled through the
+// contract when the core says a table changed (db:changed, throttled), never by polling; each
+// panel keeps its last good value with the time it was fetched, so nothing ever goes blank.
+// One clock ticks for every countdown on screen.
 import { create } from 'zustand';
-import type { ApiClient, CountdownTile, SyncStatus } from '../../shared/contract.js';
+import type { ApiClient, CountdownTile, KpiStrip, MapFeatures, RankingRow, RecentEvent, Results, SyncStatus, TrendPoint } from '../../shared/contract.js';
+import { DEFAULT_DISPLAY, type DisplayConfig } from '../../shared/display.js';
 import { createClient } from './client/index.js';
 import type { Lang } from './i18n.js';
 
+/** A panel's last good value, when it was fetched (centre time), and the last error, if any. */
+export type Slice<T> = { data: T | null; at: number | null; error: string | null };
+const empty = <T,>(): Slice<T> => ({ data: null, at: null, error: null });
+
 export type AppState = {
   lang: Lang;
+  config: DisplayConfig;
+  /** Whether this page reaches the core (the browser host's WebSocket, or Electron IPC). */
   link: boolean;
   status: SyncStatus | null;
-  leads: CountdownTile[] | null;
-  leadsAt: number | null;
   /** Centre clock − this browser's clock, ms. */
   offsetMs: number;
   /** The one clock: centre time now, updated every second. */
   now: number;
+  countdowns: Slice<CountdownTile[]>;
+  kpi: Slice<KpiStrip>;
+  branches: Slice<RankingRow[]>;
+  stations: Slice<RankingRow[]>;
+  trends: Slice<TrendPoint[]>;
+  map: Slice<MapFeatures>;
+  ticker: Slice<RecentEvent[]>;
+  /** When this page first saw each lead (local ms), to flash new urgent ones. */
+  firstSeen: Record<string, number>;
+  /** Set after the first load, so leads present at start do not flash. */
+  primed: boolean;
 };
 
+const hashParams = () => new URLSearchParams(location.hash.split('?')[1] ?? '');
+
 export const useApp = create<AppState>(() => ({
-  lang: new URLSearchParams(location.hash.split('?')[1] ?? '').get('lang') === 'en' ? 'en' : 'zh-CN',
+  lang: hashParams().get('lang') === 'en' ? 'en' : 'zh-CN',
+  config: DEFAULT_DISPLAY,
   link: false,
   status: null,
-  leads: null,
-  leadsAt: null,
   offsetMs: 0,
   now: Date.now(),
+  countdowns: empty(),
+  kpi: empty(),
+  branches: empty(),
+  stations: empty(),
+  trends: empty(),
+  map: empty(),
+  ticker: empty(),
+  firstSeen: {},
+  primed: false,
 }));
-
-const OPEN_LIMIT = 500;
 
 let client: ApiClient | null = null;
 
-async function refreshLeads(): Promise<void> {
+type SliceKey = 'countdowns' | 'kpi' | 'branches' | 'stations' | 'trends' | 'map' | 'ticker';
+
+/** Fetches one panel's data; on failure keeps the last good value and records the error. */
+async function load<K extends SliceKey>(key: K, fetcher: (c: ApiClient) => Promise<NonNullable<AppState[K]['data']>>): Promise<void> {
   if (!client) return;
-  const leads = await client.invoke('countdowns:list', { limit: OPEN_LIMIT });
-  useApp.setState({ leads, leadsAt: Date.now() + useApp.getState().offsetMs });
+  try {
+    const data = await fetcher(client);
+    useApp.setState({ [key]: { data, at: Date.now() + useApp.getState().offsetMs, error: null } } as Partial<AppState>);
+  } catch (err) {
+    useApp.setState((s) => ({ [key]: { ...s[key], error: err instanceof Error ? err.message : String(err) } }) as Partial<AppState>);
+  }
 }
 
+async function refreshCountdowns(): Promise<void> {
+  await load('countdowns', (c) => c.invoke('countdowns:list', { limit: 500 }));
+  const tiles = useApp.getState().countdowns.data ?? [];
+  useApp.setState((s) => {
+    const firstSeen = { ...s.firstSeen };
+    const t = Date.now();
+    for (const l of tiles) firstSeen[l.id] ??= s.primed ? t : 0;
+    return { firstSeen, primed: true };
+  });
+}
+
+const refreshers: Record<SliceKey, () => Promise<void>> = {
+  countdowns: refreshCountdowns,
+  kpi: () => load('kpi', (c) => c.invoke('kpi:strip', {})),
+  branches: () => load('branches', (c) => c.invoke('ranking:get', { kind: 'daily', level: 'branch' })),
+  stations: () => load('stations', (c) => c.invoke('ranking:get', { kind: 'daily', level: 'station' })),
+  // The last 30 complete days: today's partial figures would drag the line down every morning.
+  trends: () => load('trends', (c) => c.invoke('trends:get', { days: 31 }).then((days) => days.slice(0, -1))),
+  map: () => load('map', (c) => c.invoke('map:features', {})),
+  ticker: () => load('ticker', (c) => c.invoke('events:recent', { limit: 12 })),
+};
+
+/** What to refresh when tables change: leads feed everything; events the ticker and tiles. */
+function refreshFor(tables: readonly string[]): SliceKey[] {
+  const keys = new Set<SliceKey>();
+  if (tables.includes('lead') || tables.includes('unit')) for (const k of Object.keys(refreshers) as SliceKey[]) keys.add(k);
+  if (tables.includes('event')) keys.add('ticker').add('countdowns');
+  if (tables.includes('stop_payment')) keys.add('kpi');
+  return [...keys];
+}
+
+// Throttle: at most one refresh of a panel per second, trailing, so a burst of pages from the
+// centre costs one query per panel, not one per page.
+const pending = new Set<SliceKey>();
+let timer: ReturnType<typeof setTimeout> | null = null;
+let lastRun = 0;
+function schedule(keys: readonly SliceKey[]): void {
+  for (const k of keys) pending.add(k);
+  if (timer) return;
+  const wait = Math.max(0, lastRun + 1000 - Date.now());
+  timer = setTimeout(() => {
+    timer = null;
+    lastRun = Date.now();
+    const run = [...pending];
+    pending.clear();
+    void Promise.all(run.map((k) => refreshers[k]()));
+  }, wait);
+}
+
+let lastClockSync = 0;
 /** Measures this browser's offset to the centre's clock through the core, NTP-style. */
 async function syncClock(): Promise<void> {
   if (!client) return;
+  lastClockSync = Date.now();
   const t0 = Date.now();
   const { serverTime } = await client.invoke('clock:now', {});
   const t1 = Date.now();
@@ -49,9 +132,11 @@ async function syncClock(): Promise<void> {
 
 async function refreshAll(): Promise<void> {
   if (!client) return;
-  const status = await client.invoke('sync:status', {});
-  useApp.setState({ status });
-  await Promise.all([syncClock(), refreshLeads()]);
+  const [status, config] = await Promise.all([client.invoke('sync:status', {}), client.invoke('display:config', {}) as Promise<Results['display:config']>]);
+  const urlLang = hashParams().get('lang');
+  useApp.setState({ status, config, lang: urlLang === 'en' || urlLang === 'zh-CN' ? urlLang : config.lang });
+  await syncClock();
+  await Promise.all(Object.values(refreshers).map((r) => r()));
 }
 
 export function connect(): void {
@@ -61,12 +146,15 @@ export function connect(): void {
     // The core may have moved on while we were cut off: fetch everything again.
     if (up) void refreshAll().catch(() => {});
   });
-  client.on('db:changed', ({ tables }) => {
-    if (tables.includes('lead') || tables.includes('unit')) void refreshLeads().catch(() => {});
-  });
+  client.on('db:changed', ({ tables }) => schedule(refreshFor(tables)));
   client.on('sync:status', (status) => {
     useApp.setState({ status });
-    void syncClock().catch(() => {});
+    if (Date.now() - lastClockSync > 60_000) void syncClock().catch(() => {});
   });
-  setInterval(() => useApp.setState((s) => ({ now: Date.now() + s.offsetMs })), 1000);
+  setInterval(() => {
+    const s = useApp.getState();
+    useApp.setState({ now: Date.now() + s.offsetMs });
+    // Today's figures age with the clock even when no data arrives (overdue, countdowns).
+    if (Math.floor((Date.now() + s.offsetMs) / 1000) % 30 === 0) schedule(['kpi', 'branches', 'stations']);
+  }, 1000);
 }

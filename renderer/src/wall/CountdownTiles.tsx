@@ -1,0 +1,115 @@
+// Countdown tiles: every open lead, most urgent first, paged by the one clock when more than fit.
+import { useEffect, useRef, useState } from 'react';
+import { useShallow } from 'zustand/react/shallow';
+import type { CountdownTile } from '../../../shared/contract.js';
+import { clockText, durationText, moneyText } from '../format.js';
+import { fraudKey, riskKey, roleKey, type Lang } from '../i18n.js';
+import { useApp } from '../store.js';
+import { Panel, useT, type T } from './common.js';
+
+const HOUR = 3_600_000;
+
+/** The colour step of a countdown: more than 3 h, 3–1 h, under 1 h, overdue. */
+export function ladderStep(msLeft: number): 'calm' | 'warn' | 'alert' | 'overdue' {
+  if (msLeft <= 0) return 'overdue';
+  if (msLeft <= HOUR) return 'alert';
+  if (msLeft <= 3 * HOUR) return 'warn';
+  return 'calm';
+}
+
+function Tile({ lead, now, lang, t, flash }: { lead: CountdownTile; now: number; lang: Lang; t: T; flash: boolean }) {
+  const left = lead.feedbackDueAt - now;
+  const step = ladderStep(left);
+  const phoneLeft = lead.phoneDueAt - now;
+  return (
+    <article className={`tile tile-${step} risk-${lead.riskLevel}${flash ? ' flash' : ''}`} data-lead={lead.id} data-ms-left={left} data-step={step}>
+      <div className="tile-head">
+        <span className={`risk-badge risk-${lead.riskLevel}`}>{t(riskKey(lead.riskLevel))}</span>
+        <span className="tile-unit">{lead.stationName ?? lead.unitName}</span>
+      </div>
+      <div className="tile-countdown">
+        <span className="tile-clock" data-countdown>
+          {left > 0 ? durationText(left) : `+${durationText(-left)}`}
+        </span>
+        {lead.phonedAt === null && phoneLeft > 0 && (
+          <span className="tile-phone">
+            {t('phoneClock')} {durationText(phoneLeft)}
+          </span>
+        )}
+      </div>
+      <div className="tile-meta">
+        <span>{t(fraudKey(lead.fraudType))}</span>
+        <span>{moneyText(lead.amountAtRisk, lang)}</span>
+        {lead.warningCount > 1 && <span className="tile-repeat">{t('repeat', { n: lead.warningCount })}</span>}
+      </div>
+      <div className="tile-ladder" data-ladder>
+        {lead.ladder.map((s) => (
+          <span key={s.tier} className={`pip ${s.firedAt !== null ? 'fired' : s.dueAt <= now ? 'missed' : 'pending'}`} data-tier={s.tier} data-fired={s.firedAt !== null ? 'true' : 'false'}>
+            {t('tierN', { n: s.tier })}
+            {s.firedAt !== null ? ` ${clockText(s.firedAt, false)}` : ''}
+          </span>
+        ))}
+        <span className="tile-next">{lead.next ? t('nextTier', { role: t(roleKey(lead.next.role)), t: clockText(lead.next.dueAt, false) }) : left > 0 ? '' : t('allTiersFired')}</span>
+      </div>
+      <div className="tile-foot">
+        <span>{lead.id}</span>
+        <span>{lead.personName}</span>
+      </div>
+    </article>
+  );
+}
+
+/** How many tiles fit the panel, measured, so the wall never scrolls. */
+function useFit(tileHeightVh: number, minWidthVh: number): [React.RefObject<HTMLDivElement | null>, number] {
+  const ref = useRef<HTMLDivElement | null>(null);
+  const [fit, setFit] = useState(8);
+  useEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    const measure = () => {
+      const vh = window.innerHeight / 100;
+      const cols = Math.max(1, Math.floor(el.clientWidth / (minWidthVh * vh)));
+      const rows = Math.max(1, Math.floor((el.clientHeight + vh) / ((tileHeightVh + 1) * vh)));
+      setFit(cols * rows);
+    };
+    measure();
+    const ro = new ResizeObserver(measure);
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, [tileHeightVh, minWidthVh]);
+  return [ref, fit];
+}
+
+export function CountdownTiles() {
+  const t = useT();
+  const { slice, now, lang, firstSeen, pageSeconds } = useApp(useShallow((s) => ({ slice: s.countdowns, now: s.now, lang: s.lang, firstSeen: s.firstSeen, pageSeconds: s.config.tilePageSeconds })));
+  const [ref, fit] = useFit(15.5, 30);
+  const leads = slice.data ?? [];
+  const pages = Math.max(1, Math.ceil(leads.length / fit));
+  const page = Math.floor(now / (pageSeconds * 1000)) % pages;
+  const shown = leads.slice(page * fit, page * fit + fit);
+  const localNow = Date.now();
+  return (
+    <Panel
+      title={t('openLeads')}
+      slice={slice}
+      kind="countdowns"
+      className="tiles-panel"
+      extra={
+        <>
+          <span className="panel-count" data-open-count={leads.length}>
+            {leads.length}
+          </span>
+          {pages > 1 && <span className="panel-page">{t('page', { p: page + 1, n: pages })}</span>}
+        </>
+      }
+    >
+      <div className="tiles" ref={ref}>
+        {leads.length === 0 && <div className="empty">{t('noOpenLeads')}</div>}
+        {shown.map((l) => (
+          <Tile key={l.id} lead={l} now={now} lang={lang} t={t} flash={l.riskLevel === 'urgent' && (firstSeen[l.id] ?? 0) > 0 && localNow - firstSeen[l.id]! < 60_000} />
+        ))}
+      </div>
+    </Panel>
+  );
+}

@@ -1,0 +1,79 @@
+// Leaderboards: today's progress ranking of branches, and stations top and bottom five.
+import { Fragment } from 'react';
+import { useShallow } from 'zustand/react/shallow';
+import type { RankingRow } from '../../../shared/contract.js';
+import { pctText } from '../format.js';
+import { useApp } from '../store.js';
+import { Panel, useT } from './common.js';
+
+function Row({ r, lang }: { r: RankingRow; lang: 'zh-CN' | 'en' }) {
+  const t = useT();
+  const arrow = r.change === null ? '' : r.change > 0 ? `▲${r.change}` : r.change < 0 ? `▼${-r.change}` : '＝';
+  const f = r.indicators.faceToFace;
+  const o = r.indicators.overdue;
+  return (
+    <tr className={r.tooLow ? 'too-low' : ''} data-rank-unit={r.unitId} data-rank={r.rank ?? ''}>
+      <td className="rank">{r.rank ?? '—'}</td>
+      <td className={`change ${r.change !== null && r.change > 0 ? 'up' : r.change !== null && r.change < 0 ? 'down' : ''}`}>{arrow}</td>
+      <td className="name">{lang === 'en' ? (r.nameEn ?? r.name) : r.name}</td>
+      <td className="num">
+        {pctText(f.value)} <small>{`${f.num}/${f.den}`}</small>
+      </td>
+      <td className="num">{r.tooLow ? <span className="low-badge">{t('volumeLow')}</span> : pctText(o.value)}</td>
+    </tr>
+  );
+}
+
+function Table({ rows, lang, label, gapAfter }: { rows: RankingRow[]; lang: 'zh-CN' | 'en'; label: string; gapAfter?: number }) {
+  const t = useT();
+  return (
+    <table className="board" aria-label={label}>
+      <thead>
+        <tr>
+          <th>{t('rankCol')}</th>
+          <th />
+          <th>{t('unitCol')}</th>
+          <th>{t('f2fCol')}</th>
+          <th>{t('overdueCol')}</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((r, i) => (
+          <Fragment key={r.unitId}>
+            <Row r={r} lang={lang} />
+            {gapAfter === i && (
+              <tr className="gap">
+                <td colSpan={5}>⋯</td>
+              </tr>
+            )}
+          </Fragment>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+export function BranchBoard() {
+  const t = useT();
+  const { slice, lang } = useApp(useShallow((s) => ({ slice: s.branches, lang: s.lang })));
+  return (
+    <Panel title={t('branchBoard')} slice={slice} kind="branch-board" className="board-panel">
+      <Table rows={slice.data ?? []} lang={lang} label={t('branchBoard')} />
+    </Panel>
+  );
+}
+
+export function StationBoard() {
+  const t = useT();
+  const { slice, lang } = useApp(useShallow((s) => ({ slice: s.stations, lang: s.lang })));
+  const ranked = (slice.data ?? []).filter((r) => r.rank !== null);
+  const top = ranked.slice(0, 5);
+  const bottom = ranked.length > 5 ? ranked.slice(Math.max(5, ranked.length - 5)) : [];
+  const low = (slice.data ?? []).filter((r) => r.tooLow).length;
+  return (
+    <Panel title={`${t('stationTop')} · ${t('stationBottom')}`} slice={slice} kind="station-board" className="board-panel" extra={low > 0 ? <span className="panel-page">{t('volumeLow')} {low}</span> : undefined}>
+      {/* Top five, then (after a gap) the bottom five, in one table. */}
+      <Table rows={[...top, ...bottom]} lang={lang} label={`${t('stationTop')} / ${t('stationBottom')}`} {...(bottom.length ? { gapAfter: top.length - 1 } : {})} />
+    </Panel>
+  );
+}

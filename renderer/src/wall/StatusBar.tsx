@@ -1,0 +1,41 @@
+import { useShallow } from 'zustand/react/shallow';
+import { clockText, dateText, durationText } from '../format.js';
+import { syncKey } from '../i18n.js';
+import { useApp } from '../store.js';
+import { useT } from './common.js';
+
+export function StatusBar() {
+  const t = useT();
+  const { status, link, now, config, kpi, lang } = useApp(useShallow((s) => ({ status: s.status, link: s.link, now: s.now, config: s.config, kpi: s.kpi.data, lang: s.lang })));
+  const state = link ? (status?.state ?? 'connecting') : 'offline';
+  const label = !link
+    ? t('coreDown')
+    : t(syncKey(state), { p: status?.progress ?? 0, since: status?.offlineSince ? clockText(status.offlineSince, false) : '—', reason: status?.reason ?? '' });
+  const lag = status ? Math.max(0, status.serverSeq - status.seq) : 0;
+  const age = status?.lastAppliedAt ? durationText(now - status.lastAppliedAt) : '—';
+  return (
+    <header className="status-bar">
+      <div className="status-title">
+        {t('title')}
+        <span className="status-scope" data-scope={kpi?.unitId ?? ''}>
+          {kpi ? (lang === 'en' ? (kpi.unitNameEn ?? kpi.unitName) : kpi.unitName) : ''}
+        </span>
+      </div>
+      <div className="status-display">{config.displayName}</div>
+      <div className={`sync-pill sync-${state}`} data-sync-state={state} title={status?.reason ?? ''}>
+        <span className="dot" />
+        <span className="sync-label">{label}</span>
+      </div>
+      {state !== 'live' && (
+        <div className="status-age" data-data-age>
+          {t('dataAge', { age })}
+        </div>
+      )}
+      {lag > 0 && <div className="status-lag">{t('lag', { n: lag })}</div>}
+      <div className="status-clock" data-server-time={now}>
+        <span className="status-date">{dateText(now)}</span>
+        <span className="status-time">{clockText(now)}</span>
+      </div>
+    </header>
+  );
+}

@@ -1,0 +1,32 @@
+import type { ReactNode } from 'react';
+import { useShallow } from 'zustand/react/shallow';
+import { clockText } from '../format.js';
+import { translate, type MessageKey } from '../i18n.js';
+import { useApp, type Slice } from '../store.js';
+
+export type T = (key: MessageKey, vars?: Record<string, string | number>) => string;
+
+export function useT(): T {
+  const lang = useApp((s) => s.lang);
+  return (key, vars) => translate(lang, key, vars);
+}
+
+/**
+ * A wall panel: title, and — whenever the data is not live — the time its figures are from, so
+ * a stale value is never mistaken for a fresh one. The last good value always stays on screen.
+ */
+export function Panel({ title, slice, kind, className, children, extra }: { title: string; slice: Slice<unknown>; kind: string; className?: string; children: ReactNode; extra?: ReactNode }) {
+  const t = useT();
+  const { live } = useApp(useShallow((s) => ({ live: s.link && s.status?.state === 'live' })));
+  const stale = !live || slice.error !== null;
+  return (
+    <section className={`panel ${className ?? ''}`} data-panel={kind} data-stale={stale ? 'true' : 'false'}>
+      <header className="panel-head">
+        <h2 className="panel-title">{title}</h2>
+        {extra}
+        {stale && slice.at !== null && <span className="panel-age">{t('age', { t: clockText(slice.at, false) })}</span>}
+      </header>
+      <div className="panel-body">{slice.data === null ? <div className="empty">{t(slice.error ? 'noData' : 'loading')}</div> : children}</div>
+    </section>
+  );
+}
