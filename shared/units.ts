@@ -8,6 +8,7 @@ export class UnitTree {
   readonly byId = new Map<string, UnitNode>();
   readonly #children = new Map<string, UnitNode[]>();
   readonly #subtree = new Map<string, Set<string>>();
+  readonly #atLevel = new Map<string, UnitNode[]>();
 
   constructor(units: Iterable<UnitNode>) {
     for (const u of units) this.byId.set(u.id, u);
@@ -59,7 +60,13 @@ export class UnitTree {
 
   /** Units at a level inside a unit's subtree, in code order. */
   atLevel(level: UnitLevel, within: string): UnitNode[] {
-    const sub = this.subtree(within);
-    return [...this.byId.values()].filter((u) => u.level === level && sub.has(u.id)).sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
+    const key = `${level}|${within}`;
+    let list = this.#atLevel.get(key);
+    if (!list) {
+      const sub = this.subtree(within);
+      list = [...this.byId.values()].filter((u) => u.level === level && sub.has(u.id)).sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
+      this.#atLevel.set(key, list);
+    }
+    return list;
   }
 }

@@ -182,13 +182,24 @@ export class Queries {
     return out;
   }
 
+  #wholeDays(w: Window): boolean {
+    return dayWindow(w.start, this.#cfg.calendar).start === w.start && (w.end - w.start) % DAY === 0 && w.end - w.start <= 62 * DAY;
+  }
+
+  /** The validFrom of a window's rows, without gathering them when the days are cached. */
+  #validFrom(w: Window): number {
+    if (!this.#wholeDays(w)) return this.#rows(w).validFrom;
+    let m = 0;
+    for (let d = w.start; d < w.end; d += DAY) m = Math.max(m, this.#day(d).validFrom);
+    return m;
+  }
+
   /** A result over a window, kept once time can no longer change it (asOf ≥ validFrom). */
-  #memo<T>(key: string, w: Window, asOf: number, compute: (rows: DayRows) => T): T {
-    const rows = this.#rows(w);
-    if (asOf < rows.validFrom) return compute(rows);
+  #memo<T>(key: string, w: Window, asOf: number, compute: () => T): T {
+    if (asOf < this.#validFrom(w)) return compute();
     const hit = this.#results.get(key);
     if (hit) return hit.value as T;
-    const value = compute(rows);
+    const value = compute();
     this.#results.set(key, { from: w.start, to: w.end, value });
     if (this.#results.size > MAX_RESULTS_CACHED) this.#results.delete(this.#results.keys().next().value!);
     return value;
@@ -215,7 +226,8 @@ export class Queries {
   /** Indicators for one unit's subtree over a window, as of a time. */
   indicators(unitId: string | undefined, w: Window, asOf: number): Indicators {
     const id = this.#unit(unitId);
-    return this.#memo(`ind|${id}|${w.start}|${w.end}`, w, asOf, (rows) => {
+    return this.#memo(`ind|${id}|${w.start}|${w.end}`, w, asOf, () => {
+      const rows = this.#rows(w);
       const sub = this.tree.subtree(id);
       const whole = sub.size === this.tree.byId.size;
       const leads = whole ? rows.leads : rows.leads.filter((l) => sub.has(l.unitId));
@@ -247,10 +259,11 @@ export class Queries {
 
   /** Indicators for every unit at a level within a unit, over one window, from the day caches. */
   indicatorsByUnit(level: UnitNode['level'], within: string, w: Window, asOf: number): Map<string, Indicators> {
-    return this.#memo(`by|${level}|${within}|${w.start}|${w.end}`, w, asOf, (rows) => {
+    return this.#memo(`by|${level}|${within}|${w.start}|${w.end}`, w, asOf, () => {
       const units = this.tree.atLevel(level, within);
-      const whole = dayWindow(w.start, this.#cfg.calendar).start === w.start && (w.end - w.start) % DAY === 0 && w.end - w.start <= 62 * DAY;
-      const days = whole ? Array.from({ length: (w.end - w.start) / DAY }, (_, i) => this.#grouped(this.#day(w.start + i * DAY), level)) : [this.#grouped(rows, level)];
+      const days = this.#wholeDays(w)
+        ? Array.from({ length: (w.end - w.start) / DAY }, (_, i) => this.#grouped(this.#day(w.start + i * DAY), level))
+        : [this.#grouped(this.#rows(w), level)];
       return new Map(
         units.map((u) => {
           const parts = days.map((g) => g.get(u.id)).filter((x) => x !== undefined);

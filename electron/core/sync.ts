@@ -303,7 +303,12 @@ export class SyncEngine extends EventEmitter<SyncEvents> {
         }
         this.#observeServerTime(line.serverTime);
         if (line.t === 'heartbeat') {
-          if (line.seq > this.#status.serverSeq) this.#set({ serverSeq: line.seq });
+          if (live && line.seq <= target.position.seq && this.#status.state !== 'live' && page.length === 0) {
+            // Nothing newer exists at the centre than what we hold: we are caught up.
+            const pos = target.position;
+            this.#failures = 0;
+            this.#set({ state: 'live', seq: pos.seq, epoch: pos.epoch, serverSeq: line.seq, progress: null, offlineSince: null, reason: null });
+          } else if (line.seq > this.#status.serverSeq) this.#set({ serverSeq: line.seq });
           continue;
         }
         const caughtUp = await this.#applyCheckpoint(target, page, line, startSeq, live);

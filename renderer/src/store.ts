@@ -29,7 +29,7 @@ export type AppState = {
   trends: Slice<TrendPoint[]>;
   map: Slice<MapFeatures>;
   ticker: Slice<RecentEvent[]>;
-  /** When this page first saw each lead (local ms), to flash new urgent ones. */
+  /** When this page first saw each lead (centre time), to flash new urgent ones; 0 = present at start. */
   firstSeen: Record<string, number>;
   /** Set after the first load, so leads present at start do not flash. */
   primed: boolean;
@@ -75,7 +75,7 @@ async function refreshCountdowns(): Promise<void> {
   const tiles = useApp.getState().countdowns.data ?? [];
   useApp.setState((s) => {
     const firstSeen = { ...s.firstSeen };
-    const t = Date.now();
+    const t = Date.now() + s.offsetMs;
     for (const l of tiles) firstSeen[l.id] ??= s.primed ? t : 0;
     return { firstSeen, primed: true };
   });

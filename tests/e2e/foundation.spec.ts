@@ -20,7 +20,8 @@ test('npm start prints a URL within 30 s and the page shows the demo centre’s 
 });
 
 test('a lead written at the centre appears on screen, pushed by db:changed', async ({ page }) => {
-  const app = await startInProcess({ now: FIXED_NOW, speed: 1 });
+  const app = await startInProcess({ now: FIXED_NOW, speed: 1, historyDays: 0 });
+  app.centre.store.write([{ t: 'put', e: 'lead', d: makeLead('L-E2E-BASE', 'SZ-FT-S01-B1', app.centre.clock()) }]);
   try {
     await page.goto(app.host.url + '#/wall');
     await expect(page.locator('[data-sync-state="live"]')).toBeVisible({ timeout: 20_000 });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { startCentre, type Centre, type CentreOptions } from '../../central/centre.js';
 import { createCore, type Core } from '../../electron/core/core.js';
 import { startHost, type Host } from '../../electron/host/host.js';
+import { startAdversary, type Adversary } from '../support/adversary.js';
 import { tempDir } from '../support/harness.js';
 
 export type Started = { url: string; centreUrl: string; token: string; child: ChildProcess; output: () => string; stop(): Promise<void> };
@@ -50,24 +51,47 @@ export function runStart(args: string[], timeoutMs = 30_000): Promise<Started & 
   });
 }
 
-export type InProcess = { centre: Centre; core: Core; host: Host; stop(): Promise<void> };
+export type InProcess = {
+  centre: Centre;
+  core: Core;
+  host: Host;
+  adversary: Adversary | null;
+  /** Stops the centre (its store file stays) and starts it again on the same port. */
+  restartCentre(down: () => Promise<void>): Promise<void>;
+  stop(): Promise<void>;
+};
 
-/** Centre, core and browser host in this process, so a test can write at the centre directly. */
-export async function startInProcess(opts: CentreOptions = {}): Promise<InProcess> {
-  const centre = await startCentre({ token: 'e2e-token', seed: 5, historyDays: 1, leadsPerDay: 200, ...opts });
+/**
+ * Centre, core and browser host in this process, so a test can write at the centre directly.
+ * The centre keeps its store in a file, so it can be stopped and started again.
+ */
+export async function startInProcess(opts: CentreOptions = {}, link: { adversary?: boolean } = {}): Promise<InProcess> {
   const tmp = tempDir('guardpost-e2e-');
-  const core = createCore({ dataDir: tmp.dir, central: { url: centre.url, token: centre.token } });
+  const centreOpts: CentreOptions = { token: 'e2e-token', seed: 5, historyDays: 1, leadsPerDay: 200, db: join(tmp.dir, 'centre.db'), heartbeatMs: 2_000, ...opts };
+  let centre = await startCentre(centreOpts);
+  const port = Number(new URL(centre.url).port);
+  const adversary = link.adversary ? await startAdversary(centre.url) : null;
+  const core = createCore({ dataDir: join(tmp.dir, 'app'), central: { url: adversary?.url ?? centre.url, token: centre.token }, backoffMinMs: 200, backoffMaxMs: 1_000 });
   core.start();
   const host = await startHost({ core, rendererDir: join('dist', 'renderer') });
-  return {
+  const self: InProcess = {
     centre,
     core,
     host,
+    adversary,
+    async restartCentre(down) {
+      await centre.close();
+      await down();
+      centre = await startCentre({ ...centreOpts, port });
+      self.centre = centre;
+    },
     async stop() {
       await host.close();
       await core.close();
-      await centre.close();
+      await adversary?.close();
+      await self.centre.close().catch(() => {});
       tmp.remove();
     },
   };
+  return self;
 }

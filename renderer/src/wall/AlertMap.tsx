@@ -79,8 +79,7 @@ export function AlertMap() {
     }
     return { project, path, anchors, w: 1000, h: (maxY - minY) * scale };
   }, [geo]);
-  const localNow = Date.now();
-  const flashing = (slice.data?.leads ?? []).filter((l) => l.riskLevel === 'urgent' && (firstSeen[l.id] ?? 0) > 0 && localNow - firstSeen[l.id]! < FLASH_MS);
+  const flashing = (slice.data?.leads ?? []).filter((l) => l.riskLevel === 'urgent' && (firstSeen[l.id] ?? 0) > 0 && now - firstSeen[l.id]! < FLASH_MS);
   const byKey = new Map((slice.data?.branches ?? []).map((b) => [b.geoKey ?? '', b]));
   const approximate = geo?.properties?.approximate ?? false;
   return (

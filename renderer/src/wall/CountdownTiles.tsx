@@ -88,7 +88,6 @@ export function CountdownTiles() {
   const pages = Math.max(1, Math.ceil(leads.length / fit));
   const page = Math.floor(now / (pageSeconds * 1000)) % pages;
   const shown = leads.slice(page * fit, page * fit + fit);
-  const localNow = Date.now();
   return (
     <Panel
       title={t('openLeads')}
@@ -107,7 +106,7 @@ export function CountdownTiles() {
       <div className="tiles" ref={ref}>
         {leads.length === 0 && <div className="empty">{t('noOpenLeads')}</div>}
         {shown.map((l) => (
-          <Tile key={l.id} lead={l} now={now} lang={lang} t={t} flash={l.riskLevel === 'urgent' && (firstSeen[l.id] ?? 0) > 0 && localNow - firstSeen[l.id]! < 60_000} />
+          <Tile key={l.id} lead={l} now={now} lang={lang} t={t} flash={l.riskLevel === 'urgent' && (firstSeen[l.id] ?? 0) > 0 && now - firstSeen[l.id]! < 60_000} />
         ))}
       </div>
     </Panel>
