@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startCentre } from '../central/centre.js';
 import { FlagError, flagHelp, parseFlags } from '../shared/args.js';
+import { ConfigError, parseDisplayConfig } from '../shared/display.js';
 import { createCore } from './core/core.js';
 import { startHost } from './host/host.js';
 
@@ -19,6 +20,7 @@ const spec = {
   port: { kind: 'int', help: 'browser host port (default 0: any free port)', min: 0, max: 65535 },
   host: { kind: 'string', help: 'browser host address (default 127.0.0.1; 0.0.0.0 for kiosk browsers on the LAN)' },
   'data-dir': { kind: 'string', help: 'replica folder (default ~/.guardpost, or a fresh folder for the demo centre)' },
+  display: { kind: 'string', help: 'display configuration JSON: name, language, targets, map indicator, font floor (see README)' },
   browser: { kind: 'bool', help: 'serve the browser host even where Electron could run' },
   seed: { kind: 'int', help: 'demo centre: scenario seed (default 7)' },
   speed: { kind: 'number', help: 'demo centre: clock speed (default 1)', min: 0, max: 10000 },
@@ -56,6 +58,8 @@ async function main(): Promise<void> {
   }
   if (flags.central && !flags.token) throw new FlagError('--central needs --token (the display token the centre issued)');
   if (flags.token && !flags.central) throw new FlagError('--token goes with --central');
+  // Checked before anything starts, so a bad file never half-starts the app.
+  const display = flags.display ? parseDisplayConfig(readFileSync(flags.display, 'utf8'), flags.display) : undefined;
 
   const centre = flags.central
     ? null
@@ -79,7 +83,7 @@ async function main(): Promise<void> {
     return;
   }
 
-  const core = createCore({ dataDir, central, log: (m) => console.log(m) });
+  const core = createCore({ dataDir, central, log: (m) => console.log(m), ...(display ? { display } : {}) });
   core.start();
   const host = await startHost({ core, rendererDir: join(here, '..', 'renderer'), ...(flags.port !== undefined ? { port: flags.port } : {}), ...(flags.host ? { host: flags.host } : {}) });
   console.log(`Browser host (not the Electron window): ${runtime.why}.`);
@@ -98,5 +102,5 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   console.error(`guardpost: ${err instanceof Error ? err.message : String(err)}`);
-  process.exit(err instanceof FlagError ? 2 : 1);
+  process.exit(err instanceof FlagError || err instanceof ConfigError ? 2 : 1);
 });

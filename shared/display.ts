@@ -74,3 +74,34 @@ export function grade(key: IndicatorKey, value: number | null, target: number): 
   if (target === 0) return value === 0 ? 'good' : 'bad';
   return value <= target ? 'good' : value <= target * 2 ? 'warn' : 'bad';
 }
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+const overrideSchema = displayConfigSchema.partial().extend({ targets: displayConfigSchema.shape.targets.partial().optional() }).strict();
+
+/**
+ * Reads a display configuration file's text: any subset of the keys, merged over the defaults.
+ * A bad file is refused with a message naming the key and what is wrong with it.
+ */
+export function parseDisplayConfig(text: string, source: string): DisplayConfig {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(`${source}: not JSON (${err instanceof Error ? err.message : String(err)})`);
+  }
+  const parsed = overrideSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const key = issue.code === 'unrecognized_keys' ? [...issue.path, ...issue.keys].join('.') : issue.path.join('.');
+    throw new ConfigError(`${source}: ${key || '(root)'}: ${issue.code === 'unrecognized_keys' ? 'unknown key' : issue.message}`);
+  }
+  const { targets, ...rest } = parsed.data;
+  const merged = { ...DEFAULT_DISPLAY, ...rest, targets: { ...DEFAULT_DISPLAY.targets, ...targets } };
+  return displayConfigSchema.parse(merged);
+}

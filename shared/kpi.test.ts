@@ -186,3 +186,19 @@ describe('escalation ladder', () => {
     expect(nextTier(ladder, h(11.5))).toBeNull();
   });
 });
+
+describe('parts of disjoint windows', () => {
+  it('merge to the same indicators as the whole window', async () => {
+    const { aggregate, finishIndicators, mergeParts } = await import('./kpi.js');
+    const day2 = { start: W.end, end: W.end + 24 * HOUR };
+    const week = { start: W.start, end: day2.end };
+    const more = leads.map((l) => ({ ...l, id: `${l.id}2`, issuedAt: l.issuedAt + 24 * HOUR, metAt: l.metAt && l.metAt + 24 * HOUR, feedbackAt: l.feedbackAt && l.feedbackAt + 24 * HOUR, feedbackDueAt: l.feedbackDueAt + 24 * HOUR }));
+    const all = [...leads, ...more];
+    const t2 = T + 24 * HOUR;
+    const whole = computeIndicators(all, stops, week, t2);
+    const merged = finishIndicators(mergeParts([aggregate(all, stops, W, t2), aggregate(all, stops, day2, t2)]));
+    expect(merged).toEqual(whole);
+    expect(whole.leads).toBe(14); // A–E, I and the shifted H on day one; G and the shifted A–E, I on day two
+    expect(whole.peopleDefrauded).toBe(2); // P2 (B, I) and P4 (E, known by the later T)
+  });
+});

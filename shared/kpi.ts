@@ -69,55 +69,90 @@ export function timeToMeet(durations: number[]): TimeToMeet {
  * for today on the wall and for replaying a day minute by minute.
  */
 export function computeIndicators(leads: readonly KpiLead[], stops: readonly KpiStop[], w: Window, t: number): Indicators {
+  return finishIndicators(aggregate(leads, stops, w, t));
+}
+
+/**
+ * The parts the indicators are made of, over some leads and stop-payments. Parts of disjoint
+ * sets merge (windows of whole days add up to a week), which lets the core keep finished days.
+ */
+export type KpiParts = {
+  n: number;
+  met: number;
+  victims: number;
+  dueDen: number;
+  dueNum: number;
+  amountDefrauded: number;
+  amountKept: number;
+  people: string[];
+  durations: number[];
+  sDen: number;
+  sNum: number;
+};
+
+export function aggregate(leads: readonly KpiLead[], stops: readonly KpiStop[], w: Window, t: number): KpiParts {
   // One pass over each list (the wall recomputes today's figures often); the definitions are
   // those of kpis.md, line by line.
-  let n = 0;
-  let met = 0;
-  let victims = 0;
-  let dueDen = 0;
-  let dueNum = 0;
-  let amountDefrauded = 0;
-  let amountKept = 0;
-  const people = new Set<string>();
-  const durations: number[] = [];
+  const p: KpiParts = { n: 0, met: 0, victims: 0, dueDen: 0, dueNum: 0, amountDefrauded: 0, amountKept: 0, people: [], durations: [], sDen: 0, sNum: 0 };
   for (const l of leads) {
     if (l.voided || l.issuedAt < w.start || l.issuedAt >= w.end || l.issuedAt > t) continue; // L(W) as of T
-    n++;
+    p.n++;
     if (l.metAt !== null && l.metAt <= t) {
-      met++;
-      durations.push(l.metAt - l.issuedAt);
+      p.met++;
+      p.durations.push(l.metAt - l.issuedAt);
     }
     const known = l.feedbackAt !== null && l.feedbackAt <= t;
     if (known && l.outcome === 'defrauded_after_warning') {
-      victims++;
-      people.add(l.personId);
-      amountDefrauded += l.lossAmount;
+      p.victims++;
+      p.people.push(l.personId);
+      p.amountDefrauded += l.lossAmount;
     }
-    if (known && l.outcome === 'dissuaded') amountKept += l.preventedAmount;
+    if (known && l.outcome === 'dissuaded') p.amountKept += l.preventedAmount;
     if (l.feedbackDueAt <= t || known) {
-      dueDen++; // D: due by T, or fed back by T
-      if (!known || l.feedbackAt! > l.feedbackDueAt) dueNum++;
+      p.dueDen++; // D: due by T, or fed back by T
+      if (!known || l.feedbackAt! > l.feedbackDueAt) p.dueNum++;
     }
   }
-  let sDen = 0;
-  let sNum = 0;
   for (const s of stops) {
     if (s.requestedAt < w.start || s.requestedAt >= w.end || s.requestedAt > t) continue;
     const frozen = s.frozenAt !== null && s.frozenAt <= t;
     if (!frozen && s.status !== 'failed' && t - s.requestedAt <= 30 * MINUTE) continue; // not yet decided
-    sDen++;
-    if (frozen && s.frozenAt! - s.requestedAt <= 30 * MINUTE) sNum++;
+    p.sDen++;
+    if (frozen && s.frozenAt! - s.requestedAt <= 30 * MINUTE) p.sNum++;
   }
+  return p;
+}
+
+export function mergeParts(parts: readonly KpiParts[]): KpiParts {
+  if (parts.length === 1) return parts[0]!;
+  const out: KpiParts = { n: 0, met: 0, victims: 0, dueDen: 0, dueNum: 0, amountDefrauded: 0, amountKept: 0, people: [], durations: [], sDen: 0, sNum: 0 };
+  for (const p of parts) {
+    out.n += p.n;
+    out.met += p.met;
+    out.victims += p.victims;
+    out.dueDen += p.dueDen;
+    out.dueNum += p.dueNum;
+    out.amountDefrauded += p.amountDefrauded;
+    out.amountKept += p.amountKept;
+    out.sDen += p.sDen;
+    out.sNum += p.sNum;
+    for (const x of p.people) out.people.push(x);
+    for (const x of p.durations) out.durations.push(x);
+  }
+  return out;
+}
+
+export function finishIndicators(p: KpiParts): Indicators {
   return {
-    leads: n,
-    faceToFace: ratio(met, n),
-    victimisation: ratio(victims, n),
-    overdue: ratio(dueNum, dueDen),
-    peopleDefrauded: people.size,
-    amountDefrauded,
-    timeToMeet: timeToMeet(durations),
-    stopPayment30: ratio(sNum, sDen),
-    amountKept,
+    leads: p.n,
+    faceToFace: ratio(p.met, p.n),
+    victimisation: ratio(p.victims, p.n),
+    overdue: ratio(p.dueNum, p.dueDen),
+    peopleDefrauded: new Set(p.people).size,
+    amountDefrauded: p.amountDefrauded,
+    timeToMeet: timeToMeet(p.durations),
+    stopPayment30: ratio(p.sNum, p.sDen),
+    amountKept: p.amountKept,
   };
 }
 

@@ -4,7 +4,10 @@ import type Database from 'better-sqlite3';
 import type { CountdownTile, KpiStrip, MapFeatures, RankingRow, RecentEvent, TrendPoint, LeadTimeline } from '../../shared/contract.js';
 import { DAY, maskName, maskPhone, type RiskLevel } from '../../shared/domain.js';
 import {
+  aggregate,
   computeIndicators,
+  finishIndicators,
+  mergeParts,
   dayWindow,
   DEFAULT_CALENDAR,
   DEFAULT_ESCALATION,
@@ -18,6 +21,7 @@ import {
   type EscalationPolicy,
   type Indicators,
   type KpiLead,
+  type KpiParts,
   type KpiStop,
   type RankingConfig,
   type RankingKind,
@@ -82,7 +86,8 @@ export class QueryError extends Error {
 }
 
 type StopRow = KpiStop & { unitId: string };
-type DayRows = { leads: KpiLead[]; stops: StopRow[]; validFrom: number; grouped?: Map<string, Map<string, { leads: KpiLead[]; stops: StopRow[] }>> };
+type Group = { leads: KpiLead[]; stops: StopRow[]; parts?: KpiParts };
+type DayRows = { leads: KpiLead[]; stops: StopRow[]; validFrom: number; grouped?: Map<string, Map<string, Group>> };
 const MAX_DAYS_CACHED = 120;
 const MAX_RESULTS_CACHED = 5_000;
 
@@ -237,7 +242,7 @@ export class Queries {
   }
 
   /** A day's rows grouped by the unit at a level that each falls under (cached with the day). */
-  #grouped(day: DayRows, level: UnitNode['level']): Map<string, { leads: KpiLead[]; stops: StopRow[] }> {
+  #grouped(day: DayRows, level: UnitNode['level']): Map<string, Group> {
     day.grouped ??= new Map();
     let g = day.grouped.get(level);
     if (!g) {
@@ -247,7 +252,7 @@ export class Queries {
         const id = tree.ancestorAt(unitId, level)?.id;
         if (id === undefined) return null;
         let e = g!.get(id);
-        if (!e) g!.set(id, (e = { leads: [], stops: [] }));
+        if (!e) g!.set(id, (e = { leads: [], stops: [] } as Group));
         return e;
       };
       for (const l of day.leads) slot(l.unitId)?.leads.push(l);
@@ -261,15 +266,27 @@ export class Queries {
   indicatorsByUnit(level: UnitNode['level'], within: string, w: Window, asOf: number): Map<string, Indicators> {
     return this.#memo(`by|${level}|${within}|${w.start}|${w.end}`, w, asOf, () => {
       const units = this.tree.atLevel(level, within);
-      const days = this.#wholeDays(w)
-        ? Array.from({ length: (w.end - w.start) / DAY }, (_, i) => this.#grouped(this.#day(w.start + i * DAY), level))
-        : [this.#grouped(this.#rows(w), level)];
+      if (!this.#wholeDays(w)) {
+        const g = this.#grouped(this.#rows(w), level);
+        return new Map(units.map((u) => [u.id, computeIndicators(g.get(u.id)?.leads ?? [], g.get(u.id)?.stops ?? [], w, asOf)]));
+      }
+      // Whole days: a finished day's parts per unit are kept with the day; only the days time
+      // can still change (today) are aggregated again.
+      const days: { g: Map<string, Group>; final: boolean; w: Window }[] = [];
+      for (let d = w.start; d < w.end; d += DAY) {
+        const day = this.#day(d);
+        days.push({ g: this.#grouped(day, level), final: asOf >= day.validFrom, w: { start: d, end: d + DAY } });
+      }
       return new Map(
         units.map((u) => {
-          const parts = days.map((g) => g.get(u.id)).filter((x) => x !== undefined);
-          const leads = parts.length === 1 ? parts[0]!.leads : parts.flatMap((p) => p.leads);
-          const stops = parts.length === 1 ? parts[0]!.stops : parts.flatMap((p) => p.stops);
-          return [u.id, computeIndicators(leads, stops, w, asOf)];
+          const parts: KpiParts[] = [];
+          for (const { g, final, w: dw } of days) {
+            const group = g.get(u.id);
+            if (!group) continue;
+            if (final) parts.push((group.parts ??= aggregate(group.leads, group.stops, dw, asOf)));
+            else parts.push(aggregate(group.leads, group.stops, dw, asOf));
+          }
+          return [u.id, parts.length ? finishIndicators(mergeParts(parts)) : computeIndicators([], [], w, asOf)];
         }),
       );
     });
