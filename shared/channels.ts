@@ -9,6 +9,8 @@ export const requestChannels = [
   'map:features',
   'lead:timeline',
   'units:list',
+  'review:leads',
+  'stops:list',
   'notes:list',
   'notes:add',
   'events:recent',

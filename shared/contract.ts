@@ -66,6 +66,31 @@ export type MapFeatures = {
   leads: { id: string; lat: number; lng: number; riskLevel: RiskLevel; feedbackDueAt: number; issuedAt: number }[];
 };
 
+/** A lead as the review meeting lists it (overdue list, victimisation cases), masked. */
+export type ReviewLead = {
+  id: string;
+  unitId: string;
+  unitName: string;
+  stationName: string | null;
+  branchName: string | null;
+  personName: string;
+  personAge: number | null;
+  personOccupation: string | null;
+  warningCount: number;
+  fraudType: FraudType;
+  riskLevel: RiskLevel;
+  amountAtRisk: number;
+  lossAmount: number;
+  issuedAt: number;
+  metAt: number | null;
+  feedbackDueAt: number;
+  feedbackAt: number | null;
+  outcome: string | null;
+};
+
+/** A stop-payment as the meeting's record shows it, as of the cut-off. */
+export type StopRecord = { id: string; leadId: string; unitName: string; bank: string; accountMasked: string; amount: number; requestedAt: number; frozenAt: number | null; status: StopPayment['status']; within30: boolean | null };
+
 export type LeadTimeline = { lead: Lead; unitName: string; events: LeadEvent[]; stops: StopPayment[]; notes: Note[] };
 
 /** A note, and whether it is still only in this display's outbox (and why, if it was refused). */
@@ -95,6 +120,12 @@ export const requests = {
   'map:features': z.object({ unitId: unitId.optional() }).strict(),
   /** One lead's timeline, stop-payments and notes. */
   'lead:timeline': z.object({ leadId: z.string().min(1).max(128) }).strict(),
+  /** Leads of a window as of a time for the review: the overdue ones, the victimisation cases, or all. */
+  'review:leads': z
+    .object({ unitId: unitId.optional(), window: windowArg, asOf: time, which: z.enum(['overdue', 'victimised', 'all']), limit: z.number().int().min(1).max(5000) })
+    .strict(),
+  /** The stop-payments requested in a window, as of a time. */
+  'stops:list': z.object({ unitId: unitId.optional(), window: windowArg, asOf: time }).strict(),
   /** The unit hierarchy the display holds. */
   'units:list': z.object({}).strict(),
   /** Notes for a lead, a unit or a period, including those still in this display's outbox. */
@@ -132,6 +163,8 @@ export type Results = {
   'map:features': MapFeatures;
   'lead:timeline': LeadTimeline | null;
   'units:list': UnitNode[];
+  'review:leads': ReviewLead[];
+  'stops:list': StopRecord[];
   'notes:list': PendingNote[];
   'events:recent': RecentEvent[];
   'display:config': DisplayConfig;

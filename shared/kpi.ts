@@ -279,3 +279,24 @@ export function escalationLadder(feedbackDueAt: number, fired: readonly { tier: 
 export function nextTier(ladder: readonly LadderStep[], now: number): LadderStep | null {
   return ladder.find((s) => s.firedAt === null && s.dueAt > now) ?? null;
 }
+
+/**
+ * The review meeting's cut-off for a window: a fixed time after it ends (default 08:00 the next
+ * morning, when the meeting sits), or now if that has not come yet. Every display computes the
+ * same cut-off, so every screen in the room shows the same numbers.
+ */
+export function reviewCutoff(w: Window, now: number, afterEndMs = 8 * HOUR): number {
+  return Math.min(now, w.end + afterEndMs);
+}
+
+/** Overdue as of T (kpis.md): due or fed back by T, and fed back late or not at all by T. */
+export function isOverdue(l: KpiLead, t: number): boolean {
+  const known = l.feedbackAt !== null && l.feedbackAt <= t;
+  if (!(l.feedbackDueAt <= t || known)) return false;
+  return !known || l.feedbackAt! > l.feedbackDueAt;
+}
+
+/** Defrauded after the warning, and known to be by T. */
+export function isVictimised(l: KpiLead, t: number): boolean {
+  return l.outcome === 'defrauded_after_warning' && l.feedbackAt !== null && l.feedbackAt <= t;
+}

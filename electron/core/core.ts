@@ -131,6 +131,8 @@ export function createCore(opts: CoreOptions): Core {
     'map:features': ({ unitId }) => queries.mapFeatures(unitId, now()),
     'lead:timeline': ({ leadId }) => queries.leadTimeline(leadId),
     'units:list': () => queries.units(),
+    'review:leads': ({ unitId, window, asOf, which, limit }) => queries.reviewLeads(unitId, window, asOf, which, limit),
+    'stops:list': ({ unitId, window, asOf }) => queries.stopRecord(unitId, window, asOf),
     'notes:list': ({ leadId, unitId, window }) => {
       const match = (n: Note) =>
         (leadId === undefined || n.leadId === leadId) && (unitId === undefined || n.unitId === unitId) && (window === undefined || inWindow(n.createdAt, window));

@@ -1,7 +1,7 @@
 // Intent-named queries over the replica, behind the contract (never SQL across it). Indicator
 // math is shared/kpi.ts; these only select the rows, through indexes.
 import type Database from 'better-sqlite3';
-import type { CountdownTile, KpiStrip, MapFeatures, RankingRow, RecentEvent, TrendPoint, LeadTimeline } from '../../shared/contract.js';
+import type { CountdownTile, KpiStrip, LeadTimeline, MapFeatures, RankingRow, RecentEvent, ReviewLead, StopRecord, TrendPoint } from '../../shared/contract.js';
 import { DAY, maskName, maskPhone, type RiskLevel } from '../../shared/domain.js';
 import {
   aggregate,
@@ -13,6 +13,8 @@ import {
   DEFAULT_ESCALATION,
   DEFAULT_RANKING,
   escalationLadder,
+  isOverdue,
+  isVictimised,
   nextTier,
   previousWindow,
   rank,
@@ -68,12 +70,15 @@ const SQL = {
   mapLeads: `SELECT id, unit_id AS unitId, issued_at AS issuedAt, feedback_due_at AS feedbackDueAt, voided,
     json_extract(data, '$.lat') AS lat, json_extract(data, '$.lng') AS lng, json_extract(data, '$.riskLevel') AS riskLevel
     FROM lead WHERE feedback_at IS NULL`,
+  reviewLeads: 'SELECT data FROM lead WHERE issued_at >= ? AND issued_at < ? ORDER BY issued_at, id',
+  stopsIn: `SELECT s.data AS data, l.unit_id AS unitId FROM stop_payment s JOIN lead l ON l.id = s.lead_id
+    WHERE s.requested_at >= ? AND s.requested_at < ? ORDER BY s.requested_at, s.id`,
   recentEvents: `SELECT e.id AS id, e.lead_id AS leadId, e.at AS at, e.kind AS kind, e.tier AS tier, l.unit_id AS unitId, json_extract(l.data, '$.riskLevel') AS riskLevel
     FROM event e LEFT JOIN lead l ON l.id = e.lead_id WHERE e.at <= ? ORDER BY e.at DESC, e.id DESC LIMIT ?`,
 } as const;
 /** Sample arguments for EXPLAIN of each statement. */
 const SAMPLE_ARGS: Record<keyof typeof SQL, unknown[]> = {
-  leadsIssued: [0, 1], stopsRequested: [0, 1], open: [], openCount: [], escalations: [], units: [], lead: ['x'], events: ['x'], stops: ['x'], notes: ['x'], allNotes: [], recentEvents: [0, 10], mapLeads: [],
+  leadsIssued: [0, 1], stopsRequested: [0, 1], open: [], openCount: [], escalations: [], units: [], lead: ['x'], events: ['x'], stops: ['x'], notes: ['x'], allNotes: [], recentEvents: [0, 10], mapLeads: [], reviewLeads: [0, 1], stopsIn: [0, 1],
 };
 
 const toKpi = (r: LeadRow): KpiLead => ({ ...r, voided: r.voided === 1 });
@@ -120,6 +125,8 @@ export class Queries {
   readonly #stops: Database.Statement<[string], { data: string }>;
   readonly #notes: Database.Statement<[string], { data: string }>;
   readonly #allNotes: Database.Statement<[], { data: string }>;
+  readonly #reviewLeads: Database.Statement<[number, number], { data: string }>;
+  readonly #stopsIn: Database.Statement<[number, number], { data: string; unitId: string }>;
   readonly #mapLeads: Database.Statement<[], { id: string; unitId: string; issuedAt: number; feedbackDueAt: number; voided: number; lat: number; lng: number; riskLevel: RiskLevel }>;
   readonly #recentEvents: Database.Statement<[number, number], { id: string; leadId: string; at: number; kind: LeadEvent['kind']; tier: number | null; unitId: string | null; riskLevel: RiskLevel | null }>;
 
@@ -139,6 +146,8 @@ export class Queries {
     this.#allNotes = db.prepare(SQL.allNotes);
     this.#recentEvents = db.prepare(SQL.recentEvents);
     this.#mapLeads = db.prepare(SQL.mapLeads);
+    this.#reviewLeads = db.prepare(SQL.reviewLeads);
+    this.#stopsIn = db.prepare(SQL.stopsIn);
   }
 
   /** Forget everything cached (units changed, or a rebuild): the next queries read afresh. */
@@ -427,6 +436,57 @@ export class Queries {
       if (out.length >= limit) break;
     }
     return out;
+  }
+
+  /** Leads of a window for the review meeting, as of its cut-off: overdue, victimised, or all. */
+  reviewLeads(unitId: string | undefined, w: Window, asOf: number, which: 'overdue' | 'victimised' | 'all', limit: number): ReviewLead[] {
+    const sub = this.tree.subtree(this.#unit(unitId));
+    const out: ReviewLead[] = [];
+    for (const row of this.#reviewLeads.iterate(w.start, w.end)) {
+      const l = JSON.parse(row.data) as Lead;
+      if (l.voided || l.issuedAt > asOf || !sub.has(l.unitId)) continue;
+      const k: KpiLead = { id: l.id, personId: l.personId, unitId: l.unitId, issuedAt: l.issuedAt, metAt: l.metAt ?? null, feedbackAt: l.feedbackAt ?? null, feedbackDueAt: l.feedbackDueAt, outcome: l.outcome ?? null, lossAmount: l.lossAmount, preventedAmount: l.preventedAmount, voided: l.voided };
+      if (which === 'overdue' && !isOverdue(k, asOf)) continue;
+      if (which === 'victimised' && !isVictimised(k, asOf)) continue;
+      // What the cut-off did not know yet is not shown.
+      const seen = (t: number | undefined) => (t !== undefined && t <= asOf ? t : null);
+      const fedBack = seen(l.feedbackAt);
+      out.push({
+        id: l.id,
+        unitId: l.unitId,
+        unitName: this.tree.byId.get(l.unitId)?.name ?? l.unitId,
+        stationName: this.tree.ancestorAt(l.unitId, 'station')?.name ?? null,
+        branchName: this.tree.ancestorAt(l.unitId, 'branch')?.name ?? null,
+        personName: maskName(l.personName),
+        personAge: l.personAge ?? null,
+        personOccupation: l.personOccupation ?? null,
+        warningCount: l.warningCount,
+        fraudType: l.fraudType,
+        riskLevel: l.riskLevel,
+        amountAtRisk: l.amountAtRisk,
+        lossAmount: fedBack === null ? 0 : l.lossAmount,
+        issuedAt: l.issuedAt,
+        metAt: seen(l.metAt),
+        feedbackDueAt: l.feedbackDueAt,
+        feedbackAt: fedBack,
+        outcome: fedBack === null ? null : (l.outcome ?? null),
+      });
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
+  /** The stop-payments requested in a window, as the cut-off knew them. */
+  stopRecord(unitId: string | undefined, w: Window, asOf: number): StopRecord[] {
+    const sub = this.tree.subtree(this.#unit(unitId));
+    return this.#stopsIn.all(w.start, w.end).flatMap((row) => {
+      const s = JSON.parse(row.data) as StopPayment;
+      if (!sub.has(row.unitId) || s.requestedAt > asOf) return [];
+      const frozenAt = s.frozenAt !== undefined && s.frozenAt <= asOf ? s.frozenAt : null;
+      const decided = frozenAt !== null || s.status === 'failed' || asOf - s.requestedAt > 30 * 60_000;
+      const status: StopPayment['status'] = frozenAt === null ? (s.status === 'failed' ? 'failed' : 'requested') : s.returnedAt !== undefined && s.returnedAt <= asOf ? 'returned' : 'frozen';
+      return [{ id: s.id, leadId: s.leadId, unitName: (this.tree.ancestorAt(row.unitId, 'station') ?? this.tree.byId.get(row.unitId))?.name ?? row.unitId, bank: s.bank, accountMasked: s.accountMasked, amount: s.amount, requestedAt: s.requestedAt, frozenAt, status, within30: decided ? frozenAt !== null && frozenAt - s.requestedAt <= 30 * 60_000 : null }];
+    });
   }
 
   /** Every note the replica holds, oldest first. */

@@ -1,6 +1,12 @@
+import { RankingsScreen } from './review/RankingsScreen.js';
+import { ReviewScreen } from './review/ReviewScreen.js';
+import { useRoute } from './route.js';
 import { Wall } from './wall/Wall.js';
 
-/** Screens are addressed by the URL's hash (#/wall, …); the wall is the default. */
+/** Screens are addressed by the URL's hash (#/wall, #/review?date=…, #/rankings?branch=…). */
 export function App() {
+  const route = useRoute();
+  if (route.screen === 'review') return <ReviewScreen params={route.params} />;
+  if (route.screen === 'rankings') return <RankingsScreen params={route.params} />;
   return <Wall />;
 }

@@ -57,6 +57,19 @@ export const useApp = create<AppState>(() => ({
 
 let client: ApiClient | null = null;
 
+/** The contract client, for screens that load their own data (the review is frozen, not live). */
+export function api(): ApiClient {
+  if (!client) throw new Error('not connected');
+  return client;
+}
+
+/** Listeners of db:changed beyond the wall's own slices (the review listens for notes). */
+const changeListeners = new Set<(tables: string[]) => void>();
+export function onChanged(fn: (tables: string[]) => void): () => void {
+  changeListeners.add(fn);
+  return () => changeListeners.delete(fn);
+}
+
 type SliceKey = 'countdowns' | 'kpi' | 'branches' | 'stations' | 'trends' | 'map' | 'ticker';
 
 /** Fetches one panel's data; on failure keeps the last good value and records the error. */
@@ -146,7 +159,10 @@ export function connect(): void {
     // The core may have moved on while we were cut off: fetch everything again.
     if (up) void refreshAll().catch(() => {});
   });
-  client.on('db:changed', ({ tables }) => schedule(refreshFor(tables)));
+  client.on('db:changed', ({ tables }) => {
+    schedule(refreshFor(tables));
+    for (const fn of changeListeners) fn(tables);
+  });
   client.on('sync:status', (status) => {
     useApp.setState({ status });
     if (Date.now() - lastClockSync > 60_000) void syncClock().catch(() => {});

@@ -1,4 +1,3 @@
-import { useShallow } from 'zustand/react/shallow';
 import { grade, type IndicatorKey } from '../../../shared/display.js';
 import type { Indicators } from '../../../shared/kpi.js';
 import { moneyText, pctText, hoursText } from '../format.js';
@@ -43,7 +42,7 @@ function delta(key: IndicatorKey, now: number | null, before: number | null, lan
   return { text: `${arrow}${Math.abs(d)}`, dir };
 }
 
-function Card({ k, today, yesterday, target }: { k: IndicatorKey; today: Indicators; yesterday: Indicators; target: number }) {
+function Card({ k, today, yesterday, target, vsLabel }: { k: IndicatorKey; today: Indicators; yesterday: Indicators; target: number; vsLabel: 'vsYesterday' | 'vsPrevious' }) {
   const t = useT();
   const lang = useApp((s) => s.lang);
   const v = indicatorValue(k, today, lang);
@@ -58,7 +57,7 @@ function Card({ k, today, yesterday, target }: { k: IndicatorKey; today: Indicat
       <div className="kpi-sub">{v.sub ?? ' '}</div>
       <div className="kpi-deltas">
         <span className={`kpi-delta dir-${d.dir}`}>
-          {t('vsYesterday')} {d.text}
+          {t(vsLabel)} {d.text}
         </span>
         <span className="kpi-target">
           {t('vsTarget')} {targetText}
@@ -68,18 +67,24 @@ function Card({ k, today, yesterday, target }: { k: IndicatorKey; today: Indicat
   );
 }
 
+/** The eight indicator cards: figures, numerator/denominator, change and target. */
+export function KpiCards({ now, before, vsLabel, asOf }: { now: Indicators; before: Indicators; vsLabel: 'vsYesterday' | 'vsPrevious'; asOf: number }) {
+  const targets = useApp((s) => s.config.targets);
+  return (
+    <div className="kpi-strip" data-as-of={asOf}>
+      {[...CORE, ...MORE].map((k) => (
+        <Card key={k} k={k} today={now} yesterday={before} target={targets[k]} vsLabel={vsLabel} />
+      ))}
+    </div>
+  );
+}
+
 export function KpiStrip() {
   const t = useT();
-  const { slice, targets } = useApp(useShallow((s) => ({ slice: s.kpi, targets: s.config.targets })));
+  const slice = useApp((s) => s.kpi);
   return (
     <Panel title={t('today')} slice={slice} kind="kpi" className="kpi-panel">
-      {slice.data && (
-        <div className="kpi-strip" data-as-of={slice.data.asOf}>
-          {[...CORE, ...MORE].map((k) => (
-            <Card key={k} k={k} today={slice.data!.today} yesterday={slice.data!.yesterday} target={targets[k]} />
-          ))}
-        </div>
-      )}
+      {slice.data && <KpiCards now={slice.data.today} before={slice.data.yesterday} vsLabel="vsYesterday" asOf={slice.data.asOf} />}
     </Panel>
   );
 }

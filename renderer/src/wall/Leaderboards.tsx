@@ -24,7 +24,7 @@ function Row({ r, lang }: { r: RankingRow; lang: 'zh-CN' | 'en' }) {
   );
 }
 
-function Table({ rows, lang, label, gapAfter }: { rows: RankingRow[]; lang: 'zh-CN' | 'en'; label: string; gapAfter?: number }) {
+export function Table({ rows, lang, label, gapAfter }: { rows: RankingRow[]; lang: 'zh-CN' | 'en'; label: string; gapAfter?: number }) {
   const t = useT();
   return (
     <table className="board" aria-label={label}>
