@@ -129,8 +129,14 @@ export function RankingsScreen({ params }: { params: URLSearchParams }) {
           </div>
           {open && (
             <section className="pull-list" data-pull-list={open}>
+              <h2>{t(open === 'overdue' ? 'section.overdue' : 'section.cases')}</h2>
               <table className="review-table">
                 <tbody>
+                  {(open === 'overdue' ? data.overdue : data.victims).length === 0 && (
+                    <tr>
+                      <td className="muted">{t('none')}</td>
+                    </tr>
+                  )}
                   {(open === 'overdue' ? data.overdue : data.victims).map((l) => (
                     <tr key={l.id} data-review-lead={l.id}>
                       <td>{l.id}</td>

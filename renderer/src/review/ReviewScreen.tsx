@@ -8,7 +8,7 @@ import { dateWindow, dayWindow, previousWindow, reviewCutoff, weekWindow, type I
 import type { UnitNode } from '../../../shared/units.js';
 import { clockText, dateText, moneyText, pctText } from '../format.js';
 import { fraudKey, riskKey, type MessageKey } from '../i18n.js';
-import { go } from '../route.js';
+import { go, parseRoute } from '../route.js';
 import { api, onChanged, useApp } from '../store.js';
 import { useT } from '../wall/common.js';
 import { KpiCards } from '../wall/KpiStrip.js';
@@ -214,15 +214,17 @@ export function ReviewScreen({ params }: { params: URLSearchParams }) {
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (e.target instanceof HTMLInputElement || e.target instanceof HTMLTextAreaElement || e.target instanceof HTMLSelectElement) return;
-      if (e.key === 'ArrowRight' || e.key === 'PageDown') move(section + 1);
-      else if (e.key === 'ArrowLeft' || e.key === 'PageUp') move(section - 1);
+      // The section in the URL now, not the one this render saw: a remote may press twice quickly.
+      const at = Number(parseRoute(location.hash).params.get('s') ?? 0);
+      if (e.key === 'ArrowRight' || e.key === 'PageDown') move(at + 1);
+      else if (e.key === 'ArrowLeft' || e.key === 'PageUp') move(at - 1);
       else if (e.key === 'r' || e.key === 'R') setGeneration((g) => g + 1);
       else return;
       e.preventDefault();
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [section, move]);
+  }, [move]);
   const current: Section = SECTIONS[section]!;
   const name = (u: UnitNode) => (lang === 'en' ? (u.nameEn ?? u.name) : u.name);
   const path = data ? ancestry(data.units, data.unit) : [];

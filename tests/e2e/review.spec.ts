@@ -1,0 +1,132 @@
+// The review and rankings screens against a fixture day in the reference centre. Expected
+// figures and rank orders are computed here from the fixture by kpis.md's definitions, with
+// this file's own code, not the app's.
+import { expect, test, type Page } from '@playwright/test';
+import { join } from 'node:path';
+import { tempDir } from '../support/harness.js';
+import { writeFixtureDay, type FixtureLine } from '../support/fixture-day.js';
+import { makeLead } from '../support/records.js';
+import { startInProcess, type InProcess } from './support.js';
+
+const H = 3_600_000;
+const DAY_START = Date.UTC(2026, 10, 19, 16); // 2026-11-20 00:00 Shanghai
+const NOW = DAY_START + 33 * H; // 2026-11-21 09:00 Shanghai: the meeting
+const CUTOFF = DAY_START + 32 * H; // 08:00 the morning after
+
+type L = { id: string; unitId: string; personId: string; issuedAt: number; metAt?: number; feedbackAt?: number; feedbackDueAt: number; outcome?: string; lossAmount: number; voided: boolean };
+
+/** kpis.md, written out again for the test. */
+function expected(leads: L[], stops: { requestedAt: number; frozenAt?: number; status: string }[], T: number) {
+  const inW = leads.filter((l) => !l.voided && l.issuedAt >= DAY_START && l.issuedAt < DAY_START + 24 * H && l.issuedAt <= T);
+  const met = inW.filter((l) => l.metAt !== undefined && l.metAt <= T);
+  const fedBack = (l: L) => l.feedbackAt !== undefined && l.feedbackAt <= T;
+  const victims = inW.filter((l) => l.outcome === 'defrauded_after_warning' && fedBack(l));
+  const D = inW.filter((l) => l.feedbackDueAt <= T || fedBack(l));
+  const late = D.filter((l) => !fedBack(l) || l.feedbackAt! > l.feedbackDueAt);
+  const S = stops.filter((s) => s.requestedAt >= DAY_START && s.requestedAt < DAY_START + 24 * H && s.requestedAt <= T && ((s.frozenAt !== undefined && s.frozenAt <= T) || s.status === 'failed' || T - s.requestedAt > 30 * 60_000));
+  const fast = S.filter((s) => s.frozenAt !== undefined && s.frozenAt <= T && s.frozenAt - s.requestedAt <= 30 * 60_000);
+  const waits = met.map((l) => l.metAt! - l.issuedAt).sort((a, b) => a - b);
+  const n = waits.length;
+  return {
+    n: inW.length,
+    faceToFace: inW.length ? met.length / inW.length : null,
+    victimisation: inW.length ? victims.length / inW.length : null,
+    overdue: D.length ? late.length / D.length : null,
+    overdueIds: late.map((l) => l.id).sort(),
+    victimIds: victims.map((l) => l.id).sort(),
+    peopleDefrauded: new Set(victims.map((l) => l.personId)).size,
+    amountDefrauded: victims.reduce((a, l) => a + l.lossAmount, 0),
+    stopPayment30: S.length ? fast.length / S.length : null,
+    median: n === 0 ? null : n % 2 ? waits[(n - 1) / 2]! : (waits[n / 2 - 1]! + waits[n / 2]!) / 2,
+  };
+}
+
+let app: InProcess;
+let fixture: FixtureLine[];
+const tmp = tempDir('guardpost-review-');
+
+test.beforeEach(async () => {
+  const file = join(tmp.dir, 'day.ndjson');
+  fixture = writeFixtureDay(file, DAY_START, NOW);
+  app = await startInProcess({ fixture: file, historyDays: 0, speed: 0, now: NOW });
+});
+test.afterEach(async () => {
+  await app?.stop();
+});
+test.afterAll(() => tmp.remove());
+
+async function openReview(page: Page, query = ''): Promise<void> {
+  await page.goto(`${app.host.url}#/review${query}`);
+  await expect(page.locator('[data-sync-state]')).toHaveAttribute('data-sync-state', 'live', { timeout: 20_000 });
+  await expect(page.locator('.review-cutoff')).toHaveAttribute('data-cutoff', String(CUTOFF), { timeout: 10_000 });
+}
+
+const leadsOf = () => fixture.filter((l) => l.e === 'lead').map((l) => l.d as unknown as L);
+const stopsOf = () => fixture.filter((l) => l.e === 'stop_payment').map((l) => l.d as unknown as { requestedAt: number; frozenAt?: number; status: string; leadId: string });
+
+test('the review’s indicators and rank orders equal the definitions applied to the fixture; the view stays frozen', async ({ page }, info) => {
+  await openReview(page);
+  await expect(page.locator('h1')).toContainText('2026-11-20');
+  const want = expected(leadsOf(), stopsOf(), CUTOFF);
+  expect(want.n).toBeGreaterThan(100);
+  const value = async (k: string) => page.locator(`[data-kpi="${k}"]`).getAttribute('data-value');
+  const num = (v: string | null) => (v === '' || v === null ? null : Number(v));
+  expect(num(await value('faceToFace'))).toBeCloseTo(want.faceToFace!, 12);
+  expect(num(await value('victimisation'))).toBeCloseTo(want.victimisation!, 12);
+  expect(num(await value('overdue'))).toBeCloseTo(want.overdue!, 12);
+  expect(num(await value('peopleDefrauded'))).toBe(want.peopleDefrauded);
+  expect(num(await value('amountDefrauded'))).toBe(want.amountDefrauded);
+  expect(num(await value('stopPayment30'))).toBeCloseTo(want.stopPayment30!, 12);
+  await page.screenshot({ path: info.outputPath('review-indicators-1920x1080.png') });
+
+  // Daily progress ranking of branches: face-to-face ↓, overdue ↑, median time to meet ↑, code ↑; under 5 leads unranked.
+  const byBranch = new Map<string, L[]>();
+  for (const l of leadsOf()) {
+    const branch = l.unitId.split('-').slice(0, 2).join('-');
+    byBranch.set(branch, [...(byBranch.get(branch) ?? []), l]);
+  }
+  const rows = [...byBranch].map(([id, ls]) => ({ id, code: id.split('-')[1]!, ...expected(ls, [], CUTOFF) }));
+  const ranked = rows
+    .filter((r) => r.n >= 5)
+    .sort((a, b) => b.faceToFace! - a.faceToFace! || (a.overdue ?? 2) - (b.overdue ?? 2) || (a.median ?? Infinity) - (b.median ?? Infinity) || (a.code < b.code ? -1 : 1));
+  await page.keyboard.press('ArrowRight');
+  await expect(page.locator('[data-screen="review"]')).toHaveAttribute('data-section', 'daily');
+  const shown = await page.locator('[data-ranking="daily-branch"] [data-rank-unit]').evaluateAll((els) => els.filter((e) => e.getAttribute('data-rank') !== '').map((e) => e.getAttribute('data-rank-unit')));
+  expect(shown).toEqual(ranked.map((r) => r.id));
+  await page.screenshot({ path: info.outputPath('review-ranking-1920x1080.png') });
+
+  // The overdue list and the victimisation cases are exactly the definitions' sets.
+  // A presenter remote's page keys, pressed in quick succession.
+  await page.keyboard.press('PageDown');
+  await page.keyboard.press('PageDown');
+  await page.keyboard.press('PageDown');
+  await expect(page.locator('[data-screen="review"]')).toHaveAttribute('data-section', 'overdue');
+  await expect(page.locator('[data-review-lead]').first()).toBeVisible();
+  expect((await page.locator('[data-review-lead]').evaluateAll((els) => els.map((e) => e.getAttribute('data-review-lead')))).sort()).toEqual(want.overdueIds);
+  await page.keyboard.press('ArrowRight');
+  await expect(page.locator('[data-screen="review"]')).toHaveAttribute('data-section', 'cases');
+  expect((await page.locator('[data-case]').evaluateAll((els) => els.map((e) => e.getAttribute('data-case')))).sort()).toEqual(want.victimIds);
+  await page.screenshot({ path: info.outputPath('review-cases-1920x1080.png') });
+
+  // Live events arrive for the same day; the frozen view does not move.
+  await page.goto(`${app.host.url}#/review?s=0`);
+  await expect(page.locator('[data-screen="review"]')).toHaveAttribute('data-section', 'indicators');
+  const before = await page.locator('[data-kpi]').evaluateAll((els) => els.map((e) => e.getAttribute('data-value')));
+  app.centre.store.write([{ t: 'put', e: 'lead', d: makeLead('L-LATE-1', 'SZ-FT-S01-B1', DAY_START + 10 * H, { metAt: DAY_START + 11 * H, feedbackAt: DAY_START + 12 * H, outcome: 'dissuaded' }) }]);
+  await expect(page.locator('[data-sync-state]')).toHaveAttribute('data-sync-state', 'live');
+  await expect.poll(() => app.core.replica.db.prepare("SELECT COUNT(*) AS n FROM lead WHERE id = 'L-LATE-1'").get()).toEqual({ n: 1 });
+  await page.waitForTimeout(1500);
+  expect(await page.locator('[data-kpi]').evaluateAll((els) => els.map((e) => e.getAttribute('data-value')))).toEqual(before);
+});
+
+test('the rankings screen shows a branch’s place, its stations and what pulls it down', async ({ page }, info) => {
+  await page.goto(`${app.host.url}#/rankings?branch=SZ-BA`);
+  await expect(page.locator('[data-screen="rankings"] h1')).toContainText('宝安分局');
+  await expect(page.locator('[data-my-rank="rankWeek"]')).toBeVisible();
+  await expect(page.locator('.rank-trend')).toHaveAttribute('data-points', '30');
+  const count = Number((await page.locator('[data-open="overdue"]').innerText()).match(/\d+$/)![0]);
+  await page.locator('[data-open="overdue"]').click();
+  await expect(page.locator('[data-pull-list="overdue"]')).toBeVisible();
+  await expect(page.locator('[data-pull-list="overdue"] [data-review-lead]')).toHaveCount(count);
+  await page.screenshot({ path: info.outputPath('rankings-1920x1080.png') });
+});
