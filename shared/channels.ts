@@ -11,6 +11,7 @@ export const requestChannels = [
   'units:list',
   'review:leads',
   'stops:list',
+  'review:export',
   'notes:list',
   'notes:add',
   'events:recent',

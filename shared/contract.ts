@@ -126,6 +126,16 @@ export const requests = {
     .strict(),
   /** The stop-payments requested in a window, as of a time. */
   'stops:list': z.object({ unitId: unitId.optional(), window: windowArg, asOf: time }).strict(),
+  /** The review's minutes as a file: the XLSX workbook, the PDF, or one table as CSV. */
+  'review:export': z
+    .object({
+      date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+      week: z.boolean().optional(),
+      unitId: unitId.optional(),
+      format: z.enum(['xlsx', 'pdf', 'csv']),
+      table: z.string().max(40).optional(),
+    })
+    .strict(),
   /** The unit hierarchy the display holds. */
   'units:list': z.object({}).strict(),
   /** Notes for a lead, a unit or a period, including those still in this display's outbox. */
@@ -165,6 +175,7 @@ export type Results = {
   'units:list': UnitNode[];
   'review:leads': ReviewLead[];
   'stops:list': StopRecord[];
+  'review:export': { fileName: string; mime: string; base64: string };
   'notes:list': PendingNote[];
   'events:recent': RecentEvent[];
   'display:config': DisplayConfig;

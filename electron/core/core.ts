@@ -7,6 +7,7 @@ import type { Events, EventName, Handlers, PendingNote } from '../../shared/cont
 import { DEFAULT_DISPLAY, type DisplayConfig } from '../../shared/display.js';
 import { inWindow } from '../../shared/kpi.js';
 import type { Note } from '../../shared/protocol.js';
+import { exportReview } from './exporter.js';
 import { LocalStore } from './local.js';
 import { Outbox } from './outbox.js';
 import { DEFAULT_QUERY_CONFIG, Queries, type QueryConfig } from './queries.js';
@@ -133,6 +134,8 @@ export function createCore(opts: CoreOptions): Core {
     'units:list': () => queries.units(),
     'review:leads': ({ unitId, window, asOf, which, limit }) => queries.reviewLeads(unitId, window, asOf, which, limit),
     'stops:list': ({ unitId, window, asOf }) => queries.stopRecord(unitId, window, asOf),
+    'review:export': ({ date, week, unitId, format, table }) =>
+      exportReview(queries, { date, now: now(), format, ...(week !== undefined ? { week } : {}), ...(unitId ? { unitId } : {}), ...(table ? { table } : {}) }),
     'notes:list': ({ leadId, unitId, window }) => {
       const match = (n: Note) =>
         (leadId === undefined || n.leadId === leadId) && (unitId === undefined || n.unitId === unitId) && (window === undefined || inWindow(n.createdAt, window));

@@ -130,3 +130,49 @@ test('the rankings screen shows a branch’s place, its stations and what pulls 
   await expect(page.locator('[data-pull-list="overdue"] [data-review-lead]')).toHaveCount(count);
   await page.screenshot({ path: info.outputPath('rankings-1920x1080.png') });
 });
+
+test('a note written while the centre is stopped shows at once, reaches the centre once after it restarts, and shows on a second display', async ({ page, browser }) => {
+  const { createCore } = await import('../../electron/core/core.js');
+  const { startHost } = await import('../../electron/host/host.js');
+  const second = createCore({ dataDir: join(tmp.dir, 'second'), central: { url: app.centre.url, token: app.centre.token }, backoffMinMs: 200, backoffMaxMs: 1_000 });
+  second.start();
+  const secondHost = await startHost({ core: second, rendererDir: join('dist', 'renderer') });
+  try {
+    await openReview(page, '?s=7');
+    const body = '会议纪要：宝安分局超期两起，明日复盘';
+    await app.restartCentre(async () => {
+      await expect(page.locator('[data-sync-state]')).toHaveAttribute('data-sync-state', 'offline', { timeout: 5_000 });
+      await page.getByLabel('记录人').fill('值班长 王');
+      await page.getByLabel('内容').fill(body);
+      await page.getByRole('button', { name: '保存' }).click();
+      const mine = page.locator('[data-note]', { hasText: body });
+      await expect(mine).toBeVisible({ timeout: 1_000 });
+      await expect(mine).toHaveAttribute('data-pending', 'true');
+      expect(app.centre.store.db.open).toBe(false);
+    });
+    await expect(page.locator('[data-note]', { hasText: body })).toHaveAttribute('data-pending', 'false', { timeout: 15_000 });
+    const atCentre = app.centre.store.db.prepare("SELECT COUNT(*) AS n FROM records WHERE entity = 'note' AND data LIKE ?").get(`%${body}%`);
+    expect(atCentre).toEqual({ n: 1 });
+    const other = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
+    await other.goto(`${secondHost.url}#/review?s=7`);
+    await expect(other.locator('[data-note]', { hasText: body })).toBeVisible({ timeout: 15_000 });
+    await other.close();
+    // Still exactly once after everything has settled.
+    expect(app.centre.store.db.prepare("SELECT COUNT(*) AS n FROM records WHERE entity = 'note'").get()).toEqual({ n: 1 });
+  } finally {
+    await secondHost.close();
+    await second.close();
+  }
+});
+
+test('the review downloads its minutes as PDF, XLSX and CSV with the date and scope in the name', async ({ page }) => {
+  await openReview(page);
+  for (const [format, name] of [
+    ['pdf', 'guardpost-review-2026-11-20-SZ.pdf'],
+    ['xlsx', 'guardpost-review-2026-11-20-SZ.xlsx'],
+    ['csv', 'guardpost-review-2026-11-20-SZ-indicators.csv'],
+  ] as const) {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator(`[data-export="${format}"]`).click()]);
+    expect(download.suggestedFilename()).toBe(name);
+  }
+});

@@ -62,6 +62,21 @@ export async function loadReview(date: string, weekly: boolean, unitId: string |
   return { window: w, asOf, unit, units, now, before, daily: { branches: dB, stations: dS }, weekly: { branches: wB, stations: wS }, children, overdue, cases, stops };
 }
 
+/** The exported table behind each section, for its CSV. */
+const CSV_TABLE: Partial<Record<Section, string>> = { indicators: 'indicators', daily: 'daily-branch', weekly: 'weekly-branch', overdue: 'overdue', cases: 'cases', stops: 'stops', notes: 'notes' };
+
+/** Asks the core for a file and saves it (a download in the browser host and in Electron alike). */
+async function download(req: { date: string; week: boolean; unitId: string | undefined; format: 'pdf' | 'xlsx' | 'csv'; table?: string }): Promise<void> {
+  const f = await api().invoke('review:export', { date: req.date, format: req.format, ...(req.week ? { week: true } : {}), ...(req.unitId ? { unitId: req.unitId } : {}), ...(req.table ? { table: req.table } : {}) });
+  const bytes = Uint8Array.from(atob(f.base64), (c) => c.charCodeAt(0));
+  const url = URL.createObjectURL(new Blob([bytes], { type: f.mime }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = f.fileName;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
 function yesterday(now: number): string {
   return dateText(dayWindow(now).start - DAY);
 }
@@ -251,6 +266,19 @@ export function ReviewScreen({ params }: { params: URLSearchParams }) {
           </button>
         ))}
         <span className="muted">{t('navHint')}</span>
+        <span className="exports">
+          <button type="button" data-export="pdf" onClick={() => void download({ date, week: weekly, unitId, format: 'pdf' })}>
+            PDF
+          </button>
+          <button type="button" data-export="xlsx" onClick={() => void download({ date, week: weekly, unitId, format: 'xlsx' })}>
+            XLSX
+          </button>
+          {CSV_TABLE[current] && (
+            <button type="button" data-export="csv" onClick={() => void download({ date, week: weekly, unitId, format: 'csv', table: CSV_TABLE[current]! })}>
+              CSV
+            </button>
+          )}
+        </span>
       </nav>
       <main className="review-body">
         {error && <div className="empty">{error}</div>}
