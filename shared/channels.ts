@@ -12,6 +12,7 @@ export const requestChannels = [
   'review:leads',
   'stops:list',
   'review:export',
+  'replay:leads',
   'notes:list',
   'notes:add',
   'events:recent',

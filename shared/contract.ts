@@ -88,6 +88,9 @@ export type ReviewLead = {
   outcome: string | null;
 };
 
+/** A lead's times for replaying its day on the map. */
+export type ReplayLead = { id: string; lat: number; lng: number; riskLevel: RiskLevel; issuedAt: number; metAt: number | null; feedbackAt: number | null; feedbackDueAt: number; outcome: string | null };
+
 /** A stop-payment as the meeting's record shows it, as of the cut-off. */
 export type StopRecord = { id: string; leadId: string; unitName: string; bank: string; accountMasked: string; amount: number; requestedAt: number; frozenAt: number | null; status: StopPayment['status']; within30: boolean | null };
 
@@ -136,6 +139,8 @@ export const requests = {
       table: z.string().max(40).optional(),
     })
     .strict(),
+  /** Every lead of a window with the times of its steps, as of a cut-off, to replay it. */
+  'replay:leads': z.object({ unitId: unitId.optional(), window: windowArg, asOf: time }).strict(),
   /** The unit hierarchy the display holds. */
   'units:list': z.object({}).strict(),
   /** Notes for a lead, a unit or a period, including those still in this display's outbox. */
@@ -176,6 +181,7 @@ export type Results = {
   'review:leads': ReviewLead[];
   'stops:list': StopRecord[];
   'review:export': { fileName: string; mime: string; base64: string };
+  'replay:leads': ReplayLead[];
   'notes:list': PendingNote[];
   'events:recent': RecentEvent[];
   'display:config': DisplayConfig;

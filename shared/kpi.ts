@@ -300,3 +300,17 @@ export function isOverdue(l: KpiLead, t: number): boolean {
 export function isVictimised(l: KpiLead, t: number): boolean {
   return l.outcome === 'defrauded_after_warning' && l.feedbackAt !== null && l.feedbackAt <= t;
 }
+
+export type ReplayState = 'hidden' | 'open' | 'met' | 'overdue' | 'dissuaded' | 'defrauded' | 'closed';
+
+/**
+ * A lead's state at minute m of a replay: not yet raised (hidden); open — waiting, met (green)
+ * or past its deadline (red); or closed by feedback — dissuaded, defrauded (black) or otherwise.
+ */
+export function replayState(l: { issuedAt: number; metAt: number | null; feedbackAt: number | null; feedbackDueAt: number; outcome: string | null }, m: number): ReplayState {
+  if (l.issuedAt > m) return 'hidden';
+  if (l.feedbackAt !== null && l.feedbackAt <= m) return l.outcome === 'defrauded_after_warning' ? 'defrauded' : l.outcome === 'dissuaded' ? 'dissuaded' : 'closed';
+  if (l.feedbackDueAt <= m) return 'overdue';
+  if (l.metAt !== null && l.metAt <= m) return 'met';
+  return 'open';
+}

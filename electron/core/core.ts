@@ -134,6 +134,7 @@ export function createCore(opts: CoreOptions): Core {
     'units:list': () => queries.units(),
     'review:leads': ({ unitId, window, asOf, which, limit }) => queries.reviewLeads(unitId, window, asOf, which, limit),
     'stops:list': ({ unitId, window, asOf }) => queries.stopRecord(unitId, window, asOf),
+    'replay:leads': ({ unitId, window, asOf }) => queries.replayLeads(unitId, window, asOf),
     'review:export': ({ date, week, unitId, format, table }) =>
       exportReview(queries, { date, now: now(), format, ...(week !== undefined ? { week } : {}), ...(unitId ? { unitId } : {}), ...(table ? { table } : {}) }),
     'notes:list': ({ leadId, unitId, window }) => {

@@ -1,7 +1,7 @@
 // Intent-named queries over the replica, behind the contract (never SQL across it). Indicator
 // math is shared/kpi.ts; these only select the rows, through indexes.
 import type Database from 'better-sqlite3';
-import type { CountdownTile, KpiStrip, LeadTimeline, MapFeatures, RankingRow, RecentEvent, ReviewLead, StopRecord, TrendPoint } from '../../shared/contract.js';
+import type { CountdownTile, KpiStrip, LeadTimeline, MapFeatures, RankingRow, RecentEvent, ReplayLead, ReviewLead, StopRecord, TrendPoint } from '../../shared/contract.js';
 import { DAY, maskName, maskPhone, type RiskLevel } from '../../shared/domain.js';
 import {
   aggregate,
@@ -472,6 +472,20 @@ export class Queries {
         outcome: fedBack === null ? null : (l.outcome ?? null),
       });
       if (out.length >= limit) break;
+    }
+    return out;
+  }
+
+  /** Every lead of a window with its step times as the cut-off knew them (a day's replay). */
+  replayLeads(unitId: string | undefined, w: Window, asOf: number): ReplayLead[] {
+    const sub = this.tree.subtree(this.#unit(unitId));
+    const seen = (t: number | undefined) => (t !== undefined && t <= asOf ? t : null);
+    const out: ReplayLead[] = [];
+    for (const row of this.#reviewLeads.iterate(w.start, w.end)) {
+      const l = JSON.parse(row.data) as Lead;
+      if (l.voided || l.issuedAt > asOf || !sub.has(l.unitId)) continue;
+      const feedbackAt = seen(l.feedbackAt);
+      out.push({ id: l.id, lat: l.lat, lng: l.lng, riskLevel: l.riskLevel, issuedAt: l.issuedAt, metAt: seen(l.metAt), feedbackAt, feedbackDueAt: l.feedbackDueAt, outcome: feedbackAt === null ? null : (l.outcome ?? null) });
     }
     return out;
   }

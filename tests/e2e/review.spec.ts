@@ -176,3 +176,36 @@ test('the review downloads its minutes as PDF, XLSX and CSV with the date and sc
     expect(download.suggestedFilename()).toBe(name);
   }
 });
+
+test('the replay at a chosen minute shows exactly the leads open then, coloured by their state', async ({ page }, info) => {
+  const minute = 600; // 10:00 on the day
+  await openReview(page, `?s=8&m=${minute}`);
+  const at = DAY_START + minute * 60_000;
+  await expect(page.locator('[data-replay-at]')).toHaveAttribute('data-replay-at', String(at));
+  // Open at `at`, by the definitions: raised by then, and no feedback by then.
+  const open = leadsOf().filter((l) => !l.voided && l.issuedAt <= at && !(l.feedbackAt !== undefined && l.feedbackAt <= at));
+  expect(open.length).toBeGreaterThan(5);
+  await expect(page.locator('[data-replay-lead][data-open="true"]')).toHaveCount(open.length);
+  const shown = await page.locator('[data-replay-lead][data-open="true"]').evaluateAll((els) => els.map((e) => `${e.getAttribute('data-replay-lead')}:${e.getAttribute('data-state')}`));
+  const want = open.map((l) => `${l.id}:${l.feedbackDueAt <= at ? 'overdue' : l.metAt !== undefined && l.metAt <= at ? 'met' : 'open'}`);
+  expect(shown.sort()).toEqual(want.sort());
+  await page.screenshot({ path: info.outputPath('replay-1920x1080.png') });
+});
+
+test('a display scoped to one branch shows that branch only', async ({ page }) => {
+  const { createCore } = await import('../../electron/core/core.js');
+  const { startHost } = await import('../../electron/host/host.js');
+  const scoped = createCore({ dataDir: join(tmp.dir, 'scoped'), central: { url: app.centre.url, token: app.centre.token, scope: 'SZ-BA' } });
+  scoped.start();
+  const host = await startHost({ core: scoped, rendererDir: join('dist', 'renderer') });
+  try {
+    await page.goto(`${host.url}#/rankings`);
+    await expect(page.locator('[data-screen="rankings"] h1')).toContainText('宝安分局', { timeout: 20_000 });
+    await expect(page.locator('.breadcrumb a')).toHaveText(['宝安分局']);
+    const units = scoped.handlers['units:list']({}) as { id: string }[];
+    expect(units.every((u) => u.id.startsWith('SZ-BA'))).toBe(true);
+  } finally {
+    await host.close();
+    await scoped.close();
+  }
+});

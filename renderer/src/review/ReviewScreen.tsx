@@ -14,8 +14,9 @@ import { useT } from '../wall/common.js';
 import { KpiCards } from '../wall/KpiStrip.js';
 import { Table } from '../wall/Leaderboards.js';
 import { StatusBar } from '../wall/StatusBar.js';
+import { Replay } from './Replay.js';
 
-export const SECTIONS = ['indicators', 'daily', 'weekly', 'drill', 'overdue', 'cases', 'stops', 'notes'] as const;
+export const SECTIONS = ['indicators', 'daily', 'weekly', 'drill', 'overdue', 'cases', 'stops', 'notes', 'replay'] as const;
 type Section = (typeof SECTIONS)[number];
 
 export type ReviewData = {
@@ -353,6 +354,7 @@ export function ReviewScreen({ params }: { params: URLSearchParams }) {
         )}
         {data && current === 'stops' && <StopTable stops={data.stops} />}
         {data && current === 'notes' && <Notes window={data.window} unitId={data.unit.id} />}
+        {data && current === 'replay' && <Replay window={data.window} asOf={data.asOf} unitId={data.unit.id} />}
       </main>
     </div>
   );

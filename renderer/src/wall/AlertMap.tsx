@@ -1,42 +1,21 @@
 // The alert map: the jurisdiction from bundled GeoJSON (no tile server), branches shaded by the
 // configured indicator, open leads as markers by risk and countdown state, stations, and a
 // new urgent lead flashing with a banner for a minute.
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { grade } from '../../../shared/display.js';
 import { pctText } from '../format.js';
 import { kpiKey } from '../i18n.js';
 import { useApp } from '../store.js';
 import { Panel, useT } from './common.js';
-
-type Ring = [number, number][];
-type Geo = { features: { properties: { geoKey?: string; name?: string; nameEn?: string; approximate?: boolean }; geometry: { type: 'Polygon' | 'MultiPolygon'; coordinates: Ring[] | Ring[][] } }[]; properties?: { approximate?: boolean } };
+import { polygons, useMapFrame } from './mapFrame.js';
 
 const FLASH_MS = 60_000;
-
-function polygons(g: Geo['features'][number]['geometry']): Ring[][] {
-  return g.type === 'Polygon' ? [g.coordinates as Ring[]] : (g.coordinates as Ring[][]);
-}
-
-function useGeo(file: string): Geo | null {
-  const [geo, setGeo] = useState<Geo | null>(null);
-  useEffect(() => {
-    let alive = true;
-    void fetch(`geo/${file}`)
-      .then((r) => (r.ok ? (r.json() as Promise<Geo>) : null))
-      .then((g) => alive && setGeo(g))
-      .catch(() => {});
-    return () => {
-      alive = false;
-    };
-  }, [file]);
-  return geo;
-}
 
 export function AlertMap() {
   const t = useT();
   const { slice, config, firstSeen, lang, now } = useApp(useShallow((s) => ({ slice: s.map, config: s.config, firstSeen: s.firstSeen, lang: s.lang, now: s.now })));
-  const geo = useGeo(config.geo);
+  const { geo, frame } = useMapFrame(config.geo);
   // SVG text scales with the map: size labels so they stay at the font floor on screen.
   const svgRef = useRef<SVGSVGElement | null>(null);
   const [px, setPx] = useState(1);
@@ -52,33 +31,6 @@ export function AlertMap() {
     return () => ro.disconnect();
   });
   const labelSize = window.innerHeight * config.fontFloor * 1.05 * px;
-  const frame = useMemo(() => {
-    if (!geo) return null;
-    let [minX, minY, maxX, maxY] = [Infinity, Infinity, -Infinity, -Infinity];
-    for (const f of geo.features) for (const poly of polygons(f.geometry)) for (const [x, y] of poly[0]!) [minX, minY, maxX, maxY] = [Math.min(minX, x), Math.min(minY, y), Math.max(maxX, x), Math.max(maxY, y)];
-    const k = Math.cos((((minY + maxY) / 2) * Math.PI) / 180);
-    const scale = 1000 / ((maxX - minX) * k);
-    const project = (lng: number, lat: number): [number, number] => [(lng - minX) * k * scale, (maxY - lat) * scale];
-    const path = (rings: Ring[]) => rings.map((r) => 'M' + r.map(([x, y]) => project(x, y).map((v) => v.toFixed(1)).join(',')).join('L') + 'Z').join('');
-    // Label anchors: the centre of each district's largest polygon (area-weighted vertex mean).
-    const anchors = new Map<string, [number, number]>();
-    for (const f of geo.features) {
-      const key = f.properties.geoKey;
-      if (!key || key === 'outline') continue;
-      const ring = polygons(f.geometry).map((p) => p[0]!).sort((a, b) => b.length - a.length)[0]!;
-      let [ax, ay, area] = [0, 0, 0];
-      for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
-        const [xi, yi] = project(...ring[i]!);
-        const [xj, yj] = project(...ring[j]!);
-        const c = xj * yi - xi * yj;
-        area += c;
-        ax += (xi + xj) * c;
-        ay += (yi + yj) * c;
-      }
-      if (area !== 0) anchors.set(key, [ax / (3 * area), ay / (3 * area)]);
-    }
-    return { project, path, anchors, w: 1000, h: (maxY - minY) * scale };
-  }, [geo]);
   const flashing = (slice.data?.leads ?? []).filter((l) => l.riskLevel === 'urgent' && (firstSeen[l.id] ?? 0) > 0 && now - firstSeen[l.id]! < FLASH_MS);
   const byKey = new Map((slice.data?.branches ?? []).map((b) => [b.geoKey ?? '', b]));
   const approximate = geo?.properties?.approximate ?? false;
