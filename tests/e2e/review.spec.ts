@@ -209,3 +209,19 @@ test('a display scoped to one branch shows that branch only', async ({ page }) =
     await scoped.close();
   }
 });
+
+test('drills down city → branch → station → a lead’s timeline, and reviews a week', async ({ page }) => {
+  await openReview(page, '?s=3');
+  await page.locator('[data-drill="SZ-BA"] a').click();
+  await expect(page.locator('[data-crumb="SZ-BA"]')).toBeVisible();
+  const station = page.locator('[data-drill] a').first();
+  const stationId = await station.evaluate((a) => a.closest('[data-drill]')!.getAttribute('data-drill'));
+  await station.click();
+  await expect(page.locator(`[data-crumb="${stationId}"]`)).toBeVisible();
+  const lead = page.locator('[data-review-lead] button').first();
+  const leadId = await lead.innerText();
+  await lead.click();
+  await expect(page.locator(`[data-timeline="${leadId}"]`)).toContainText('下发预警');
+  await page.goto(`${app.host.url}#/review?week=1&date=2026-11-20`);
+  await expect(page.locator('h1')).toContainText('每周研判 2026-11-16 – 2026-11-22');
+});
