@@ -4,7 +4,12 @@ import { defineConfig } from '@playwright/test';
 export const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 
 export default defineConfig({
-  testDir: 'tests/e2e',
+  // The browser-host suite in Debian's Chromium, and the Electron suite (skipped, with the reason,
+  // where the Electron runtime is not installed).
+  projects: [
+    { name: 'browser-host', testDir: 'tests/e2e' },
+    { name: 'electron', testDir: 'tests/electron' },
+  ],
   outputDir: 'test-results',
   timeout: 60_000,
   expect: { timeout: 10_000 },

@@ -2,8 +2,7 @@
 // the Electron window where the Electron runtime and a display are present, otherwise the
 // browser host, with the URL to open and one line saying why.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +11,7 @@ import { FlagError, flagHelp, parseFlags } from '../shared/args.js';
 import { ConfigError, parseDisplayConfig } from '../shared/display.js';
 import { createCore } from './core/core.js';
 import { startHost } from './host/host.js';
+import { electronRuntime } from './runtime.js';
 
 const spec = {
   central: { kind: 'string', help: 'URL of a real centre (default: start the embedded demo centre)' },
@@ -29,26 +29,6 @@ const spec = {
 } as const;
 
 const here = dirname(fileURLToPath(import.meta.url));
-
-/**
- * The Electron binary, or why it cannot be used here. Reads the electron package's path.txt
- * instead of requiring it: requiring it tries a download on a machine that has none.
- */
-export function electronRuntime(): { path: string } | { why: string } {
-  let pkgDir: string;
-  try {
-    pkgDir = dirname(createRequire(import.meta.url).resolve('electron/package.json'));
-  } catch {
-    return { why: 'the electron package is not installed' };
-  }
-  const pathFile = join(pkgDir, 'path.txt');
-  const binary = existsSync(pathFile) ? join(process.env['ELECTRON_OVERRIDE_DIST_PATH'] ?? join(pkgDir, 'dist'), readFileSync(pathFile, 'utf8').trim()) : null;
-  if (!binary || !existsSync(binary)) {
-    return { why: 'the Electron runtime is not installed (the electron package downloads it from the internet at install time, which this machine cannot reach)' };
-  }
-  if (process.platform === 'linux' && !process.env['DISPLAY'] && !process.env['WAYLAND_DISPLAY']) return { why: 'no display to open a window on (DISPLAY is not set)' };
-  return { path: binary };
-}
 
 async function main(): Promise<void> {
   const flags = parseFlags(spec, process.argv.slice(2));

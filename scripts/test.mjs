@@ -37,6 +37,18 @@ if (existsSync('reports/playwright.json')) {
   counts.passed += p.stats.expected + p.stats.flaky;
   counts.failed += p.stats.unexpected;
   counts.skipped += p.stats.skipped;
+  // Say which tests were skipped, and why (the Electron suite where the runtime is absent).
+  const walk = (suite) => {
+    for (const spec of suite.specs ?? []) {
+      for (const t of spec.tests ?? []) {
+        if (t.status !== 'skipped') continue;
+        const reason = [...(t.annotations ?? []), ...(t.results ?? []).flatMap((r) => r.annotations ?? [])].find((a) => a.type === 'skip')?.description ?? 'no reason given';
+        console.log(`skipped: [${t.projectName}] ${spec.title} — ${reason}`);
+      }
+    }
+    for (const s of suite.suites ?? []) walk(s);
+  };
+  for (const s of p.suites ?? []) walk(s);
 }
 console.log(`\n${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`);
 process.exit(counts.failed > 0 ? 1 : 0);

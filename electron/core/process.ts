@@ -2,6 +2,8 @@
 // over the parent port, so a slow query or a sync burst never blocks the Electron main thread.
 import { z } from 'zod';
 import { eventNames } from '../../shared/contract.js';
+import { displayConfigSchema } from '../../shared/display.js';
+import { scrub } from './log.js';
 import { dispatch } from './dispatch.js';
 import { createCore } from './core.js';
 
@@ -11,6 +13,7 @@ const startMessage = z.object({
   type: z.literal('start'),
   dataDir: z.string(),
   central: z.object({ url: z.string().url(), token: z.string().min(1), scope: z.string().optional() }),
+  display: displayConfigSchema.optional(),
 });
 const invokeMessage = z.object({ type: z.literal('invoke'), id: z.number(), channel: z.string(), args: z.unknown() });
 
@@ -21,8 +24,13 @@ let core: ReturnType<typeof createCore> | null = null;
 port.on('message', ({ data }) => {
   const start = startMessage.safeParse(data);
   if (start.success && !core) {
-    const { dataDir, central } = start.data;
-    core = createCore({ dataDir, central: { url: central.url, token: central.token, ...(central.scope ? { scope: central.scope } : {}) }, log: (m) => console.log(m) });
+    const { dataDir, central, display } = start.data;
+    core = createCore({
+      dataDir,
+      central: { url: central.url, token: central.token, ...(central.scope ? { scope: central.scope } : {}) },
+      log: (m) => console.log(scrub(m, [central.token])),
+      ...(display ? { display } : {}),
+    });
     for (const channel of eventNames) core.on(channel, (payload) => port.postMessage({ type: 'event', channel, payload }));
     core.start();
     return;

@@ -1,5 +1,6 @@
 import { RankingsScreen } from './review/RankingsScreen.js';
 import { ReviewScreen } from './review/ReviewScreen.js';
+import { SetupScreen } from './review/SetupScreen.js';
 import { useRoute } from './route.js';
 import { Wall } from './wall/Wall.js';
 
@@ -8,5 +9,6 @@ export function App() {
   const route = useRoute();
   if (route.screen === 'review') return <ReviewScreen params={route.params} />;
   if (route.screen === 'rankings') return <RankingsScreen params={route.params} />;
+  if (route.screen === 'setup') return <SetupScreen params={route.params} />;
   return <Wall />;
 }

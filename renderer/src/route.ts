@@ -1,12 +1,12 @@
 // Screens are addressed by the URL's hash: #/wall, #/review?date=YYYY-MM-DD, #/rankings?branch=ID.
 import { useSyncExternalStore } from 'react';
 
-export type Route = { screen: 'wall' | 'review' | 'rankings'; params: URLSearchParams };
+export type Route = { screen: 'wall' | 'review' | 'rankings' | 'setup'; params: URLSearchParams };
 
 export function parseRoute(hash: string): Route {
   const [path = '', query = ''] = hash.replace(/^#/, '').split('?');
   const name = path.replace(/^\//, '');
-  const screen = name === 'review' || name === 'rankings' ? name : 'wall';
+  const screen = name === 'review' || name === 'rankings' || name === 'setup' ? name : 'wall';
   return { screen, params: new URLSearchParams(query) };
 }
 

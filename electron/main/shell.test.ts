@@ -1,0 +1,173 @@
+// The Electron shell's wiring, driven through a recording double of the `electron` module (the
+// runtime cannot be downloaded here; tests/electron holds the real-runtime suite).
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { electronDouble, FakeWindow, type FakeChild } from '../../tests/support/electron-double.js';
+import { tempDir } from '../../tests/support/harness.js';
+import { Backoff, parseShellConfig, planWindows, ShellConfigError } from './config.js';
+import { registerScheme, runShell, saveToken, type ElectronApi } from './shell.js';
+
+let dirs: { remove(): void }[] = [];
+afterEach(() => {
+  for (const d of dirs) d.remove();
+  dirs = [];
+});
+
+const CONFIG = {
+  central: { url: 'https://centre.example', scope: 'SZ-FT' },
+  profiles: [
+    { name: '大屏左', screen: 0, route: '#/wall', mode: 'kiosk' },
+    { name: '大屏右', screen: 1, route: '#/rankings', mode: 'fullscreen' },
+  ],
+  display: { displayName: '福田指挥部', targets: { faceToFace: 0.97 } },
+  startAtLogin: true,
+};
+
+function boot(config: object | null, token: string | null, screens?: Parameters<typeof electronDouble>[0]) {
+  const tmp = tempDir();
+  dirs.push(tmp);
+  const { api, record } = electronDouble(screens);
+  if (config) writeFileSync(join(tmp.dir, 'config.json'), JSON.stringify(config));
+  if (token) saveToken(api as unknown as ElectronApi, tmp.dir, token);
+  const logs: string[] = [];
+  registerScheme(api as unknown as ElectronApi);
+  mkdirSync(join(tmp.dir, 'dist', 'renderer'), { recursive: true });
+  const shell = runShell(api as unknown as ElectronApi, { distDir: join(tmp.dir, 'dist'), userData: tmp.dir, log: (m) => logs.push(m), toFileUrl: (p) => `file://${p}` });
+  return { api, record, logs, shell, dir: tmp.dir };
+}
+
+const TWO_SCREENS = [
+  { id: 2, bounds: { x: 1920, y: 0, width: 3840, height: 2160 } },
+  { id: 1, bounds: { x: 0, y: 0, width: 1920, height: 1080 } },
+];
+
+describe('the Electron shell', () => {
+  it('opens every window with the security checklist’s web preferences on our own scheme', () => {
+    const { shell } = boot(CONFIG, 'T0KEN-secret', TWO_SCREENS);
+    expect(shell.windows).toHaveLength(2);
+    for (const w of FakeWindow.all) {
+      expect(w.options['webPreferences']).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, nodeIntegrationInWorker: false, webviewTag: false, webSecurity: true, allowRunningInsecureContent: false });
+      expect((w.options['webPreferences'] as { preload: string }).preload).toMatch(/preload\.cjs$/);
+      expect(w.loaded[0]).toMatch(/^guardpost:\/\/app\/index\.html#\//);
+    }
+  });
+
+  it('places a window per profile on its screen (left to right), fullscreen or kiosk', () => {
+    boot(CONFIG, 'T0KEN-secret', TWO_SCREENS);
+    const [left, right] = FakeWindow.all;
+    expect(left!.options).toMatchObject({ x: 0, y: 0, width: 1920, height: 1080, kiosk: true, fullscreen: true, title: '大屏左' });
+    expect(left!.loaded[0]).toBe('guardpost://app/index.html#/wall');
+    expect(right!.options).toMatchObject({ x: 1920, width: 3840, kiosk: false, fullscreen: true });
+    expect(right!.loaded[0]).toBe('guardpost://app/index.html#/rankings');
+  });
+
+  it('registers every contract request with a sender check and argument validation', async () => {
+    const { record } = boot(CONFIG, 'T0KEN-secret');
+    const handler = record.ipc.get('countdowns:list')!;
+    await expect(handler({ senderFrame: { url: 'https://evil.example/' } }, { limit: 1 })).rejects.toThrow(/untrusted frame/);
+    await expect(handler({ senderFrame: { url: 'guardpost://app/index.html' } }, { limit: -1 })).rejects.toThrow(/countdowns:list: limit/);
+    const sent = handler({ senderFrame: { url: 'guardpost://app/index.html' } }, { limit: 3 });
+    const child = record.children[0]!;
+    const invoke = child.posted.at(-1) as { id: number; channel: string; args: unknown };
+    expect(invoke).toMatchObject({ type: 'invoke', channel: 'countdowns:list', args: { limit: 3 } });
+    child.emit('message', { type: 'result', id: invoke.id, ok: true, value: ['x'] });
+    await expect(sent).resolves.toEqual(['x']);
+  });
+
+  it('denies navigation away from the app, window.open, webviews and every permission', () => {
+    const { api, record } = boot(CONFIG, 'T0KEN-secret');
+    const contents = FakeWindow.all[0]!.webContents;
+    api.app.emit('web-contents-created', {}, contents);
+    const nav = { defaultPrevented: false, preventDefault() { this.defaultPrevented = true; } };
+    contents.emit('will-navigate', nav, 'https://evil.example/');
+    expect(nav.defaultPrevented).toBe(true);
+    const ok = { defaultPrevented: false, preventDefault() { this.defaultPrevented = true; } };
+    contents.emit('will-navigate', ok, 'guardpost://app/index.html#/review');
+    expect(ok.defaultPrevented).toBe(false);
+    const web = { defaultPrevented: false, preventDefault() { this.defaultPrevented = true; } };
+    contents.emit('will-attach-webview', web);
+    expect(web.defaultPrevented).toBe(true);
+    expect(contents.windowOpenHandler!({ url: 'https://evil.example/' })).toEqual({ action: 'deny' });
+    let granted: boolean | null = null;
+    record.permissionRequest!({}, 'media', (g: boolean) => (granted = g));
+    expect(granted).toBe(false);
+    expect(record.permissionCheck!({}, 'geolocation')).toBe(false);
+    let headers: Record<string, string[]> = {};
+    record.headers!({ responseHeaders: {} }, (r: { responseHeaders: Record<string, string[]> }) => (headers = r.responseHeaders));
+    expect(headers['Content-Security-Policy']![0]).toMatch(/^default-src 'none'/);
+    expect(record.schemes).toEqual([{ scheme: 'guardpost', privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+  });
+
+  it('keeps the token with safeStorage, gives it to the core process only, never to a window or a log', () => {
+    const { record, logs, dir } = boot(CONFIG, 'T0KEN-secret');
+    expect(readFileSync(join(dir, 'token.bin'), 'utf8')).not.toContain('T0KEN-secret');
+    const start = record.children[0]!.posted[0] as { central: { token: string } };
+    expect(start.central.token).toBe('T0KEN-secret');
+    for (const w of FakeWindow.all) {
+      expect(JSON.stringify(w.options)).not.toContain('T0KEN-secret');
+      expect(w.loaded.join()).not.toContain('T0KEN-secret');
+      expect(JSON.stringify(w.webContents.sent)).not.toContain('T0KEN-secret');
+    }
+    expect(logs.join('\n')).not.toContain('T0KEN-secret');
+  });
+
+  it('keeps the display awake, starts at login when configured, and leaves kiosk only by the admin shortcut', () => {
+    const { api, record } = boot(CONFIG, 'T0KEN-secret');
+    expect(record.powerSave).toEqual(['prevent-display-sleep']);
+    expect((api.app as unknown as { loginItem: unknown }).loginItem).toEqual({ openAtLogin: true });
+    const exit = record.shortcuts.get('CommandOrControl+Alt+Shift+Q')!;
+    expect(FakeWindow.all[0]!.kiosk).toBe(true);
+    exit();
+    expect(FakeWindow.all[0]!.kiosk).toBe(false);
+  });
+
+  it('restarts the core process when it dies', async () => {
+    const { record, logs } = boot(CONFIG, 'T0KEN-secret');
+    (record.children[0] as FakeChild).emit('exit', 9);
+    expect(logs.at(-1)).toMatch(/core process exited \(9\); restarting in 1000 ms/);
+    await new Promise((r) => setTimeout(r, 1_100));
+    expect(record.children).toHaveLength(2);
+  });
+
+  it('reloads a crashed renderer with backoff and logs it', async () => {
+    const { logs } = boot(CONFIG, 'T0KEN-secret');
+    const w = FakeWindow.all[0]!;
+    w.webContents.emit('render-process-gone', {}, { reason: 'crashed' });
+    expect(logs.at(-1)).toMatch(/renderer gone \(crashed\); reloading in 1000 ms/);
+    await new Promise((r) => setTimeout(r, 1_100));
+    expect(w.loaded).toHaveLength(2);
+  });
+
+  it('shows the first-run screen when there is no configuration or no token, and starts nothing', () => {
+    const none = boot(null, null);
+    expect(none.shell.core).toBeNull();
+    expect(FakeWindow.all[0]!.loaded[0]).toMatch(/#\/setup\?why=no-config/);
+    const noToken = boot(CONFIG, null);
+    expect(noToken.record.children).toHaveLength(0);
+    expect(FakeWindow.all[0]!.loaded[0]).toMatch(/#\/setup\?why=no-token/);
+  });
+});
+
+describe('shell configuration', () => {
+  it.each([
+    [{ ...CONFIG, central: { url: 'ftp://x' } }, /central\.url: must be http\(s\)/],
+    [{ ...CONFIG, profiles: [{ name: 'a', screen: 0, route: '#/wall', mode: 'kiosk', colour: 1 }] }, /profiles\.0\.colour: unknown key/],
+    [{ ...CONFIG, display: { targets: { faceToFace: 2 } } }, /display\.targets\.faceToFace: Too big/],
+    [{ ...CONFIG, profiles: [] }, /profiles: Too small/],
+  ])('names the bad key', (config, message) => {
+    expect(() => parseShellConfig(JSON.stringify(config), 'config.json')).toThrow(ShellConfigError);
+    expect(() => parseShellConfig(JSON.stringify(config), 'config.json')).toThrow(message);
+  });
+
+  it('puts a profile for a screen that is not connected on the first, with a warning', () => {
+    const plan = planWindows([{ name: 'x', screen: 3, route: '#/wall', mode: 'kiosk' }], [{ id: 1, bounds: { x: 0, y: 0, width: 10, height: 10 } }]);
+    expect(plan[0]!.warning).toMatch(/screen 3 is not connected/);
+  });
+
+  it('backs off 1 s doubling to 60 s, and starts again after a quiet spell', () => {
+    const b = new Backoff();
+    expect([0, 1, 2, 3, 4, 5, 6, 7].map((i) => b.next(i))).toEqual([1000, 2000, 4000, 8000, 16000, 32000, 60000, 60000]);
+    expect(b.next(10 * 60_000)).toBe(1000);
+  });
+});
