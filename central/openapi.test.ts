@@ -50,6 +50,14 @@ const provoke: Record<string, () => Promise<Response>> = {
   'post /v1/mutations 400': () => post(centre, { clientId: 'wall-1', mutations: [{ id: 2, name: 'note.add', args: { id: 'N-2', kind: 'meeting' } }] }),
   'post /v1/mutations 401': () => fetch(`${centre.url}/v1/mutations`, { method: 'POST', body: '{}' }),
   'get /v1/health 200': () => fetch(`${centre.url}/v1/health`),
+  'post /v1/displays/heartbeat 200': () => beat({ clientId: 'wall-9', name: '大屏', version: '0.1.0', state: 'live', seq: 10, seqLag: 0, dataAgeMs: 1200, memoryMB: 180.5, lastError: null }),
+  'post /v1/displays/heartbeat 400': () => beat({ clientId: 'wall-9', state: 'live' }),
+  'post /v1/displays/heartbeat 401': () => fetch(`${centre.url}/v1/displays/heartbeat`, { method: 'POST', body: '{}' }),
+  'get /v1/displays 200': async () => {
+    await beat({ clientId: 'wall-8', name: '大屏', version: '0.1.0', state: 'offline', seq: 1, seqLag: 3, dataAgeMs: null, memoryMB: 1, lastError: 'no data for 45 s' });
+    return fetch(`${centre.url}/v1/displays`, { headers: auth() });
+  },
+  'get /v1/displays 401': () => fetch(`${centre.url}/v1/displays`),
 };
 
 // A centre that takes no streams at all answers 503 to every feed request.
@@ -59,6 +67,10 @@ async function streamsFull(): Promise<Response> {
   const body = await res.text();
   await noStreams.close();
   return new Response(body, { status: res.status, headers: res.headers });
+}
+
+function beat(body: unknown): Promise<Response> {
+  return fetch(`${centre.url}/v1/displays/heartbeat`, { method: 'POST', headers: { ...auth(), 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
 }
 
 function post(c: Centre, body: unknown): Promise<Response> {

@@ -3,7 +3,7 @@
 // central/openapi.json; a test checks the committed file is current and that the running
 // reference server answers every documented path and status as the document says.
 import { z } from 'zod';
-import { entitySchemas, healthSchema, mutationRequestSchema, PROTOCOL_VERSION, resetBodySchema, resetReasons, type EntityName } from '../shared/protocol.js';
+import { entitySchemas, healthSchema, heartbeatSchema, mutationRequestSchema, PROTOCOL_VERSION, resetBodySchema, resetReasons, type EntityName } from '../shared/protocol.js';
 
 type Json = Record<string, unknown>;
 
@@ -54,6 +54,21 @@ export function buildOpenApi(): Json {
   schemas['Reset'] = json(resetBodySchema);
   schemas['MutationRequest'] = json(mutationRequestSchema);
   schemas['MutationResult'] = { type: 'object', required: ['lastMutationId', 'serverTime'], additionalProperties: false, properties: { lastMutationId: { type: 'integer', minimum: 0 }, serverTime: { type: 'integer' } } };
+  schemas['Heartbeat'] = json(heartbeatSchema);
+  schemas['Ack'] = { type: 'object', required: ['ok', 'serverTime'], additionalProperties: false, properties: { ok: { const: true }, serverTime: { type: 'integer' } } };
+  schemas['Displays'] = {
+    type: 'object',
+    required: ['displays', 'serverTime'],
+    additionalProperties: false,
+    properties: {
+      serverTime: { type: 'integer' },
+      displays: {
+        type: 'array',
+        description: 'each item is the display\'s last Heartbeat, plus where and when it was received',
+        items: { type: 'object', required: ['clientId', 'state', 'seqLag', 'dataAgeMs', 'scope', 'receivedAt', 'silentForMs'], properties: { clientId: { type: 'string' }, state: { type: 'string' }, seqLag: { type: 'integer' }, dataAgeMs: { type: ['integer', 'null'] }, scope: { type: 'string' }, receivedAt: { type: 'integer' }, silentForMs: { type: 'integer' } } },
+      },
+    },
+  };
   schemas['Error'] = { type: 'object', required: ['error', 'serverTime'], additionalProperties: false, properties: { error: { type: 'string' }, serverTime: { type: 'integer' } } };
 
   const errorResponse = (description: string, headers?: Json) => ({ description, ...(headers ? { headers } : {}), content: { 'application/json': { schema: ref('Error') } } });
@@ -103,6 +118,28 @@ export function buildOpenApi(): Json {
           responses: {
             '200': { description: 'the last applied mutation id of this client', headers: serverTime, content: { 'application/json': { schema: ref('MutationResult') } } },
             '400': errorResponse('malformed request or a mutation that cannot apply; nothing was applied'),
+            '401': errorResponse('no or unknown token'),
+          },
+        },
+      },
+      '/v1/displays/heartbeat': {
+        post: {
+          summary: "A display reports its health (version, state, seq lag, data age, memory, last error); the centre keeps the latest per display",
+          security: auth,
+          requestBody: { required: true, content: { 'application/json': { schema: ref('Heartbeat') } } },
+          responses: {
+            '200': { description: 'recorded', headers: serverTime, content: { 'application/json': { schema: ref('Ack') } } },
+            '400': errorResponse('malformed heartbeat'),
+            '401': errorResponse('no or unknown token'),
+          },
+        },
+      },
+      '/v1/displays': {
+        get: {
+          summary: "The latest heartbeat of every display in the token's scope, with how long each has been silent",
+          security: auth,
+          responses: {
+            '200': { description: 'the displays', headers: serverTime, content: { 'application/json': { schema: ref('Displays') } } },
             '401': errorResponse('no or unknown token'),
           },
         },

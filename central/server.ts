@@ -2,7 +2,7 @@
 // (snapshot, catch-up and live on one code path), mutations and health.
 import http from 'node:http';
 import { createGzip, constants as zlibConstants, type Gzip } from 'node:zlib';
-import { describeZodError, entityNames, mutationRequestSchema, PROTOCOL_VERSION, type EntityName } from '../shared/protocol.js';
+import { describeZodError, entityNames, heartbeatSchema, mutationRequestSchema, PROTOCOL_VERSION, type EntityName } from '../shared/protocol.js';
 import type { Clock } from './clock.js';
 import { StoreError, type CentralStore, type StoredRow } from './store.js';
 
@@ -258,6 +258,28 @@ export function createCentralServer(opts: CentralServerOptions): CentralServer {
     }
   }
 
+  async function heartbeat(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const scope = authorise(req);
+    let json: unknown;
+    try {
+      json = JSON.parse(await readBody(req, 64 * 1024));
+    } catch {
+      throw new HttpError(400, { error: 'body is not JSON' });
+    }
+    const parsed = heartbeatSchema.safeParse(json);
+    if (!parsed.success) throw new HttpError(400, { error: describeZodError(parsed.error) });
+    store.recordHeartbeat(parsed.data.clientId, scope, clock(), parsed.data);
+    sendJson(res, 200, { ok: true, serverTime: clock() }, clock());
+  }
+
+  async function displays(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const scope = authorise(req);
+    const path = store.unitPath(scope) ?? '/';
+    const now = clock();
+    const list = store.displays(path).map((d) => ({ ...(d.report as object), scope: d.scope, receivedAt: d.receivedAt, silentForMs: now - d.receivedAt }));
+    sendJson(res, 200, { displays: list, serverTime: now }, now);
+  }
+
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://centre');
     const route = `${req.method} ${url.pathname}`;
@@ -269,6 +291,10 @@ export function createCentralServer(opts: CentralServerOptions): CentralServer {
           return changes(req, res, url.searchParams);
         case 'POST /v1/mutations':
           return mutations(req, res);
+        case 'POST /v1/displays/heartbeat':
+          return heartbeat(req, res);
+        case 'GET /v1/displays':
+          return displays(req, res);
         default:
           throw new HttpError(404, { error: `no route ${route}` });
       }

@@ -50,6 +50,8 @@ export interface CentralStore {
   purgeTombstones(cutoff: number): number;
   resetEpoch(): string;
   onCommit(listener: () => void): () => void;
+  recordHeartbeat(clientId: string, scope: string, receivedAt: number, report: object): void;
+  displays(scopePath: string): { clientId: string; scope: string; receivedAt: number; report: unknown }[];
   close(): void;
 }
 
@@ -65,6 +67,8 @@ const MIGRATIONS: string[] = [
    CREATE TABLE unit_agg (path TEXT NOT NULL, entity TEXT NOT NULL, count INTEGER NOT NULL, sum INTEGER NOT NULL,
      PRIMARY KEY (path, entity)) WITHOUT ROWID;
    CREATE TABLE clients (client_id TEXT PRIMARY KEY, last_mutation_id INTEGER NOT NULL);`,
+  // 2: the displays' heartbeats, for the centre's operators.
+  `CREATE TABLE displays (client_id TEXT PRIMARY KEY, scope TEXT NOT NULL, received_at INTEGER NOT NULL, report TEXT NOT NULL);`,
 ];
 
 function pathSegment(id: string): string {
@@ -323,6 +327,19 @@ export class SqliteStore implements CentralStore {
       this.#setMeta.run('purged', String(Math.max(this.purgedThrough(), top.seq)));
       return n;
     })();
+  }
+
+  recordHeartbeat(clientId: string, scope: string, receivedAt: number, report: object): void {
+    this.db
+      .prepare('INSERT INTO displays (client_id, scope, received_at, report) VALUES (?, ?, ?, ?) ON CONFLICT (client_id) DO UPDATE SET scope = excluded.scope, received_at = excluded.received_at, report = excluded.report')
+      .run(clientId, scope, receivedAt, JSON.stringify(report));
+  }
+
+  /** The latest heartbeat of every display whose scope lies within a scope path. */
+  displays(scopePath: string): { clientId: string; scope: string; receivedAt: number; report: unknown }[] {
+    return (this.db.prepare('SELECT client_id AS clientId, scope, received_at AS receivedAt, report FROM displays ORDER BY client_id').all() as { clientId: string; scope: string; receivedAt: number; report: string }[])
+      .filter((d) => (this.unitPath(d.scope) ?? '').startsWith(scopePath))
+      .map((d) => ({ ...d, report: JSON.parse(d.report) as unknown }));
   }
 
   /** A restore from backup: the feed's positions no longer mean what they meant. */

@@ -25,3 +25,4 @@ await Promise.all([
 
 // The jurisdiction's geometry, served beside the UI (browser host and Electron alike).
 cpSync('resources/geo', 'dist/renderer/geo', { recursive: true, filter: (f) => !f.endsWith('.md') });
+cpSync('resources/sounds', 'dist/renderer/sounds', { recursive: true });

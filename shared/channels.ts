@@ -18,6 +18,7 @@ export const requestChannels = [
   'events:recent',
   'display:config',
   'sync:status',
+  'health:get',
   'clock:now',
 ] as const;
 export const eventChannels = ['db:changed', 'sync:status'] as const;

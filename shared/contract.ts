@@ -99,6 +99,19 @@ export type LeadTimeline = { lead: Lead; unitName: string; events: LeadEvent[]; 
 /** A note, and whether it is still only in this display's outbox (and why, if it was refused). */
 export type RecentEvent = { id: string; leadId: string; at: number; kind: LeadEvent['kind']; tier: number | null; unitName: string; riskLevel: RiskLevel | null };
 
+export type DisplayHealth = {
+  version: string;
+  state: SyncState;
+  seq: number;
+  seqLag: number;
+  dataAgeMs: number | null;
+  memoryMB: number;
+  lastError: string | null;
+  /** When the centre last acknowledged this display's heartbeat (centre time). */
+  lastHeartbeatAt: number | null;
+  heartbeatError: string | null;
+};
+
 export type PendingNote = Note & { pending: boolean; error: string | null };
 
 const unitId = z.string().min(1).max(128);
@@ -162,6 +175,8 @@ export const requests = {
   'display:config': z.object({}).strict(),
   /** The sync engine's current status. */
   'sync:status': z.object({}).strict(),
+  /** This display's own health (what its heartbeat tells the centre). */
+  'health:get': z.object({}).strict(),
   /** The centre's time now, as the core estimates it, for the renderer's one clock. */
   'clock:now': z.object({}).strict(),
 } as const;
@@ -187,6 +202,7 @@ export type Results = {
   'display:config': DisplayConfig;
   'notes:add': PendingNote;
   'sync:status': SyncStatus;
+  'health:get': DisplayHealth;
   'clock:now': { serverTime: number };
 };
 

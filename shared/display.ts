@@ -43,6 +43,14 @@ export const displayConfigSchema = z
     tilePageSeconds: z.number().int().min(3).max(120),
     /** GeoJSON of the jurisdiction, served by the host from resources/geo. */
     geo: z.string().regex(/^[\w.-]+\.geojson$/),
+    /** Scenes shown in turn, each for its dwell time; empty: the wall alone. */
+    scenes: z.array(z.object({ kind: z.enum(['wall', 'rankings', 'map', 'trends']), dwellSeconds: z.number().int().min(2).max(3600) }).strict()).max(12),
+    /** How long a new urgent lead holds the wall before the rotation resumes unacknowledged. */
+    interruptSeconds: z.number().int().min(5).max(3600),
+    /** An alarm sound for urgent leads and third-tier reminders, at most once per 30 s. */
+    alarm: z.boolean(),
+    /** Night mode: lower brightness between these times (command post's time zone). */
+    night: z.object({ from: z.string().regex(/^\d\d:\d\d$/), to: z.string().regex(/^\d\d:\d\d$/), brightness: z.number().min(0.3).max(1) }).strict().nullable(),
   })
   .strict();
 
@@ -65,6 +73,10 @@ export const DEFAULT_DISPLAY: DisplayConfig = {
   fontFloor: 1 / 60,
   tilePageSeconds: 10,
   geo: 'shenzhen.geojson',
+  scenes: [],
+  interruptSeconds: 120,
+  alarm: false,
+  night: null,
 };
 
 /** Threshold colour of a value against its target. */

@@ -251,3 +251,19 @@ export const mutationRequestSchema = z.object({
 });
 export type Mutation = z.infer<typeof mutationSchema>;
 export type MutationRequest = z.infer<typeof mutationRequestSchema>;
+
+/** A display's heartbeat: what its operators at the centre need to see of it. */
+export const heartbeatSchema = z
+  .object({
+    clientId: z.string().min(1).max(128),
+    name: z.string().max(60),
+    version: z.string().max(40),
+    state: z.string().max(20),
+    seq: z.number().int().nonnegative(),
+    seqLag: z.number().int().nonnegative(),
+    dataAgeMs: z.number().int().nonnegative().nullable(),
+    memoryMB: z.number().nonnegative(),
+    lastError: z.string().max(500).nullable(),
+  })
+  .strict();
+export type Heartbeat = z.infer<typeof heartbeatSchema>;

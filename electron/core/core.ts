@@ -3,8 +3,10 @@
 import { EventEmitter } from 'node:events';
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Events, EventName, Handlers, PendingNote } from '../../shared/contract.js';
+import type { DisplayHealth, Events, EventName, Handlers, PendingNote } from '../../shared/contract.js';
 import { DEFAULT_DISPLAY, type DisplayConfig } from '../../shared/display.js';
+import type { Heartbeat } from '../../shared/protocol.js';
+import { APP_VERSION } from '../../shared/version.js';
 import { inWindow } from '../../shared/kpi.js';
 import type { Note } from '../../shared/protocol.js';
 import { exportReview } from './exporter.js';
@@ -24,6 +26,8 @@ export type CoreOptions = {
   queries?: QueryConfig;
   /** How often the outbox retries while offline (default 5 s). */
   outboxRetryMs?: number;
+  /** How often this display reports its health to the centre (default 30 s). */
+  heartbeatMs?: number;
   display?: DisplayConfig;
 };
 
@@ -101,14 +105,54 @@ export function createCore(opts: CoreOptions): Core {
   if (opened.setAside) sync.note(`the replica failed its integrity check and was set aside (${opened.setAside}); rebuilding`);
   const outbox = new Outbox(local, { url: opts.central.url, token: opts.central.token, log, now: () => sync.serverNow(), retryMs: opts.outboxRetryMs ?? 5_000 });
 
+  // Health: reported to the centre's operators, and shown on the display's own status bar.
+  let lastHeartbeatAt: number | null = null;
+  let heartbeatError: string | null = null;
+  const health = (): DisplayHealth => {
+    const st = sync.status;
+    return {
+      version: APP_VERSION,
+      state: st.state,
+      seq: st.seq,
+      seqLag: Math.max(0, st.serverSeq - st.seq),
+      dataAgeMs: st.lastAppliedAt === null ? null : Math.max(0, Math.round(sync.serverNow() - st.lastAppliedAt)),
+      memoryMB: Math.round((process.memoryUsage().rss / 1_048_576) * 10) / 10,
+      lastError: st.state === 'live' ? null : st.reason,
+      lastHeartbeatAt,
+      heartbeatError,
+    };
+  };
+  const sendHeartbeat = async () => {
+    const h = health();
+    const body: Heartbeat = { clientId: local.clientId, name: (opts.display ?? DEFAULT_DISPLAY).displayName, version: h.version, state: h.state, seq: h.seq, seqLag: h.seqLag, dataAgeMs: h.dataAgeMs, memoryMB: h.memoryMB, lastError: h.lastError?.slice(0, 500) ?? null };
+    try {
+      const res = await fetch(`${opts.central.url}/v1/displays/heartbeat`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${opts.central.token}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(10_000),
+      });
+      if (!res.ok) throw new Error(`the centre answered ${res.status}`);
+      lastHeartbeatAt = sync.serverNow();
+      heartbeatError = null;
+    } catch (err) {
+      heartbeatError = err instanceof Error ? err.message : String(err);
+    }
+  };
+  let heartbeatTimer: NodeJS.Timeout | null = null;
+
   const reconcileOutbox = () => {
     const row = slot.current.db
       .prepare("SELECT MAX(json_extract(data, '$.mutationId')) AS id FROM note WHERE json_extract(data, '$.clientId') = ?")
       .get(local.clientId) as { id: number | null };
     if (row.id !== null && local.removeApplied(row.id) > 0) events.emit('db:changed', { tables: ['note'] });
   };
+  let lastState: string | null = null;
   sync.on('status', (s) => {
     events.emit('sync:status', s);
+    // The centre's operators hear of a change of state at once, not at the next beat.
+    if (s.state !== lastState && heartbeatTimer) void sendHeartbeat();
+    lastState = s.state;
     if (s.state === 'live') outbox.flush();
   });
   sync.on('changed', (tables, times) => {
@@ -156,6 +200,7 @@ export function createCore(opts: CoreOptions): Core {
     'events:recent': ({ unitId, limit }) => queries.recentEvents(unitId, now(), limit),
     'display:config': () => opts.display ?? DEFAULT_DISPLAY,
     'sync:status': () => sync.status,
+    'health:get': () => health(),
     'clock:now': () => ({ serverTime: now() }),
   };
   outbox.on('changed', () => events.emit('db:changed', { tables: ['note'] }));
@@ -178,8 +223,11 @@ export function createCore(opts: CoreOptions): Core {
     start() {
       sync.start();
       outbox.start();
+      heartbeatTimer = setInterval(() => void sendHeartbeat(), opts.heartbeatMs ?? 30_000);
+      void sendHeartbeat();
     },
     async close() {
+      if (heartbeatTimer) clearInterval(heartbeatTimer);
       outbox.stop();
       await sync.stop();
       await outbox.idle();

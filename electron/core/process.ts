@@ -28,7 +28,8 @@ port.on('message', ({ data }) => {
     core = createCore({
       dataDir,
       central: { url: central.url, token: central.token, ...(central.scope ? { scope: central.scope } : {}) },
-      log: (m) => console.log(scrub(m, [central.token])),
+      // To the shell's rotating log, scrubbed here too: the token never leaves this process.
+      log: (m) => port.postMessage({ type: 'log', message: scrub(m, [central.token]) }),
       ...(display ? { display } : {}),
     });
     for (const channel of eventNames) core.on(channel, (payload) => port.postMessage({ type: 'event', channel, payload }));

@@ -94,6 +94,12 @@ type StopRow = KpiStop & { unitId: string };
 type Group = { leads: KpiLead[]; stops: StopRow[]; parts?: KpiParts };
 type DayRows = { leads: KpiLead[]; stops: StopRow[]; validFrom: number; grouped?: Map<string, Map<string, Group>> };
 const MAX_DAYS_CACHED = 120;
+/**
+ * Live views (tiles, map, open count) show a lead stamped up to this far ahead of the display's
+ * estimate of the centre's clock: the estimate lags by the link's latency, and a lead that has
+ * arrived must never be hidden as "not yet issued".
+ */
+const CLOCK_SLACK_MS = 60_000;
 const MAX_RESULTS_CACHED = 5_000;
 
 /**
@@ -303,7 +309,7 @@ export class Queries {
 
   openCount(unitId: string | undefined, asOf: number): number {
     const sub = this.tree.subtree(this.#unit(unitId));
-    return this.#openCount.all().filter((r) => r.voided === 0 && r.issuedAt <= asOf && sub.has(r.unitId)).length;
+    return this.#openCount.all().filter((r) => r.voided === 0 && r.issuedAt <= asOf + CLOCK_SLACK_MS && sub.has(r.unitId)).length;
   }
 
   /** Today's indicators against yesterday's at the same time of day (a fair comparison mid-day). */
@@ -352,7 +358,7 @@ export class Queries {
     const out: CountdownTile[] = [];
     for (const row of this.#open.iterate()) {
       const l = JSON.parse(row.data) as Lead;
-      if (l.voided || l.issuedAt > asOf || !sub.has(l.unitId)) continue;
+      if (l.voided || l.issuedAt > asOf + CLOCK_SLACK_MS || !sub.has(l.unitId)) continue;
       const ladder = escalationLadder(l.feedbackDueAt, fired.get(l.id) ?? [], this.#cfg.escalation);
       const unit = this.tree.byId.get(l.unitId);
       out.push({
@@ -391,7 +397,7 @@ export class Queries {
       branches: this.tree.atLevel('branch', id).map((u) => ({ id: u.id, name: u.name, nameEn: u.nameEn ?? null, geoKey: u.geoKey ?? null, lat: u.lat ?? null, lng: u.lng ?? null, indicators: byBranch.get(u.id)! })),
       stations: this.tree.atLevel('station', id).flatMap((u) => (u.lat !== undefined && u.lng !== undefined ? [{ id: u.id, name: u.name, lat: u.lat, lng: u.lng }] : [])),
       leads: this.#mapLeads.all().flatMap((l) => {
-        if (l.voided === 1 || l.issuedAt > asOf || !sub.has(l.unitId)) return [];
+        if (l.voided === 1 || l.issuedAt > asOf + CLOCK_SLACK_MS || !sub.has(l.unitId)) return [];
         return [{ id: l.id, lat: l.lat, lng: l.lng, riskLevel: l.riskLevel, feedbackDueAt: l.feedbackDueAt, issuedAt: l.issuedAt }];
       }),
     };

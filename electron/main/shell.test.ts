@@ -122,6 +122,12 @@ describe('the Electron shell', () => {
     expect(FakeWindow.all[0]!.kiosk).toBe(false);
   });
 
+  it('writes the core process’s log lines to the shell’s log', () => {
+    const { record, logs } = boot(CONFIG, 'T0KEN-secret');
+    record.children[0]!.emit('message', { type: 'log', message: 'sync: live' });
+    expect(logs.at(-1)).toBe('core: sync: live');
+  });
+
   it('restarts the core process when it dies', async () => {
     const { record, logs } = boot(CONFIG, 'T0KEN-secret');
     (record.children[0] as FakeChild).emit('exit', 9);

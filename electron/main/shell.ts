@@ -85,12 +85,14 @@ export function startCore(e: Pick<ElectronApi, 'utilityProcess' | 'BrowserWindow
   const spawn = () => {
     child = e.utilityProcess.fork(script, [], { serviceName: 'guardpost-core' });
     child.postMessage(start);
-    child.on('message', (msg: { type: string; id?: number; ok?: boolean; value?: unknown; error?: string; channel?: string; payload?: unknown }) => {
+    child.on('message', (msg: { type: string; id?: number; ok?: boolean; value?: unknown; error?: string; channel?: string; payload?: unknown; message?: unknown }) => {
       if (msg.type === 'result' && msg.id !== undefined) {
         const p = pending.get(msg.id);
         pending.delete(msg.id);
         if (msg.ok) p?.resolve(msg.value);
         else p?.reject(new Error(msg.error));
+      } else if (msg.type === 'log' && typeof msg.message === 'string') {
+        log(`core: ${msg.message}`);
       } else if (msg.type === 'event' && (eventNames as readonly string[]).includes(msg.channel ?? '')) {
         for (const w of e.BrowserWindow.getAllWindows()) w.webContents.send(msg.channel!, msg.payload);
       }

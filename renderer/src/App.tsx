@@ -2,7 +2,7 @@ import { RankingsScreen } from './review/RankingsScreen.js';
 import { ReviewScreen } from './review/ReviewScreen.js';
 import { SetupScreen } from './review/SetupScreen.js';
 import { useRoute } from './route.js';
-import { Wall } from './wall/Wall.js';
+import { Unattended } from './wall/Scenes.js';
 
 /** Screens are addressed by the URL's hash (#/wall, #/review?date=…, #/rankings?branch=…). */
 export function App() {
@@ -10,5 +10,5 @@ export function App() {
   if (route.screen === 'review') return <ReviewScreen params={route.params} />;
   if (route.screen === 'rankings') return <RankingsScreen params={route.params} />;
   if (route.screen === 'setup') return <SetupScreen params={route.params} />;
-  return <Wall />;
+  return <Unattended params={route.params} />;
 }

@@ -3,7 +3,7 @@
 // panel keeps its last good value with the time it was fetched, so nothing ever goes blank.
 // One clock ticks for every countdown on screen.
 import { create } from 'zustand';
-import type { ApiClient, CountdownTile, KpiStrip, MapFeatures, RankingRow, RecentEvent, Results, SyncStatus, TrendPoint } from '../../shared/contract.js';
+import type { ApiClient, CountdownTile, DisplayHealth, KpiStrip, MapFeatures, RankingRow, RecentEvent, Results, SyncStatus, TrendPoint } from '../../shared/contract.js';
 import { DEFAULT_DISPLAY, type DisplayConfig } from '../../shared/display.js';
 import { createClient } from './client/index.js';
 import type { Lang } from './i18n.js';
@@ -33,6 +33,8 @@ export type AppState = {
   firstSeen: Record<string, number>;
   /** Set after the first load, so leads present at start do not flash. */
   primed: boolean;
+  /** This display's own health, as its heartbeat reports it. */
+  health: DisplayHealth | null;
 };
 
 const hashParams = () => new URLSearchParams(location.hash.split('?')[1] ?? '');
@@ -53,6 +55,7 @@ export const useApp = create<AppState>(() => ({
   ticker: empty(),
   firstSeen: {},
   primed: false,
+  health: null,
 }));
 
 let client: ApiClient | null = null;
@@ -83,19 +86,25 @@ async function load<K extends SliceKey>(key: K, fetcher: (c: ApiClient) => Promi
   }
 }
 
-async function refreshCountdowns(): Promise<void> {
+/**
+ * Refreshes the tiles and notes when each lead was first seen. Leads already there when the
+ * display first goes live (`prime`) are not new; only those that appear afterwards flash and
+ * interrupt the rotation.
+ */
+async function refreshCountdowns(prime = false): Promise<void> {
   await load('countdowns', (c) => c.invoke('countdowns:list', { limit: 500 }));
   const tiles = useApp.getState().countdowns.data ?? [];
   useApp.setState((s) => {
     const firstSeen = { ...s.firstSeen };
     const t = Date.now() + s.offsetMs;
-    for (const l of tiles) firstSeen[l.id] ??= s.primed ? t : 0;
-    return { firstSeen, primed: true };
+    const old = prime || !s.primed;
+    for (const l of tiles) firstSeen[l.id] ??= old ? 0 : t;
+    return { firstSeen, primed: s.primed || prime };
   });
 }
 
 const refreshers: Record<SliceKey, () => Promise<void>> = {
-  countdowns: refreshCountdowns,
+  countdowns: () => refreshCountdowns(),
   kpi: () => load('kpi', (c) => c.invoke('kpi:strip', {})),
   branches: () => load('branches', (c) => c.invoke('ranking:get', { kind: 'daily', level: 'branch' })),
   stations: () => load('stations', (c) => c.invoke('ranking:get', { kind: 'daily', level: 'station' })),
@@ -149,7 +158,9 @@ async function refreshAll(): Promise<void> {
   const urlLang = hashParams().get('lang');
   useApp.setState({ status, config, lang: urlLang === 'en' || urlLang === 'zh-CN' ? urlLang : config.lang });
   await syncClock();
-  await Promise.all(Object.values(refreshers).map((r) => r()));
+  void client.invoke('health:get', {}).then((health) => useApp.setState({ health }));
+  const others = (Object.keys(refreshers) as SliceKey[]).filter((k) => k !== 'countdowns');
+  await Promise.all([refreshCountdowns(status.state === 'live'), ...others.map((k) => refreshers[k]())]);
 }
 
 export function connect(): void {
@@ -165,12 +176,16 @@ export function connect(): void {
   });
   client.on('sync:status', (status) => {
     useApp.setState({ status });
+    if (status.state === 'live' && !useApp.getState().primed) void refreshCountdowns(true).catch(() => {});
     if (Date.now() - lastClockSync > 60_000) void syncClock().catch(() => {});
   });
   setInterval(() => {
     const s = useApp.getState();
     useApp.setState({ now: Date.now() + s.offsetMs });
     // Today's figures age with the clock even when no data arrives (overdue, countdowns).
-    if (Math.floor((Date.now() + s.offsetMs) / 1000) % 30 === 0) schedule(['kpi', 'branches', 'stations']);
+    if (Math.floor((Date.now() + s.offsetMs) / 1000) % 30 === 0) {
+      schedule(['kpi', 'branches', 'stations']);
+      void client?.invoke('health:get', {}).then((health) => useApp.setState({ health })).catch(() => {});
+    }
   }, 1000);
 }

@@ -6,7 +6,7 @@ import { useT } from './common.js';
 
 export function StatusBar() {
   const t = useT();
-  const { status, link, now, config, kpi, lang } = useApp(useShallow((s) => ({ status: s.status, link: s.link, now: s.now, config: s.config, kpi: s.kpi.data, lang: s.lang })));
+  const { status, link, now, config, kpi, lang, health } = useApp(useShallow((s) => ({ status: s.status, link: s.link, now: s.now, config: s.config, kpi: s.kpi.data, lang: s.lang, health: s.health })));
   const state = link ? (status?.state ?? 'connecting') : 'offline';
   const label = !link
     ? t('coreDown')
@@ -32,6 +32,11 @@ export function StatusBar() {
         </div>
       )}
       {lag > 0 && <div className="status-lag">{t('lag', { n: lag })}</div>}
+      {health && (
+        <div className="status-health" data-health data-memory={health.memoryMB} data-heartbeat-at={health.lastHeartbeatAt ?? ''} title={health.heartbeatError ?? ''}>
+          {t('health', { mb: Math.round(health.memoryMB), hb: health.lastHeartbeatAt ? clockText(health.lastHeartbeatAt, false) : '—' })}
+        </div>
+      )}
       <div className="status-clock" data-server-time={now}>
         <span className="status-date">{dateText(now)}</span>
         <span className="status-time">{clockText(now)}</span>
