@@ -95,10 +95,12 @@ async function refreshCountdowns(prime = false): Promise<void> {
   await load('countdowns', (c) => c.invoke('countdowns:list', { limit: 500 }));
   const tiles = useApp.getState().countdowns.data ?? [];
   useApp.setState((s) => {
-    const firstSeen = { ...s.firstSeen };
+    // Only the leads on the board now: a wall runs for weeks, and a map of every lead ever
+    // seen would grow without end.
+    const firstSeen: Record<string, number> = {};
     const t = Date.now() + s.offsetMs;
     const old = prime || !s.primed;
-    for (const l of tiles) firstSeen[l.id] ??= old ? 0 : t;
+    for (const l of tiles) firstSeen[l.id] = s.firstSeen[l.id] ?? (old ? 0 : t);
     return { firstSeen, primed: s.primed || prime };
   });
 }
