@@ -258,14 +258,16 @@ export function parseRequest<K extends RequestName>(channel: unknown, args: unkn
   return { channel: channel as K, args: parsed.data as RequestArgs<K> };
 }
 
-/** Frames on the browser host's WebSocket. */
-export const wsClientFrame = z.object({
-  type: z.literal('invoke'),
-  id: z.number().int().nonnegative(),
-  channel: z.string().max(64),
-  args: z.unknown(),
-});
+/**
+ * Frames on the browser host's WebSocket: the contract's requests, and the page's proof of life
+ * (how many frames it has drawn), which the host watches to reload a page that stopped drawing.
+ */
+export const wsClientFrame = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('invoke'), id: z.number().int().nonnegative(), channel: z.string().max(64), args: z.unknown() }),
+  z.object({ type: z.literal('alive'), frames: z.number().int().nonnegative(), visible: z.boolean() }),
+]);
 export type WsServerFrame =
   | { type: 'result'; id: number; ok: true; value: unknown }
   | { type: 'result'; id: number; ok: false; error: string }
-  | { type: 'event'; channel: EventName; payload: unknown };
+  | { type: 'event'; channel: EventName; payload: unknown }
+  | { type: 'reload'; reason: string };

@@ -25,7 +25,15 @@ const TYPES: Record<string, string> = {
 
 const CSP = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; connect-src 'self'; media-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-export type HostOptions = { core: Pick<Core, 'handlers' | 'on'>; rendererDir: string; port?: number; host?: string };
+export type HostOptions = {
+  core: Pick<Core, 'handlers' | 'on'>;
+  rendererDir: string;
+  port?: number;
+  host?: string;
+  /** How often pages report the frames they have drawn; a page that stops drawing is reloaded. */
+  aliveMs?: number;
+  log?: (message: string) => void;
+};
 export type Host = { url: string; server: http.Server; close(): Promise<void> };
 
 export async function startHost(opts: HostOptions): Promise<Host> {
@@ -68,7 +76,25 @@ export async function startHost(opts: HostOptions): Promise<Host> {
   const send = (ws: WebSocket, frame: WsServerFrame) => {
     if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(frame));
   };
+  // Each page reports the frames it has drawn. A visible page whose count stops advancing has
+  // stopped rendering: the host tells it to reload. A page that stops reporting at all is cut
+  // off, so its reconnect logic (if its script still runs) starts afresh.
+  const aliveMs = opts.aliveMs ?? 10_000;
+  const pages = new Map<WebSocket, { frames: number; stalls: number; lastSeen: number }>();
+  const watchdog = setInterval(() => {
+    const now = Date.now();
+    for (const [ws, p] of pages) {
+      if (now - p.lastSeen > 6 * aliveMs) {
+        opts.log?.('host: a page stopped reporting; closing its connection');
+        ws.terminate();
+        pages.delete(ws);
+      }
+    }
+  }, aliveMs);
+  watchdog.unref();
   wss.on('connection', (ws) => {
+    pages.set(ws, { frames: -1, stalls: 0, lastSeen: Date.now() });
+    ws.on('close', () => pages.delete(ws));
     ws.on('message', (data) => {
       let json: unknown;
       try {
@@ -82,7 +108,21 @@ export async function startHost(opts: HostOptions): Promise<Host> {
         ws.close(1003, 'bad frame');
         return;
       }
-      void dispatch(opts.core.handlers, frame.data.channel, frame.data.args).then((r) => send(ws, { type: 'result', id: frame.data.id, ...r }));
+      const f = frame.data;
+      if (f.type === 'alive') {
+        const p = pages.get(ws) ?? { frames: -1, stalls: 0, lastSeen: 0 };
+        p.stalls = f.visible && f.frames === p.frames ? p.stalls + 1 : 0;
+        p.frames = f.frames;
+        p.lastSeen = Date.now();
+        pages.set(ws, p);
+        if (p.stalls >= 2) {
+          opts.log?.('host: a page stopped drawing; reloading it');
+          p.stalls = 0;
+          send(ws, { type: 'reload', reason: 'the page stopped drawing' });
+        }
+        return;
+      }
+      void dispatch(opts.core.handlers, f.channel, f.args).then((r) => send(ws, { type: 'result', id: f.id, ...r }));
     });
   });
   const unsubscribe = eventNames.map((channel) =>
@@ -101,6 +141,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     url: `http://${shownHost}:${port}/`,
     server,
     async close() {
+      clearInterval(watchdog);
       for (const u of unsubscribe) u();
       for (const ws of wss.clients) ws.terminate();
       wss.close();

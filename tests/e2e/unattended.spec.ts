@@ -56,3 +56,17 @@ test('a display’s heartbeat reaches the centre with its data age, and the wall
     .toEqual([expect.objectContaining({ clientId: app.core.local.clientId, state: 'live', dataAgeMs: expect.any(Number) })]);
   await expect(page.locator('[data-health]')).toContainText(/内存 \d+MB · 心跳 \d\d:\d\d/);
 });
+
+test('the browser host reloads a page that has stopped drawing', async ({ page }) => {
+  app = await startInProcess({ historyDays: 0, speed: 1 });
+  await page.goto(`${app.host.url}#/wall?alive=300`);
+  await expect(page.locator('[data-sync-state]')).toHaveAttribute('data-sync-state', 'live', { timeout: 20_000 });
+  await page.evaluate(() => {
+    (window as unknown as { marker: boolean }).marker = true;
+    // Rendering stops: no more animation frames are drawn.
+    window.requestAnimationFrame = () => 0;
+  });
+  await page.waitForEvent('load', { timeout: 10_000 });
+  await expect(page.locator('[data-sync-state]')).toHaveAttribute('data-sync-state', 'live', { timeout: 20_000 });
+  expect(await page.evaluate(() => (window as unknown as { marker?: boolean }).marker)).toBeUndefined();
+});

@@ -2,7 +2,15 @@
 import type { ApiClient, EventName, Events, RequestArgs, RequestName, Results } from '../../../shared/contract.js';
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
-type Frame = { type: 'result'; id: number; ok: boolean; value?: unknown; error?: string } | { type: 'event'; channel: EventName; payload: unknown };
+type Frame = { type: 'result'; id: number; ok: boolean; value?: unknown; error?: string } | { type: 'event'; channel: EventName; payload: unknown } | { type: 'reload'; reason: string };
+
+/** Frames drawn since load, counted by requestAnimationFrame: the page's proof of life. */
+let frames = 0;
+const countFrame = () => {
+  frames++;
+  requestAnimationFrame(countFrame);
+};
+requestAnimationFrame(countFrame);
 
 export type LinkListener = (up: boolean) => void;
 
@@ -24,6 +32,10 @@ export function createWsClient(url: string, onLink: LinkListener): ApiClient {
     };
     sock.onmessage = (msg) => {
       const frame = JSON.parse(String(msg.data)) as Frame;
+      if (frame.type === 'reload') {
+        location.reload();
+        return;
+      }
       if (frame.type === 'result') {
         const p = pending.get(frame.id);
         pending.delete(frame.id);
@@ -43,6 +55,10 @@ export function createWsClient(url: string, onLink: LinkListener): ApiClient {
     };
   };
   connect();
+  // Tell the host, every few seconds, how many frames this page has drawn.
+  setInterval(() => {
+    if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: 'alive', frames, visible: document.visibilityState === 'visible' }));
+  }, Number(new URLSearchParams(location.hash.split('?')[1] ?? '').get('alive') ?? 10_000));
 
   return {
     invoke<K extends RequestName>(channel: K, args: RequestArgs<K>): Promise<Results[K]> {
