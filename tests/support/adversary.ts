@@ -42,7 +42,8 @@ export async function startAdversary(centreUrl: string): Promise<Adversary> {
 
   const server = http.createServer(async (req, res) => {
     state.requests.push(req.url ?? '/');
-    const status = take('status');
+    // Status faults hit the change feed (not heartbeats or mutations sent through the same link).
+    const status = (req.url ?? '').startsWith('/v1/changes') ? take('status') : null;
     if (status) {
       res.writeHead(status.status, { 'Content-Type': 'application/json', ...(status.retryAfter ? { 'Retry-After': String(status.retryAfter) } : {}) });
       res.end(status.body ?? JSON.stringify({ error: 'adversary' }));
