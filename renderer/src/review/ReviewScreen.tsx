@@ -208,7 +208,10 @@ export function ReviewScreen({ params }: { params: URLSearchParams }) {
   const date = params.get('date') ?? yesterday(now);
   const unitId = params.get('unit') ?? undefined;
   const section = Math.max(0, Math.min(SECTIONS.length - 1, Number(params.get('s') ?? 0)));
-  const [data, setData] = useState<ReviewData | null>(null);
+  // The loaded review with the request it answers: figures are shown only under their own title.
+  const key = `${date}|${weekly}|${unitId ?? ''}`;
+  const [loaded, setLoaded] = useState<{ key: string; data: ReviewData } | null>(null);
+  const data = loaded?.key === key ? loaded.data : null;
   const [error, setError] = useState<string | null>(null);
   const [openLead, setOpenLead] = useState<LeadTimeline | null>(null);
   // Frozen: load when the day, the week or the unit changes, and on R; never on live events.
@@ -217,7 +220,7 @@ export function ReviewScreen({ params }: { params: URLSearchParams }) {
     if (!link) return;
     let alive = true;
     loadReview(date, weekly, unitId, useApp.getState().now)
-      .then((d) => alive && (setData(d), setError(null)))
+      .then((d) => alive && (setLoaded({ key: `${date}|${weekly}|${unitId ?? ''}`, data: d }), setError(null)))
       .catch((e: unknown) => alive && setError(e instanceof Error ? e.message : String(e)));
     return () => {
       alive = false;
@@ -249,7 +252,7 @@ export function ReviewScreen({ params }: { params: URLSearchParams }) {
       <StatusBar />
       <header className="review-head">
         <h1>
-          {t(weekly ? 'reviewWeekTitle' : 'reviewTitle')} {weekly && data ? `${dateText(data.window.start)} – ${dateText(data.window.end - DAY)}` : date}
+          {t(weekly ? 'reviewWeekTitle' : 'reviewTitle')} {weekly ? `${dateText(weekWindow(dateWindow(date).start).start)} – ${dateText(weekWindow(dateWindow(date).start).end - DAY)}` : date}
         </h1>
         {data && <span className="review-cutoff" data-cutoff={data.asOf}>{t('cutoff', { t: `${dateText(data.asOf)} ${clockText(data.asOf, false)}` })}</span>}
         <nav className="breadcrumb">
