@@ -94,6 +94,26 @@ export class ConfigError extends Error {
   }
 }
 
+/**
+ * Parses a JSON configuration file's text against a schema; refuses it with a ConfigError that
+ * names the file, the key and what is wrong (an unknown key is named as such).
+ */
+export function parseConfigFile<S extends z.ZodType>(schema: S, text: string, source: string): z.infer<S> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(`${source}: not JSON (${err instanceof Error ? err.message : String(err)})`);
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const key = issue.code === 'unrecognized_keys' ? [...issue.path, ...issue.keys].join('.') : issue.path.join('.');
+    throw new ConfigError(`${source}: ${key || '(root)'}: ${issue.code === 'unrecognized_keys' ? 'unknown key' : issue.message}`);
+  }
+  return parsed.data;
+}
+
 const overrideSchema = displayConfigSchema.partial().extend({ targets: displayConfigSchema.shape.targets.partial().optional() }).strict();
 
 /**
@@ -101,19 +121,7 @@ const overrideSchema = displayConfigSchema.partial().extend({ targets: displayCo
  * A bad file is refused with a message naming the key and what is wrong with it.
  */
 export function parseDisplayConfig(text: string, source: string): DisplayConfig {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (err) {
-    throw new ConfigError(`${source}: not JSON (${err instanceof Error ? err.message : String(err)})`);
-  }
-  const parsed = overrideSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const key = issue.code === 'unrecognized_keys' ? [...issue.path, ...issue.keys].join('.') : issue.path.join('.');
-    throw new ConfigError(`${source}: ${key || '(root)'}: ${issue.code === 'unrecognized_keys' ? 'unknown key' : issue.message}`);
-  }
-  const { targets, ...rest } = parsed.data;
+  const { targets, ...rest } = parseConfigFile(overrideSchema, text, source);
   const merged = { ...DEFAULT_DISPLAY, ...rest, targets: { ...DEFAULT_DISPLAY.targets, ...targets } };
   return displayConfigSchema.parse(merged);
 }

@@ -3,7 +3,7 @@
 // fullscreen / kiosk), the display settings, and start at login. Validated with errors naming
 // the bad key. The token is not here: it is kept encrypted with safeStorage (token.bin).
 import { z } from 'zod';
-import { displayConfigSchema } from '../../shared/display.js';
+import { ConfigError, displayConfigSchema, parseConfigFile } from '../../shared/display.js';
 
 export const profileSchema = z
   .object({
@@ -30,27 +30,10 @@ export const shellConfigSchema = z
 export type ShellConfig = z.infer<typeof shellConfigSchema>;
 export type Profile = z.infer<typeof profileSchema>;
 
-export class ShellConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ShellConfigError';
-  }
-}
+export { ConfigError as ShellConfigError };
 
 export function parseShellConfig(text: string, source: string): ShellConfig {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (err) {
-    throw new ShellConfigError(`${source}: not JSON (${err instanceof Error ? err.message : String(err)})`);
-  }
-  const parsed = shellConfigSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const key = issue.code === 'unrecognized_keys' ? [...issue.path, ...issue.keys].join('.') : issue.path.join('.');
-    throw new ShellConfigError(`${source}: ${key || '(root)'}: ${issue.code === 'unrecognized_keys' ? 'unknown key' : issue.message}`);
-  }
-  return parsed.data;
+  return parseConfigFile(shellConfigSchema, text, source);
 }
 
 export type ScreenInfo = { id: number; bounds: { x: number; y: number; width: number; height: number } };
@@ -61,7 +44,7 @@ export type WindowPlan = { profile: Profile; bounds: ScreenInfo['bounds']; fulls
  * that is not connected goes to the first screen, with a warning to log (a wall must show).
  */
 export function planWindows(profiles: readonly Profile[], screens: readonly ScreenInfo[]): WindowPlan[] {
-  if (screens.length === 0) throw new ShellConfigError('no screen is connected');
+  if (screens.length === 0) throw new ConfigError('no screen is connected');
   const ordered = [...screens].sort((a, b) => a.bounds.x - b.bounds.x || a.bounds.y - b.bounds.y);
   return profiles.map((profile) => {
     const screen = ordered[profile.screen];
