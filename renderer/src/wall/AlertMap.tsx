@@ -19,6 +19,7 @@ export function AlertMap() {
   // SVG text scales with the map: size labels so they stay at the font floor on screen.
   const svgRef = useRef<SVGSVGElement | null>(null);
   const [px, setPx] = useState(1);
+  const hasData = slice.data !== null;
   useEffect(() => {
     const el = svgRef.current;
     if (!el) return;
@@ -29,7 +30,8 @@ export function AlertMap() {
     });
     ro.observe(el);
     return () => ro.disconnect();
-  });
+    // Once per mounted map, not on every tick of the clock: the SVG appears with frame and data.
+  }, [frame, hasData]);
   const labelSize = window.innerHeight * config.fontFloor * 1.05 * px;
   const flashing = (slice.data?.leads ?? []).filter((l) => l.riskLevel === 'urgent' && (firstSeen[l.id] ?? 0) > 0 && now - firstSeen[l.id]! < FLASH_MS);
   const byKey = new Map((slice.data?.branches ?? []).map((b) => [b.geoKey ?? '', b]));
