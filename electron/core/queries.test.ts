@@ -98,4 +98,25 @@ describe('screen queries', () => {
       expect(plan.join(' '), name).not.toMatch(/SCAN (lead|event|stop_payment|s|l|e)(?! USING)\b/);
     }
   });
+
+  it('forgets at the day’s turn what was not read during the day before, and keeps what was', () => {
+    const fresh = new Queries(replica.db);
+    const DAY = 24 * HOUR;
+    const day = (n: number) => ({ start: W.start + n * DAY, end: W.start + (n + 1) * DAY });
+    // Day 0 (the fixture's) and day −1 are read on the 21st; then only day 0 on the 22nd.
+    const on21 = W.start + DAY + 12 * HOUR;
+    fresh.indicators('C', day(0), on21);
+    fresh.indicators('C', day(-1), on21);
+    expect(fresh.cacheSize()).toEqual({ days: 2, results: 2 });
+    fresh.indicators('C', day(0), on21 + DAY);
+    // The turn into the 22nd keeps both: each was read during the 21st.
+    expect(fresh.cacheSize()).toEqual({ days: 2, results: 2 });
+    fresh.indicators('C', day(0), on21 + 2 * DAY);
+    // Into the 23rd: day −1 was not read during the 22nd and is gone; day 0 stays, same answer.
+    expect(fresh.cacheSize()).toEqual({ days: 1, results: 1 });
+    expect(fresh.indicators('C', day(0), on21 + 2 * DAY)).toEqual(q.indicators('C', W, T));
+    // A query as of an earlier time (a replay) does not turn the day back.
+    fresh.indicators('C', day(-1), W.start + 12 * HOUR);
+    expect(fresh.cacheSize().days).toBe(2);
+  });
 });

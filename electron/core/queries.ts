@@ -92,7 +92,7 @@ export class QueryError extends Error {
 
 type StopRow = KpiStop & { unitId: string };
 type Group = { leads: KpiLead[]; stops: StopRow[]; parts?: KpiParts };
-type DayRows = { leads: KpiLead[]; stops: StopRow[]; validFrom: number; grouped?: Map<string, Map<string, Group>> };
+type DayRows = { leads: KpiLead[]; stops: StopRow[]; validFrom: number; grouped?: Map<string, Map<string, Group>>; used: number };
 const MAX_DAYS_CACHED = 120;
 /**
  * Live views (tiles, map, open count) show a lead stamped up to this far ahead of the display's
@@ -119,7 +119,15 @@ export class Queries {
   #tree: UnitTree | null = null;
   /** Rows of each day (window time in the command post's zone), and results over them. */
   readonly #days = new Map<number, DayRows>();
-  readonly #results = new Map<string, { from: number; to: number; value: unknown }>();
+  readonly #results = new Map<string, { from: number; to: number; value: unknown; used: number }>();
+  /**
+   * Cache generations: one per day of the centre's clock. At each day's turn, whatever was not
+   * read during the day before is forgotten (the day that just left the trend window, a day
+   * the review looked at once), so a wall that runs for months holds what its screens show and
+   * no more: its memory stays flat instead of filling up to the caps.
+   */
+  #generation = 0;
+  #generationDay = -Infinity;
   readonly #leadsIssued: Database.Statement<[number, number], LeadRow>;
   readonly #stopsRequested: Database.Statement<[number, number], KpiStop & { unitId: string }>;
   readonly #open: Database.Statement<[], { data: string }>;
@@ -171,15 +179,32 @@ export class Queries {
     for (const [k, r] of this.#results) for (const d of days) if (d >= r.from && d < r.to) this.#results.delete(k);
   }
 
+  /** Starts a new cache generation when the clock (latest as-of seen) enters a new day. */
+  #turn(asOf: number): void {
+    const day = dayWindow(asOf, this.#cfg.calendar).start;
+    if (day <= this.#generationDay) return;
+    this.#generationDay = day;
+    const keep = this.#generation;
+    for (const [k, d] of this.#days) if (d.used < keep) this.#days.delete(k);
+    for (const [k, r] of this.#results) if (r.used < keep) this.#results.delete(k);
+    this.#generation++;
+  }
+
+  /** How many days and results are cached (for tests and the soak's account of memory). */
+  cacheSize(): { days: number; results: number } {
+    return { days: this.#days.size, results: this.#results.size };
+  }
+
   #day(start: number): DayRows {
     let rows = this.#days.get(start);
     if (!rows) {
       const leads = this.#leadsIssued.all(start, start + DAY).map(toKpi);
       const stops = this.#stopsRequested.all(start, start + DAY);
-      rows = { leads, stops, validFrom: validFrom(leads, stops) };
+      rows = { leads, stops, validFrom: validFrom(leads, stops), used: this.#generation };
       this.#days.set(start, rows);
       if (this.#days.size > MAX_DAYS_CACHED) this.#days.delete(this.#days.keys().next().value!);
     }
+    rows.used = this.#generation;
     return rows;
   }
 
@@ -189,10 +214,10 @@ export class Queries {
     if (first !== w.start || (w.end - w.start) % DAY !== 0 || w.end - w.start > 62 * DAY) {
       const leads = this.#leadsIssued.all(w.start, w.end).map(toKpi);
       const stops = this.#stopsRequested.all(w.start, w.end);
-      return { leads, stops, validFrom: validFrom(leads, stops) };
+      return { leads, stops, validFrom: validFrom(leads, stops), used: this.#generation };
     }
     if (w.end - w.start === DAY) return this.#day(w.start);
-    const out: DayRows = { leads: [], stops: [], validFrom: 0 };
+    const out: DayRows = { leads: [], stops: [], validFrom: 0, used: this.#generation };
     for (let d = w.start; d < w.end; d += DAY) {
       const day = this.#day(d);
       out.leads.push(...day.leads);
@@ -216,11 +241,15 @@ export class Queries {
 
   /** A result over a window, kept once time can no longer change it (asOf ≥ validFrom). */
   #memo<T>(key: string, w: Window, asOf: number, compute: () => T): T {
+    this.#turn(asOf);
     if (asOf < this.#validFrom(w)) return compute();
     const hit = this.#results.get(key);
-    if (hit) return hit.value as T;
+    if (hit) {
+      hit.used = this.#generation;
+      return hit.value as T;
+    }
     const value = compute();
-    this.#results.set(key, { from: w.start, to: w.end, value });
+    this.#results.set(key, { from: w.start, to: w.end, value, used: this.#generation });
     if (this.#results.size > MAX_RESULTS_CACHED) this.#results.delete(this.#results.keys().next().value!);
     return value;
   }
