@@ -1,0 +1,52 @@
+// node scripts/heapdiff.mjs before.heapsnapshot after.heapsnapshot [top]
+// Compares two V8 heap snapshots (Chromium DevTools or Node) by what each kind of object holds:
+// count and self size per (node type, constructor or name), largest growth first. Used to find
+// what a soak's heap growth is made of (bench:soak with SOAK_SNAPSHOTS=dir writes the snapshots).
+import { readFileSync } from 'node:fs';
+
+function summarise(file) {
+  const snap = JSON.parse(readFileSync(file, 'utf8'));
+  const { node_fields: fields, node_types: [types] } = snap.snapshot.meta;
+  const nf = fields.length;
+  const iType = fields.indexOf('type');
+  const iName = fields.indexOf('name');
+  const iSize = fields.indexOf('self_size');
+  const byKey = new Map();
+  let total = 0;
+  for (let i = 0; i < snap.nodes.length; i += nf) {
+    const type = types[snap.nodes[i + iType]];
+    let name = snap.strings[snap.nodes[i + iName]];
+    // Strings and code are keyed by kind only; their names are their contents.
+    if (type === 'string' || type === 'concatenated string' || type === 'sliced string' || type === 'code' || type === 'number') name = '';
+    else name = name.slice(0, 80);
+    const key = `${type}:${name}`;
+    const size = snap.nodes[i + iSize];
+    total += size;
+    const e = byKey.get(key) ?? { count: 0, size: 0 };
+    e.count++;
+    e.size += size;
+    byKey.set(key, e);
+  }
+  return { byKey, total };
+}
+
+const [a, b, topArg] = process.argv.slice(2);
+if (!a || !b) {
+  console.error('usage: node scripts/heapdiff.mjs before.heapsnapshot after.heapsnapshot [top]');
+  process.exit(2);
+}
+const before = summarise(a);
+const after = summarise(b);
+const keys = new Set([...before.byKey.keys(), ...after.byKey.keys()]);
+const rows = [...keys].map((k) => {
+  const x = before.byKey.get(k) ?? { count: 0, size: 0 };
+  const y = after.byKey.get(k) ?? { count: 0, size: 0 };
+  return { key: k, dCount: y.count - x.count, dSize: y.size - x.size, count: y.count, size: y.size };
+});
+rows.sort((p, q) => q.dSize - p.dSize);
+const top = Number(topArg ?? 30);
+console.log(`total self size: ${(before.total / 1048576).toFixed(2)} MB → ${(after.total / 1048576).toFixed(2)} MB (${(((after.total - before.total) / before.total) * 100).toFixed(1)} %)`);
+console.log('Δ bytes\tΔ count\tcount\tkind');
+for (const r of rows.slice(0, top)) console.log(`${r.dSize}\t${r.dCount}\t${r.count}\t${r.key}`);
+console.log('… shrank most:');
+for (const r of rows.slice(-8)) console.log(`${r.dSize}\t${r.dCount}\t${r.count}\t${r.key}`);
