@@ -10,7 +10,7 @@ import { clockText, dateText, moneyText, pctText } from '../format.js';
 import { fraudKey, riskKey, type MessageKey } from '../i18n.js';
 import { go, parseRoute } from '../route.js';
 import { api, onChanged, useApp } from '../store.js';
-import { useT } from '../wall/common.js';
+import { Head, useT } from '../wall/common.js';
 import { KpiCards } from '../wall/KpiStrip.js';
 import { Table } from '../wall/Leaderboards.js';
 import { StatusBar } from '../wall/StatusBar.js';
@@ -82,27 +82,24 @@ function yesterday(now: number): string {
   return dateText(dayWindow(now).start - DAY);
 }
 
-function LeadTable({ leads, cols }: { leads: ReviewLead[]; cols: ('issued' | 'due' | 'feedback' | 'met' | 'loss' | 'outcome')[] }) {
+type LeadCol = 'issued' | 'due' | 'feedback' | 'met' | 'loss' | 'outcome';
+/** The optional columns of a lead table, in their order, with their headings. */
+const LEAD_COLS: readonly (readonly [LeadCol, MessageKey])[] = [
+  ['issued', 'colIssued'],
+  ['met', 'colMet'],
+  ['due', 'colDue'],
+  ['feedback', 'colFeedback'],
+  ['loss', 'colLoss'],
+  ['outcome', 'colOutcome'],
+];
+
+function LeadTable({ leads, cols }: { leads: ReviewLead[]; cols: LeadCol[] }) {
   const t = useT();
   const lang = useApp((s) => s.lang);
   const time = (x: number | null) => (x === null ? '—' : `${dateText(x).slice(5)} ${clockText(x, false)}`);
   return (
     <table className="review-table">
-      <thead>
-        <tr>
-          <th>{t('colLead')}</th>
-          <th>{t('colUnit')}</th>
-          <th>{t('colPerson')}</th>
-          <th>{t('colType')}</th>
-          <th>{t('colRisk')}</th>
-          {cols.includes('issued') && <th>{t('colIssued')}</th>}
-          {cols.includes('met') && <th>{t('colMet')}</th>}
-          {cols.includes('due') && <th>{t('colDue')}</th>}
-          {cols.includes('feedback') && <th>{t('colFeedback')}</th>}
-          {cols.includes('loss') && <th>{t('colLoss')}</th>}
-          {cols.includes('outcome') && <th>{t('colOutcome')}</th>}
-        </tr>
-      </thead>
+      <Head cols={[...(['colLead', 'colUnit', 'colPerson', 'colType', 'colRisk'] as const), ...LEAD_COLS.filter(([c]) => cols.includes(c)).map(([, k]) => k)]} />
       <tbody>
         {leads.map((l) => (
           <tr key={l.id} data-review-lead={l.id}>
@@ -304,15 +301,7 @@ export function ReviewScreen({ params }: { params: URLSearchParams }) {
           <div className="drill">
             {data.children.length > 0 ? (
               <table className="review-table">
-                <thead>
-                  <tr>
-                    <th>{t('colUnit')}</th>
-                    <th>{t('colLeads')}</th>
-                    <th>{t('f2fCol')}</th>
-                    <th>{t('kpi.victimisation')}</th>
-                    <th>{t('overdueCol')}</th>
-                  </tr>
-                </thead>
+                <Head cols={['colUnit', 'colLeads', 'f2fCol', 'kpi.victimisation', 'overdueCol']} />
                 <tbody>
                   {data.children.map(({ unit, ind }) => (
                     <tr key={unit.id} data-drill={unit.id}>
@@ -402,19 +391,7 @@ function StopTable({ stops }: { stops: StopRecord[] }) {
   const lang = useApp((s) => s.lang);
   return (
     <table className="review-table">
-      <thead>
-        <tr>
-          <th>{t('colLead')}</th>
-          <th>{t('colUnit')}</th>
-          <th>{t('colBank')}</th>
-          <th>{t('colAccount')}</th>
-          <th>{t('colAmount')}</th>
-          <th>{t('colRequested')}</th>
-          <th>{t('colFrozen')}</th>
-          <th>{t('colStatus')}</th>
-          <th>{t('col30')}</th>
-        </tr>
-      </thead>
+      <Head cols={['colLead', 'colUnit', 'colBank', 'colAccount', 'colAmount', 'colRequested', 'colFrozen', 'colStatus', 'col30']} />
       <tbody>
         {stops.map((s) => (
           <tr key={s.id} data-stop={s.id}>

@@ -4,7 +4,7 @@ import { useShallow } from 'zustand/react/shallow';
 import type { RankingRow } from '../../../shared/contract.js';
 import { pctText } from '../format.js';
 import { useApp } from '../store.js';
-import { Panel, useT } from './common.js';
+import { Head, Panel, useT } from './common.js';
 
 function Row({ r, lang }: { r: RankingRow; lang: 'zh-CN' | 'en' }) {
   const t = useT();
@@ -25,18 +25,9 @@ function Row({ r, lang }: { r: RankingRow; lang: 'zh-CN' | 'en' }) {
 }
 
 export function Table({ rows, lang, label, gapAfter }: { rows: RankingRow[]; lang: 'zh-CN' | 'en'; label: string; gapAfter?: number }) {
-  const t = useT();
   return (
     <table className="board" aria-label={label}>
-      <thead>
-        <tr>
-          <th>{t('rankCol')}</th>
-          <th />
-          <th>{t('unitCol')}</th>
-          <th>{t('f2fCol')}</th>
-          <th>{t('overdueCol')}</th>
-        </tr>
-      </thead>
+      <Head cols={['rankCol', null, 'unitCol', 'f2fCol', 'overdueCol']} />
       <tbody>
         {rows.map((r, i) => (
           <Fragment key={r.unitId}>

@@ -30,3 +30,17 @@ export function Panel({ title, slice, kind, className, children, extra }: { titl
     </section>
   );
 }
+
+/** A table's header row: one column per message key (null: an untitled column). */
+export function Head({ cols }: { cols: readonly (MessageKey | null)[] }) {
+  const t = useT();
+  return (
+    <thead>
+      <tr>
+        {cols.map((k, i) => (
+          <th key={k ?? `_${i}`}>{k ? t(k) : null}</th>
+        ))}
+      </tr>
+    </thead>
+  );
+}
