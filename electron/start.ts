@@ -2,15 +2,16 @@
 // the Electron window where the Electron runtime and a display are present, otherwise the
 // browser host, with the URL to open and one line saying why.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startCentre } from '../central/centre.js';
 import { FlagError, flagHelp, parseFlags } from '../shared/args.js';
 import { ConfigError, parseDisplayConfig } from '../shared/display.js';
 import { createCore } from './core/core.js';
 import { startHost } from './host/host.js';
+import { startKiosk } from './host/kiosk.js';
 import { electronRuntime } from './runtime.js';
 
 const spec = {
@@ -22,6 +23,8 @@ const spec = {
   'data-dir': { kind: 'string', help: 'replica folder (default ~/.guardpost, or a fresh folder for the demo centre)' },
   display: { kind: 'string', help: 'display configuration JSON: name, language, targets, map indicator, font floor (see README)' },
   browser: { kind: 'bool', help: 'serve the browser host even where Electron could run' },
+  kiosk: { kind: 'bool', help: 'browser host: show the wall full-screen in a Chromium this process launches and watches (replaced if the page hangs or the browser dies)' },
+  chromium: { kind: 'string', help: 'the Chromium for --kiosk (default: $CHROMIUM_PATH, else chromium or google-chrome on the PATH)' },
   seed: { kind: 'int', help: 'demo centre: scenario seed (default 7)' },
   speed: { kind: 'number', help: 'demo centre: clock speed (default 1)', min: 0, max: 10000 },
   'history-days': { kind: 'int', help: 'demo centre: days of history (default 35)', min: 0, max: 400 },
@@ -38,6 +41,8 @@ async function main(): Promise<void> {
   }
   if (flags.central && !flags.token) throw new FlagError('--central needs --token (the display token the centre issued)');
   if (flags.token && !flags.central) throw new FlagError('--token goes with --central');
+  if (flags.chromium && !flags.kiosk) throw new FlagError('--chromium goes with --kiosk');
+  const chromium = flags.kiosk ? findChromium(flags.chromium) : null;
   // Checked before anything starts, so a bad file never half-starts the app.
   const display = flags.display ? parseDisplayConfig(readFileSync(flags.display, 'utf8'), flags.display) : undefined;
 
@@ -52,7 +57,7 @@ async function main(): Promise<void> {
   const central = { url: flags.central ?? centre!.url, token: flags.token ?? centre!.token, ...(flags.scope ? { scope: flags.scope } : {}) };
   const dataDir = flags['data-dir'] ?? (centre ? mkdtempSync(join(tmpdir(), 'guardpost-demo-')) : join(homedir(), '.guardpost'));
 
-  const runtime = flags.browser ? { why: '--browser was given' } : electronRuntime();
+  const runtime = flags.browser ? { why: '--browser was given' } : flags.kiosk ? { why: '--kiosk was given' } : electronRuntime();
   if ('path' in runtime) {
     const args = [join(here, '..', 'electron', 'main.cjs'), '--central', central.url, '--token', central.token, '--data-dir', dataDir];
     if (central.scope) args.push('--scope', central.scope);
@@ -68,8 +73,11 @@ async function main(): Promise<void> {
   const host = await startHost({ core, rendererDir: join(here, '..', 'renderer'), ...(flags.port !== undefined ? { port: flags.port } : {}), ...(flags.host ? { host: flags.host } : {}) });
   console.log(`Browser host (not the Electron window): ${runtime.why}.`);
   console.log(`Open ${host.url}#/wall`);
+  const kiosk = chromium ? startKiosk({ url: `${host.url}#/wall`, chromium, profileDir: join(dataDir, 'kiosk-profile'), log: (m) => console.log(m) }) : null;
+  if (kiosk) console.log(`Kiosk: ${chromium} shows the wall full-screen and is replaced if it hangs or dies.`);
   const stop = () => {
     void (async () => {
+      await kiosk?.close();
       await host.close();
       await core.close();
       await centre?.close();
@@ -78,6 +86,20 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+}
+
+/** The kiosk's browser: the one named, else $CHROMIUM_PATH, else the first on the PATH. */
+function findChromium(named: string | undefined): string {
+  const given = named ?? process.env['CHROMIUM_PATH'];
+  if (given) {
+    if (!existsSync(given)) throw new FlagError(`--kiosk: no browser at ${given}`);
+    return given;
+  }
+  const dirs = (process.env['PATH'] ?? '').split(delimiter).filter(Boolean);
+  for (const name of ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable']) {
+    for (const d of dirs) if (existsSync(join(d, name))) return join(d, name);
+  }
+  throw new FlagError('--kiosk: no chromium or google-chrome on the PATH; name one with --chromium PATH');
 }
 
 main().catch((err: unknown) => {
