@@ -1,6 +1,6 @@
 // The alert map: the jurisdiction from bundled GeoJSON (no tile server), branches shaded by the
 // configured indicator, open leads as markers by risk and countdown state, stations, and a
-// new urgent lead flashing with a banner for a minute.
+// new urgent lead flashing with a banner for a minute (at most the newest three flash: flash.ts).
 import { useEffect, useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { grade } from '../../../shared/display.js';
@@ -8,9 +8,8 @@ import { pctText } from '../format.js';
 import { kpiKey } from '../i18n.js';
 import { useApp } from '../store.js';
 import { Panel, useT } from './common.js';
+import { flashing, newUrgent } from './flash.js';
 import { polygons, useMapFrame } from './mapFrame.js';
-
-const FLASH_MS = 60_000;
 
 export function AlertMap() {
   const t = useT();
@@ -33,14 +32,16 @@ export function AlertMap() {
     // Once per mounted map, not on every tick of the clock: the SVG appears with frame and data.
   }, [frame, hasData]);
   const labelSize = window.innerHeight * config.fontFloor * 1.05 * px;
-  const flashing = (slice.data?.leads ?? []).filter((l) => l.riskLevel === 'urgent' && (firstSeen[l.id] ?? 0) > 0 && now - firstSeen[l.id]! < FLASH_MS);
+  const leads = slice.data?.leads ?? [];
+  const banner = newUrgent(leads, firstSeen, now);
+  const flash = flashing(leads, firstSeen, now);
   const byKey = new Map((slice.data?.branches ?? []).map((b) => [b.geoKey ?? '', b]));
   const approximate = geo?.properties?.approximate ?? false;
   return (
     <Panel title={t('mapTitle')} slice={slice} kind="map" className="map-panel flex-body">
-      {flashing.length > 0 && (
+      {banner.length > 0 && (
         <div className="map-banner" data-flash-banner>
-          {t('newUrgent')} {flashing.map((l) => l.id).join('、')}
+          {t('newUrgent')} {banner.join('、')}
         </div>
       )}
       {frame && geo && slice.data && (
@@ -79,10 +80,10 @@ export function AlertMap() {
             const [x, y] = frame.project(l.lng, l.lat);
             const left = l.feedbackDueAt - now;
             const step = left <= 0 ? 'overdue' : left <= 3_600_000 ? 'alert' : left <= 3 * 3_600_000 ? 'warn' : 'calm';
-            const flash = flashing.some((f) => f.id === l.id);
+            const flashes = flash.has(l.id);
             return (
-              <g key={l.id} className={`marker risk-${l.riskLevel} step-${step}${flash ? ' flash' : ''}`} data-marker={l.id} data-flash={flash ? 'true' : 'false'}>
-                {flash && <circle className="flash-ring" cx={x} cy={y} r={30} />}
+              <g key={l.id} className={`marker risk-${l.riskLevel} step-${step}${flashes ? ' flash' : ''}`} data-marker={l.id} data-flash={flashes ? 'true' : 'false'}>
+                {flashes && <circle className="flash-ring" cx={x} cy={y} r={30} />}
                 <circle cx={x} cy={y} r={l.riskLevel === 'urgent' ? 9 : l.riskLevel === 'high' ? 7 : 5} />
               </g>
             );

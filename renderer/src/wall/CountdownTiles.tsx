@@ -6,6 +6,7 @@ import { clockText, durationText, moneyText } from '../format.js';
 import { fraudKey, riskKey, roleKey, type Lang } from '../i18n.js';
 import { useApp } from '../store.js';
 import { Panel, useT, type T } from './common.js';
+import { flashing } from './flash.js';
 
 const HOUR = 3_600_000;
 
@@ -88,6 +89,7 @@ export function CountdownTiles() {
   const pages = Math.max(1, Math.ceil(leads.length / fit));
   const page = Math.floor(now / (pageSeconds * 1000)) % pages;
   const shown = leads.slice(page * fit, page * fit + fit);
+  const flash = flashing(leads, firstSeen, now);
   return (
     <Panel
       title={t('openLeads')}
@@ -106,7 +108,7 @@ export function CountdownTiles() {
       <div className="tiles" ref={ref}>
         {leads.length === 0 && <div className="empty">{t('noOpenLeads')}</div>}
         {shown.map((l) => (
-          <Tile key={l.id} lead={l} now={now} lang={lang} t={t} flash={l.riskLevel === 'urgent' && (firstSeen[l.id] ?? 0) > 0 && now - firstSeen[l.id]! < 60_000} />
+          <Tile key={l.id} lead={l} now={now} lang={lang} t={t} flash={flash.has(l.id)} />
         ))}
       </div>
     </Panel>
