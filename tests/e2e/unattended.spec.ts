@@ -2,6 +2,7 @@
 // and holds the wall until acknowledged, then the rotation resumes; each display's heartbeat
 // reaches the centre with its data age.
 import { expect, test, type Page } from '@playwright/test';
+import { DEFAULT_DISPLAY } from '../../shared/display.js';
 import { makeLead } from '../support/records.js';
 import { startInProcess, type InProcess } from './support.js';
 
@@ -69,4 +70,27 @@ test('the browser host reloads a page that has stopped drawing', async ({ page }
   await page.waitForEvent('load', { timeout: 10_000 });
   await expect(page.locator('[data-sync-state]')).toHaveAttribute('data-sync-state', 'live', { timeout: 20_000 });
   expect(await page.evaluate(() => (window as unknown as { marker?: boolean }).marker)).toBeUndefined();
+});
+
+test('night mode dims the wall inside its hours and not outside them', async ({ page }) => {
+  // The window is set around the centre's present time of day (Shanghai), so the test holds at any hour.
+  const hhmm = (t: number) => new Date(t + 8 * 3_600_000).toISOString().slice(11, 16);
+  // At speed 1 the centre's clock is this machine's.
+  const now = Date.now();
+  const inside = { ...DEFAULT_DISPLAY, night: { from: hhmm(now - 3_600_000), to: hhmm(now + 3_600_000), brightness: 0.6 } };
+  app = await startInProcess({ historyDays: 0, speed: 1 }, { display: inside });
+  await page.goto(`${app.host.url}#/wall`);
+  await expect(page.locator('[data-sync-state]')).toHaveAttribute('data-sync-state', 'live', { timeout: 20_000 });
+  const wall = page.locator('.unattended');
+  await expect(wall).toHaveAttribute('data-night', 'true');
+  // The dimming fades in over 5 s.
+  await expect.poll(() => wall.evaluate((el) => getComputedStyle(el).filter), { timeout: 10_000 }).toBe('brightness(0.6)');
+  await app.stop();
+
+  const outside = { ...DEFAULT_DISPLAY, night: { from: hhmm(now + 3_600_000), to: hhmm(now + 2 * 3_600_000), brightness: 0.6 } };
+  app = await startInProcess({ historyDays: 0, speed: 1 }, { display: outside });
+  await page.goto(`${app.host.url}#/wall`);
+  await expect(page.locator('[data-sync-state]')).toHaveAttribute('data-sync-state', 'live', { timeout: 20_000 });
+  await expect(wall).toHaveAttribute('data-night', 'false');
+  expect(await wall.evaluate((el) => getComputedStyle(el).filter)).toBe('none');
 });
