@@ -16,6 +16,8 @@ export function secureWebPreferences(preloadPath: string) {
     experimentalFeatures: false,
     spellcheck: false,
     backgroundThrottling: false,
+    // The alarm for urgent leads must sound on a wall nobody touches (Electron's default too; said here so it stays).
+    autoplayPolicy: 'no-user-gesture-required',
   } as const;
 }
 

@@ -47,7 +47,7 @@ describe('the Electron shell', () => {
     const { shell } = boot(CONFIG, 'T0KEN-secret', TWO_SCREENS);
     expect(shell.windows).toHaveLength(2);
     for (const w of FakeWindow.all) {
-      expect(w.options['webPreferences']).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, nodeIntegrationInWorker: false, webviewTag: false, webSecurity: true, allowRunningInsecureContent: false });
+      expect(w.options['webPreferences']).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, nodeIntegrationInWorker: false, webviewTag: false, webSecurity: true, allowRunningInsecureContent: false, autoplayPolicy: 'no-user-gesture-required' });
       expect((w.options['webPreferences'] as { preload: string }).preload).toMatch(/preload\.cjs$/);
       expect(w.loaded[0]).toMatch(/^guardpost:\/\/app\/index\.html#\//);
     }
