@@ -90,10 +90,12 @@ export type KpiParts = {
   sNum: number;
 };
 
+const emptyParts = (): KpiParts => ({ n: 0, met: 0, victims: 0, dueDen: 0, dueNum: 0, amountDefrauded: 0, amountKept: 0, people: [], durations: [], sDen: 0, sNum: 0 });
+
 export function aggregate(leads: readonly KpiLead[], stops: readonly KpiStop[], w: Window, t: number): KpiParts {
   // One pass over each list (the wall recomputes today's figures often); the definitions are
   // those of kpis.md, line by line.
-  const p: KpiParts = { n: 0, met: 0, victims: 0, dueDen: 0, dueNum: 0, amountDefrauded: 0, amountKept: 0, people: [], durations: [], sDen: 0, sNum: 0 };
+  const p = emptyParts();
   for (const l of leads) {
     if (l.voided || l.issuedAt < w.start || l.issuedAt >= w.end || l.issuedAt > t) continue; // L(W) as of T
     p.n++;
@@ -101,31 +103,45 @@ export function aggregate(leads: readonly KpiLead[], stops: readonly KpiStop[], 
       p.met++;
       p.durations.push(l.metAt - l.issuedAt);
     }
-    const known = l.feedbackAt !== null && l.feedbackAt <= t;
-    if (known && l.outcome === 'defrauded_after_warning') {
+    if (isVictimised(l, t)) {
       p.victims++;
       p.people.push(l.personId);
       p.amountDefrauded += l.lossAmount;
     }
-    if (known && l.outcome === 'dissuaded') p.amountKept += l.preventedAmount;
-    if (l.feedbackDueAt <= t || known) {
+    if (l.outcome === 'dissuaded' && knownBy(l.feedbackAt, t) !== null) p.amountKept += l.preventedAmount;
+    if (isDue(l, t)) {
       p.dueDen++; // D: due by T, or fed back by T
-      if (!known || l.feedbackAt! > l.feedbackDueAt) p.dueNum++;
+      if (isOverdue(l, t)) p.dueNum++;
     }
   }
   for (const s of stops) {
     if (s.requestedAt < w.start || s.requestedAt >= w.end || s.requestedAt > t) continue;
-    const frozen = s.frozenAt !== null && s.frozenAt <= t;
-    if (!frozen && s.status !== 'failed' && t - s.requestedAt <= 30 * MINUTE) continue; // not yet decided
+    const verdict = stopWithin30(s, t);
+    if (verdict === null) continue; // not yet decided
     p.sDen++;
-    if (frozen && s.frozenAt! - s.requestedAt <= 30 * MINUTE) p.sNum++;
+    if (verdict) p.sNum++;
   }
   return p;
 }
 
+/** A time as known at T: itself if it has happened by T, else null. */
+export function knownBy(at: number | null | undefined, t: number): number | null {
+  return at !== null && at !== undefined && at <= t ? at : null;
+}
+
+/**
+ * A stop-payment's 30-minute verdict as of T (kpis.md): null while undecided (not frozen, not
+ * failed, and under 30 minutes old), else whether the account was frozen within 30 minutes.
+ */
+export function stopWithin30(s: KpiStop, t: number): boolean | null {
+  const frozenAt = knownBy(s.frozenAt, t);
+  if (frozenAt === null && s.status !== 'failed' && t - s.requestedAt <= 30 * MINUTE) return null;
+  return frozenAt !== null && frozenAt - s.requestedAt <= 30 * MINUTE;
+}
+
 export function mergeParts(parts: readonly KpiParts[]): KpiParts {
   if (parts.length === 1) return parts[0]!;
-  const out: KpiParts = { n: 0, met: 0, victims: 0, dueDen: 0, dueNum: 0, amountDefrauded: 0, amountKept: 0, people: [], durations: [], sDen: 0, sNum: 0 };
+  const out = emptyParts();
   for (const p of parts) {
     out.n += p.n;
     out.met += p.met;
@@ -289,16 +305,21 @@ export function reviewCutoff(w: Window, now: number, afterEndMs = 8 * HOUR): num
   return Math.min(now, w.end + afterEndMs);
 }
 
+/** In the overdue rate's denominator as of T (kpis.md): due by T, or fed back by T. */
+export function isDue(l: KpiLead, t: number): boolean {
+  return l.feedbackDueAt <= t || knownBy(l.feedbackAt, t) !== null;
+}
+
 /** Overdue as of T (kpis.md): due or fed back by T, and fed back late or not at all by T. */
 export function isOverdue(l: KpiLead, t: number): boolean {
-  const known = l.feedbackAt !== null && l.feedbackAt <= t;
-  if (!(l.feedbackDueAt <= t || known)) return false;
-  return !known || l.feedbackAt! > l.feedbackDueAt;
+  if (!isDue(l, t)) return false;
+  const fedBack = knownBy(l.feedbackAt, t);
+  return fedBack === null || fedBack > l.feedbackDueAt;
 }
 
 /** Defrauded after the warning, and known to be by T. */
 export function isVictimised(l: KpiLead, t: number): boolean {
-  return l.outcome === 'defrauded_after_warning' && l.feedbackAt !== null && l.feedbackAt <= t;
+  return l.outcome === 'defrauded_after_warning' && knownBy(l.feedbackAt, t) !== null;
 }
 
 export type ReplayState = 'hidden' | 'open' | 'met' | 'overdue' | 'dissuaded' | 'defrauded' | 'closed';

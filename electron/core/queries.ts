@@ -15,9 +15,11 @@ import {
   escalationLadder,
   isOverdue,
   isVictimised,
+  knownBy,
   nextTier,
   previousWindow,
   rank,
+  stopWithin30,
   weekWindow,
   type Calendar,
   type EscalationPolicy,
@@ -484,8 +486,7 @@ export class Queries {
       if (which === 'overdue' && !isOverdue(k, asOf)) continue;
       if (which === 'victimised' && !isVictimised(k, asOf)) continue;
       // What the cut-off did not know yet is not shown.
-      const seen = (t: number | undefined) => (t !== undefined && t <= asOf ? t : null);
-      const fedBack = seen(l.feedbackAt);
+      const fedBack = knownBy(l.feedbackAt, asOf);
       out.push({
         id: l.id,
         unitId: l.unitId,
@@ -501,7 +502,7 @@ export class Queries {
         amountAtRisk: l.amountAtRisk,
         lossAmount: fedBack === null ? 0 : l.lossAmount,
         issuedAt: l.issuedAt,
-        metAt: seen(l.metAt),
+        metAt: knownBy(l.metAt, asOf),
         feedbackDueAt: l.feedbackDueAt,
         feedbackAt: fedBack,
         outcome: fedBack === null ? null : (l.outcome ?? null),
@@ -514,13 +515,12 @@ export class Queries {
   /** Every lead of a window with its step times as the cut-off knew them (a day's replay). */
   replayLeads(unitId: string | undefined, w: Window, asOf: number): ReplayLead[] {
     const sub = this.tree.subtree(this.#unit(unitId));
-    const seen = (t: number | undefined) => (t !== undefined && t <= asOf ? t : null);
     const out: ReplayLead[] = [];
     for (const row of this.#reviewLeads.iterate(w.start, w.end)) {
       const l = JSON.parse(row.data) as Lead;
       if (l.voided || l.issuedAt > asOf || !sub.has(l.unitId)) continue;
-      const feedbackAt = seen(l.feedbackAt);
-      out.push({ id: l.id, lat: l.lat, lng: l.lng, riskLevel: l.riskLevel, issuedAt: l.issuedAt, metAt: seen(l.metAt), feedbackAt, feedbackDueAt: l.feedbackDueAt, outcome: feedbackAt === null ? null : (l.outcome ?? null) });
+      const feedbackAt = knownBy(l.feedbackAt, asOf);
+      out.push({ id: l.id, lat: l.lat, lng: l.lng, riskLevel: l.riskLevel, issuedAt: l.issuedAt, metAt: knownBy(l.metAt, asOf), feedbackAt, feedbackDueAt: l.feedbackDueAt, outcome: feedbackAt === null ? null : (l.outcome ?? null) });
     }
     return out;
   }
@@ -531,10 +531,10 @@ export class Queries {
     return this.#stopsIn.all(w.start, w.end).flatMap((row) => {
       const s = JSON.parse(row.data) as StopPayment;
       if (!sub.has(row.unitId) || s.requestedAt > asOf) return [];
-      const frozenAt = s.frozenAt !== undefined && s.frozenAt <= asOf ? s.frozenAt : null;
-      const decided = frozenAt !== null || s.status === 'failed' || asOf - s.requestedAt > 30 * 60_000;
-      const status: StopPayment['status'] = frozenAt === null ? (s.status === 'failed' ? 'failed' : 'requested') : s.returnedAt !== undefined && s.returnedAt <= asOf ? 'returned' : 'frozen';
-      return [{ id: s.id, leadId: s.leadId, unitName: (this.tree.ancestorAt(row.unitId, 'station') ?? this.tree.byId.get(row.unitId))?.name ?? row.unitId, bank: s.bank, accountMasked: s.accountMasked, amount: s.amount, requestedAt: s.requestedAt, frozenAt, status, within30: decided ? frozenAt !== null && frozenAt - s.requestedAt <= 30 * 60_000 : null }];
+      const frozenAt = knownBy(s.frozenAt, asOf);
+      const status: StopPayment['status'] = frozenAt === null ? (s.status === 'failed' ? 'failed' : 'requested') : knownBy(s.returnedAt, asOf) !== null ? 'returned' : 'frozen';
+      const within30 = stopWithin30({ requestedAt: s.requestedAt, frozenAt: s.frozenAt ?? null, status: s.status }, asOf);
+      return [{ id: s.id, leadId: s.leadId, unitName: (this.tree.ancestorAt(row.unitId, 'station') ?? this.tree.byId.get(row.unitId))?.name ?? row.unitId, bank: s.bank, accountMasked: s.accountMasked, amount: s.amount, requestedAt: s.requestedAt, frozenAt, status, within30 }];
     });
   }
 
