@@ -114,14 +114,20 @@ export function parseConfigFile<S extends z.ZodType>(schema: S, text: string, so
   return parsed.data;
 }
 
-const overrideSchema = displayConfigSchema.partial().extend({ targets: displayConfigSchema.shape.targets.partial().optional() }).strict();
+/** A display configuration as a file gives it: any subset of the keys (and of the targets). */
+export const displayOverrideSchema = displayConfigSchema.partial().extend({ targets: displayConfigSchema.shape.targets.partial().optional() }).strict();
+export type DisplayOverride = z.infer<typeof displayOverrideSchema>;
+
+/** An override merged over the defaults. */
+export function withDefaults(override: DisplayOverride): DisplayConfig {
+  const { targets, ...rest } = override;
+  return displayConfigSchema.parse({ ...DEFAULT_DISPLAY, ...rest, targets: { ...DEFAULT_DISPLAY.targets, ...targets } });
+}
 
 /**
  * Reads a display configuration file's text: any subset of the keys, merged over the defaults.
  * A bad file is refused with a message naming the key and what is wrong with it.
  */
 export function parseDisplayConfig(text: string, source: string): DisplayConfig {
-  const { targets, ...rest } = parseConfigFile(overrideSchema, text, source);
-  const merged = { ...DEFAULT_DISPLAY, ...rest, targets: { ...DEFAULT_DISPLAY.targets, ...targets } };
-  return displayConfigSchema.parse(merged);
+  return withDefaults(parseConfigFile(displayOverrideSchema, text, source));
 }

@@ -7,12 +7,13 @@
 // protocol on a pipe (no debugging port is opened on the machine) and every `probeMs` asks the
 // page to evaluate a trivial expression; a page that does not answer within `hungMs`, a renderer
 // that crashed, or a browser that exited is replaced: the browser is killed and launched again,
-// with a growing delay if it keeps failing (reset after a minute of health).
+// with a growing delay if it keeps failing (from 1 s again after a quiet minute).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
+import { Backoff } from '../backoff.js';
 
 export type KioskOptions = {
   /** The page to show, e.g. the host's `…#/wall`. */
@@ -152,8 +153,9 @@ export function startKiosk(opts: KioskOptions): Kiosk {
   let session: string | null = null;
   let closed = false;
   let replacing = false;
-  let failures = 0;
-  let healthySince = 0;
+  // 1 s, doubling up to a minute while it keeps failing; from 1 s again after a quiet minute.
+  const backoff = new Backoff(1_000, 60_000, 60_000);
+  let launchedAt = 0;
   let probe: ReturnType<typeof setInterval> | null = null;
   let relaunch: ReturnType<typeof setTimeout> | null = null;
 
@@ -178,7 +180,7 @@ export function startKiosk(opts: KioskOptions): Kiosk {
       if (m.method === 'Target.targetCrashed') replace('the page’s renderer crashed');
       if (m.method === 'Target.detachedFromTarget' && m.params?.['sessionId'] === session) session = null;
     };
-    healthySince = Date.now();
+    launchedAt = Date.now();
   };
 
   /** Attaches to the kiosk's page (once it exists), for probes and evaluation. */
@@ -206,10 +208,8 @@ export function startKiosk(opts: KioskOptions): Kiosk {
   function replace(reason: string): void {
     if (closed || replacing) return;
     replacing = true;
-    if (Date.now() - healthySince > 60_000) failures = 0;
-    failures++;
     restarts.push({ at: Date.now(), reason });
-    const delay = Math.min(1_000 * 2 ** (failures - 1), 60_000);
+    const delay = backoff.next(Date.now());
     log(`kiosk: ${reason}; relaunching the browser in ${delay / 1000} s`);
     const old = child;
     child = null;
@@ -234,7 +234,7 @@ export function startKiosk(opts: KioskOptions): Kiosk {
       .catch(async (err: unknown) => {
         const msg = err instanceof Error ? err.message : String(err);
         // A browser still starting has no page yet: that is not a hang, unless it lasts.
-        if (msg.includes('no page yet') && Date.now() - healthySince < hungMs) return;
+        if (msg.includes('no page yet') && Date.now() - launchedAt < hungMs) return;
         // A closed pipe is a browser on its way out: its exit names the reason, if it comes.
         if (msg.includes('closed its pipe')) await new Promise((r) => setTimeout(r, 2_000));
         if (!closed && !replacing && child === probed) replace(Date.now() - started >= hungMs ? `the page did not answer for ${Math.round(hungMs / 1000)} s (hung)` : `the page cannot be reached: ${msg}`);

@@ -3,7 +3,7 @@
 // fullscreen / kiosk), the display settings, and start at login. Validated with errors naming
 // the bad key. The token is not here: it is kept encrypted with safeStorage (token.bin).
 import { z } from 'zod';
-import { ConfigError, displayConfigSchema, parseConfigFile } from '../../shared/display.js';
+import { ConfigError, displayOverrideSchema, parseConfigFile } from '../../shared/display.js';
 
 export const profileSchema = z
   .object({
@@ -20,7 +20,7 @@ export const shellConfigSchema = z
   .object({
     central: z.object({ url: z.string().url().refine((u) => /^https?:\/\//.test(u), 'must be http(s)'), scope: z.string().min(1).max(128).optional() }).strict(),
     profiles: z.array(profileSchema).min(1).max(16),
-    display: displayConfigSchema.partial().extend({ targets: displayConfigSchema.shape.targets.partial().optional() }).strict().optional(),
+    display: displayOverrideSchema.optional(),
     startAtLogin: z.boolean().default(false),
     /** The key combination that leaves kiosk mode (administrators only). */
     adminExitShortcut: z.string().min(3).max(60).default('CommandOrControl+Alt+Shift+Q'),
@@ -56,20 +56,4 @@ export function planWindows(profiles: readonly Profile[], screens: readonly Scre
       warning: screen ? null : `profile ${profile.name}: screen ${profile.screen} is not connected (${ordered.length} connected); shown on screen 0`,
     };
   });
-}
-
-/** Reload delays after a renderer crash or hang: 1 s doubling to 60 s; reset after 5 quiet minutes. */
-export class Backoff {
-  #n = 0;
-  #last = 0;
-  constructor(
-    private readonly minMs = 1_000,
-    private readonly maxMs = 60_000,
-    private readonly quietMs = 5 * 60_000,
-  ) {}
-  next(now: number): number {
-    if (now - this.#last > this.quietMs) this.#n = 0;
-    this.#last = now;
-    return Math.min(this.maxMs, this.minMs * 2 ** this.#n++);
-  }
 }

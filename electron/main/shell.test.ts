@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { electronDouble, FakeWindow, type FakeChild } from '../../tests/support/electron-double.js';
 import { tempDir } from '../../tests/support/harness.js';
-import { Backoff, parseShellConfig, planWindows, ShellConfigError } from './config.js';
+import { Backoff } from '../backoff.js';
+import { parseShellConfig, planWindows, ShellConfigError } from './config.js';
 import { registerScheme, runShell, saveToken, type ElectronApi } from './shell.js';
 
 let dirs: { remove(): void }[] = [];

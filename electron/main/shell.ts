@@ -5,8 +5,9 @@ import type * as Electron from 'electron';
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join, normalize, sep } from 'node:path';
 import { eventNames, type RequestName } from '../../shared/contract.js';
-import { parseDisplayConfig } from '../../shared/display.js';
-import { Backoff, parseShellConfig, planWindows, type ShellConfig } from './config.js';
+import { withDefaults } from '../../shared/display.js';
+import { Backoff } from '../backoff.js';
+import { parseShellConfig, planWindows, type ShellConfig } from './config.js';
 import { registerHandlers } from './ipc.js';
 import { APP_ORIGIN, APP_SCHEME, isAppUrl, PRODUCTION_CSP, secureWebPreferences } from './security.js';
 
@@ -171,16 +172,16 @@ export function runShell(e: ElectronApi, opts: ShellOptions & { toFileUrl: (p: s
   const preload = join(opts.distDir, 'electron', 'preload.cjs');
   secureSessions(e);
   serveUi(e, rendererDir, opts.toFileUrl);
-  const primary = e.screen.getAllDisplays();
+  const screens = e.screen.getAllDisplays();
   const config = readConfig(dir);
   const token = config ? loadToken(e, dir) : null;
   if (!config || !token) {
     const why = !config ? 'no-config' : 'no-token';
     opts.log(`first run: ${why} in ${dir}`);
-    const win = openWindow(e, { bounds: primary[0]!.bounds, fullscreen: false, kiosk: false, route: `#/setup?why=${why}&dir=${encodeURIComponent(dir)}`, preload, title: 'Guardpost' }, opts.log);
+    const win = openWindow(e, { bounds: screens[0]!.bounds, fullscreen: false, kiosk: false, route: `#/setup?why=${why}&dir=${encodeURIComponent(dir)}`, preload, title: 'Guardpost' }, opts.log);
     return { core: null, windows: [win] };
   }
-  const display = config.display ? parseDisplayConfig(JSON.stringify(config.display), 'config.json display') : undefined;
+  const display = config.display ? withDefaults(config.display) : undefined;
   const core = startCore(
     e,
     join(opts.distDir, 'electron', 'core-process.cjs'),
@@ -190,7 +191,7 @@ export function runShell(e: ElectronApi, opts: ShellOptions & { toFileUrl: (p: s
   registerHandlers(e.ipcMain, core.forward);
   e.powerSaveBlocker.start('prevent-display-sleep');
   e.app.setLoginItemSettings({ openAtLogin: config.startAtLogin });
-  const windows = planWindows(config.profiles, primary).map((plan) => {
+  const windows = planWindows(config.profiles, screens).map((plan) => {
     if (plan.warning) opts.log(plan.warning);
     return openWindow(e, { bounds: plan.bounds, fullscreen: plan.fullscreen, kiosk: plan.kiosk, route: plan.profile.route, preload, title: plan.profile.name }, opts.log);
   });
