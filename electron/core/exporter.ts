@@ -7,6 +7,7 @@ import PDFDocument from 'pdfkit';
 import { DAY } from '../../shared/domain.js';
 import { dateWindow, previousWindow, reviewCutoff, weekWindow, type Indicators, type Window } from '../../shared/kpi.js';
 import type { Note } from '../../shared/protocol.js';
+import { clockText, dateText } from '../../shared/time.js';
 import type { Queries } from './queries.js';
 
 export type Table = { name: string; title: string; columns: string[]; rows: (string | number)[][] };
@@ -19,12 +20,7 @@ export class ExportError extends Error {
   }
 }
 
-const pad = (n: number) => String(n).padStart(2, '0');
-const shanghai = (t: number | null) => {
-  if (t === null) return '';
-  const d = new Date(t + 8 * 3_600_000);
-  return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}`;
-};
+const shanghai = (t: number | null) => (t === null ? '' : `${dateText(t)} ${clockText(t, false)}`);
 const pct = (v: number | null) => (v === null ? '—' : `${(v * 100).toFixed(1)}%`);
 const yuan = (fen: number) => Math.round(fen) / 100;
 

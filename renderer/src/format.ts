@@ -1,17 +1,7 @@
 // Display formatting shared by the panels (pure; tested in jsdom-free units).
+export { clockText, dateText } from '../../shared/time.js';
+
 const pad = (n: number) => String(n).padStart(2, '0');
-const SHANGHAI = 8 * 3_600_000;
-
-/** HH:MM:SS of an instant, in the command post's time zone (Asia/Shanghai). */
-export function clockText(t: number, seconds = true): string {
-  const d = new Date(t + SHANGHAI);
-  return `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}${seconds ? `:${pad(d.getUTCSeconds())}` : ''}`;
-}
-
-export function dateText(t: number): string {
-  const d = new Date(t + SHANGHAI);
-  return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
-}
 
 /** A duration as H:MM:SS (or M:SS under an hour); never negative. */
 export function durationText(ms: number): string {

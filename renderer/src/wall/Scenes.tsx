@@ -4,6 +4,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { DisplayConfig } from '../../../shared/display.js';
+import { minuteOfDay } from '../../../shared/time.js';
 import { useApp } from '../store.js';
 import { AlertMap } from './AlertMap.js';
 import { BranchBoard, StationBoard } from './Leaderboards.js';
@@ -121,8 +122,7 @@ export function Unattended({ params }: { params: URLSearchParams }) {
 
 /** Whether a time (ms) falls in [from, to) of the day in Shanghai, across midnight if need be. */
 export function inNight(t: number, from: string, to: string): boolean {
-  const d = new Date(t + 8 * 3_600_000);
-  const m = d.getUTCHours() * 60 + d.getUTCMinutes();
+  const m = minuteOfDay(t);
   const [a, b] = [from, to].map((x) => Number(x.slice(0, 2)) * 60 + Number(x.slice(3)));
   return a! <= b! ? m >= a! && m < b! : m >= a! || m < b!;
 }
