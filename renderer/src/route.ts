@@ -10,6 +10,11 @@ export function parseRoute(hash: string): Route {
   return { screen, params: new URLSearchParams(query) };
 }
 
+/** The current URL's hash parameters (#/wall?lang=en&scenes=… → lang, scenes). */
+export function hashParams(): URLSearchParams {
+  return parseRoute(location.hash).params;
+}
+
 const subscribe = (fn: () => void) => {
   window.addEventListener('hashchange', fn);
   return () => window.removeEventListener('hashchange', fn);
@@ -22,7 +27,7 @@ export function useRoute(): Route {
 
 export function go(screen: Route['screen'], params: Record<string, string | undefined> = {}): void {
   const q = new URLSearchParams(Object.entries(params).filter((e): e is [string, string] => e[1] !== undefined));
-  const lang = new URLSearchParams(location.hash.split('?')[1] ?? '').get('lang');
+  const lang = hashParams().get('lang');
   if (lang && !q.has('lang')) q.set('lang', lang);
   location.hash = `#/${screen}${q.size ? `?${q}` : ''}`;
 }

@@ -7,6 +7,7 @@ import type { ApiClient, CountdownTile, DisplayHealth, KpiStrip, MapFeatures, Ra
 import { DEFAULT_DISPLAY, type DisplayConfig } from '../../shared/display.js';
 import { createClient } from './client/index.js';
 import type { Lang } from './i18n.js';
+import { hashParams } from './route.js';
 
 /** A panel's last good value, when it was fetched (centre time), and the last error, if any. */
 export type Slice<T> = { data: T | null; at: number | null; error: string | null };
@@ -36,8 +37,6 @@ export type AppState = {
   /** This display's own health, as its heartbeat reports it. */
   health: DisplayHealth | null;
 };
-
-const hashParams = () => new URLSearchParams(location.hash.split('?')[1] ?? '');
 
 export const useApp = create<AppState>(() => ({
   lang: hashParams().get('lang') === 'en' ? 'en' : 'zh-CN',
@@ -154,13 +153,21 @@ async function syncClock(): Promise<void> {
   useApp.setState({ offsetMs: serverTime - (t0 + t1) / 2 });
 }
 
+/** This display's own health for the status bar (kept as it was if the core does not answer). */
+function refreshHealth(): void {
+  void client
+    ?.invoke('health:get', {})
+    .then((health) => useApp.setState({ health }))
+    .catch(() => {});
+}
+
 async function refreshAll(): Promise<void> {
   if (!client) return;
   const [status, config] = await Promise.all([client.invoke('sync:status', {}), client.invoke('display:config', {}) as Promise<Results['display:config']>]);
   const urlLang = hashParams().get('lang');
   useApp.setState({ status, config, lang: urlLang === 'en' || urlLang === 'zh-CN' ? urlLang : config.lang });
   await syncClock();
-  void client.invoke('health:get', {}).then((health) => useApp.setState({ health }));
+  refreshHealth();
   const others = (Object.keys(refreshers) as SliceKey[]).filter((k) => k !== 'countdowns');
   await Promise.all([refreshCountdowns(status.state === 'live'), ...others.map((k) => refreshers[k]())]);
 }
@@ -187,7 +194,7 @@ export function connect(): void {
     // Today's figures age with the clock even when no data arrives (overdue, countdowns).
     if (Math.floor((Date.now() + s.offsetMs) / 1000) % 30 === 0) {
       schedule(['kpi', 'branches', 'stations']);
-      void client?.invoke('health:get', {}).then((health) => useApp.setState({ health })).catch(() => {});
+      refreshHealth();
     }
   }, 1000);
 }

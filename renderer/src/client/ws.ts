@@ -1,5 +1,6 @@
 // The browser host's transport: the contract over one WebSocket, reconnecting forever.
 import type { ApiClient, EventName, Events, RequestArgs, RequestName, Results } from '../../../shared/contract.js';
+import { hashParams } from '../route.js';
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
 type Frame = { type: 'result'; id: number; ok: boolean; value?: unknown; error?: string } | { type: 'event'; channel: EventName; payload: unknown } | { type: 'reload'; reason: string };
@@ -58,7 +59,7 @@ export function createWsClient(url: string, onLink: LinkListener): ApiClient {
   // Tell the host, every few seconds, how many frames this page has drawn.
   setInterval(() => {
     if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: 'alive', frames, visible: document.visibilityState === 'visible' }));
-  }, Number(new URLSearchParams(location.hash.split('?')[1] ?? '').get('alive') ?? 10_000));
+  }, Number(hashParams().get('alive') ?? 10_000));
 
   return {
     invoke<K extends RequestName>(channel: K, args: RequestArgs<K>): Promise<Results[K]> {

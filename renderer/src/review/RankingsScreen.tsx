@@ -10,7 +10,7 @@ import type { UnitNode } from '../../../shared/units.js';
 import { clockText, dateText, pctText } from '../format.js';
 import { fraudKey } from '../i18n.js';
 import { api, useApp } from '../store.js';
-import { useT } from '../wall/common.js';
+import { localName, useT } from '../wall/common.js';
 import { Table } from '../wall/Leaderboards.js';
 import { StatusBar } from '../wall/StatusBar.js';
 
@@ -52,7 +52,7 @@ async function load(branchId: string | null, now: number): Promise<Data> {
 
 export function RankingsScreen({ params }: { params: URLSearchParams }) {
   const t = useT();
-  const { lang, link } = useApp(useShallow((s) => ({ lang: s.lang, link: s.link })));
+  const { lang, link, floor } = useApp(useShallow((s) => ({ lang: s.lang, link: s.link, floor: s.config.fontFloor })));
   const branchId = params.get('branch');
   const [data, setData] = useState<Data | null>(null);
   const [open, setOpen] = useState<'overdue' | 'victims' | null>(null);
@@ -64,9 +64,9 @@ export function RankingsScreen({ params }: { params: URLSearchParams }) {
       alive = false;
     };
   }, [branchId, link]);
-  const name = (u: { name: string; nameEn?: string | null | undefined }) => (lang === 'en' ? (u.nameEn ?? u.name) : u.name);
+  const name = (u: { name: string; nameEn?: string | null | undefined }) => localName(u, lang);
   const mine = (rows: RankingRow[]) => rows.find((r) => r.unitId === data?.branch.id);
-  const fontSize = Math.max(12, Math.round(window.innerHeight / 60));
+  const fontSize = Math.max(12, Math.round(window.innerHeight * floor));
   return (
     <div className="review rankings" data-screen="rankings">
       <StatusBar />

@@ -10,7 +10,7 @@ import { clockText, dateText, moneyText, pctText } from '../format.js';
 import { fraudKey, riskKey, type MessageKey } from '../i18n.js';
 import { go, parseRoute } from '../route.js';
 import { api, onChanged, useApp } from '../store.js';
-import { Head, useT } from '../wall/common.js';
+import { Head, localName, useT } from '../wall/common.js';
 import { KpiCards } from '../wall/KpiStrip.js';
 import { Table } from '../wall/Leaderboards.js';
 import { StatusBar } from '../wall/StatusBar.js';
@@ -217,12 +217,12 @@ export function ReviewScreen({ params }: { params: URLSearchParams }) {
     if (!link) return;
     let alive = true;
     loadReview(date, weekly, unitId, useApp.getState().now)
-      .then((d) => alive && (setLoaded({ key: `${date}|${weekly}|${unitId ?? ''}`, data: d }), setError(null)))
+      .then((d) => alive && (setLoaded({ key, data: d }), setError(null)))
       .catch((e: unknown) => alive && setError(e instanceof Error ? e.message : String(e)));
     return () => {
       alive = false;
     };
-  }, [date, weekly, unitId, link, generation]);
+  }, [key, date, weekly, unitId, link, generation]);
   const move = useCallback(
     (to: number) => go('review', { date, ...(weekly ? { week: '1' } : {}), ...(unitId ? { unit: unitId } : {}), s: String((to + SECTIONS.length) % SECTIONS.length) }),
     [date, weekly, unitId],
@@ -242,7 +242,7 @@ export function ReviewScreen({ params }: { params: URLSearchParams }) {
     return () => window.removeEventListener('keydown', onKey);
   }, [move]);
   const current: Section = SECTIONS[section]!;
-  const name = (u: UnitNode) => (lang === 'en' ? (u.nameEn ?? u.name) : u.name);
+  const name = (u: UnitNode) => localName(u, lang);
   const path = data ? ancestry(data.units, data.unit) : [];
   return (
     <div className="review" data-screen="review" data-section={current}>

@@ -4,7 +4,7 @@ import { useShallow } from 'zustand/react/shallow';
 import type { RankingRow } from '../../../shared/contract.js';
 import { pctText } from '../format.js';
 import { useApp } from '../store.js';
-import { Head, Panel, useT } from './common.js';
+import { Head, localName, Panel, useT } from './common.js';
 
 function Row({ r, lang }: { r: RankingRow; lang: 'zh-CN' | 'en' }) {
   const t = useT();
@@ -15,7 +15,7 @@ function Row({ r, lang }: { r: RankingRow; lang: 'zh-CN' | 'en' }) {
     <tr className={r.tooLow ? 'too-low' : ''} data-rank-unit={r.unitId} data-rank={r.rank ?? ''}>
       <td className="rank">{r.rank ?? '—'}</td>
       <td className={`change ${r.change !== null && r.change > 0 ? 'up' : r.change !== null && r.change < 0 ? 'down' : ''}`}>{arrow}</td>
-      <td className="name">{lang === 'en' ? (r.nameEn ?? r.name) : r.name}</td>
+      <td className="name">{localName(r, lang)}</td>
       <td className="num">
         {pctText(f.value)} <small>{`${f.num}/${f.den}`}</small>
       </td>

@@ -6,6 +6,11 @@ import { useApp, type Slice } from '../store.js';
 
 export type T = (key: MessageKey, vars?: Record<string, string | number>) => string;
 
+/** A unit's name in the display's language (the Chinese name where no English one is known). */
+export function localName(u: { name: string; nameEn?: string | null | undefined }, lang: 'zh-CN' | 'en'): string {
+  return lang === 'en' ? (u.nameEn ?? u.name) : u.name;
+}
+
 export function useT(): T {
   const lang = useApp((s) => s.lang);
   return (key, vars) => translate(lang, key, vars);
