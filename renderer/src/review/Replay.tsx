@@ -7,7 +7,7 @@ import { clockText } from '../format.js';
 import { go, parseRoute } from '../route.js';
 import { api, useApp } from '../store.js';
 import { useT } from '../wall/common.js';
-import { polygons, useMapFrame } from '../wall/mapFrame.js';
+import { useMapFrame } from '../wall/mapFrame.js';
 
 const SPEEDS = [60, 300, 900] as const; // replayed minutes per real second… ×60: seconds per second
 
@@ -67,8 +67,8 @@ export function Replay({ window, asOf, unitId }: { window: Window; asOf: number;
       </div>
       {frame && geo && (
         <svg className="replay-map" viewBox={`-20 -20 ${frame.w + 40} ${frame.h + 40}`} preserveAspectRatio="xMidYMid meet">
-          {geo.features.map((f) => (
-            <path key={f.properties.geoKey ?? f.properties.name} className={f.properties.geoKey === 'outline' ? 'outline' : 'district grade-none'} d={polygons(f.geometry).map((p) => frame.path(p)).join('')} />
+          {frame.shapes.map((f) => (
+            <path key={f.key} className={f.outline ? 'outline' : 'district grade-none'} d={f.d} />
           ))}
           {shown.map(({ l, state }) => {
             const [x, y] = frame.project(l.lng, l.lat);

@@ -7,9 +7,9 @@ import { grade } from '../../../shared/display.js';
 import { pctText } from '../format.js';
 import { kpiKey } from '../i18n.js';
 import { useApp } from '../store.js';
-import { Panel, useT } from './common.js';
+import { localName, Panel, useT } from './common.js';
 import { flashing, newUrgent } from './flash.js';
-import { polygons, useMapFrame } from './mapFrame.js';
+import { useMapFrame } from './mapFrame.js';
 
 export function AlertMap() {
   const t = useT();
@@ -46,18 +46,17 @@ export function AlertMap() {
       )}
       {frame && geo && slice.data && (
         <svg ref={svgRef} className="map-svg" viewBox={`-20 -20 ${frame.w + 40} ${frame.h + 40}`} preserveAspectRatio="xMidYMid meet" role="img" aria-label={t('mapTitle')}>
-          {geo.features.map((f) => {
-            const key = f.properties.geoKey ?? '';
-            if (key === 'outline') return null;
-            const b = byKey.get(key);
+          {frame.shapes.map((f) => {
+            if (f.outline) return null;
+            const b = byKey.get(f.key);
             const value = b ? b.indicators[config.mapIndicator].value : null;
             const g = b ? grade(config.mapIndicator, value, config.targets[config.mapIndicator]) : 'none';
-            return <path key={key} className={`district grade-${g}`} d={polygons(f.geometry).map((p) => frame.path(p)).join('')} data-branch={b?.id ?? ''} data-value={value ?? ''} />;
+            return <path key={f.key} className={`district grade-${g}`} d={f.d} data-branch={b?.id ?? ''} data-value={value ?? ''} />;
           })}
-          {geo.features
-            .filter((f) => f.properties.geoKey === 'outline')
+          {frame.shapes
+            .filter((f) => f.outline)
             .map((f) => (
-              <path key="outline" className="outline" d={polygons(f.geometry).map((p) => frame.path(p)).join('')} />
+              <path key="outline" className="outline" d={f.d} />
             ))}
           {slice.data.stations.map((s) => {
             const [x, y] = frame.project(s.lng, s.lat);
@@ -69,7 +68,7 @@ export function AlertMap() {
             const value = b.indicators[config.mapIndicator].value;
             return (
               <text key={b.id} className="district-label" x={at[0]} y={at[1]} textAnchor="middle" style={{ fontSize: labelSize, strokeWidth: labelSize / 5 }}>
-                <tspan x={at[0]}>{(lang === 'en' ? b.nameEn : b.name)?.replace('分局', '').replace(' Branch', '')}</tspan>
+                <tspan x={at[0]}>{localName(b, lang).replace('分局', '').replace(' Branch', '')}</tspan>
                 <tspan x={at[0]} dy="1.05em">
                   {pctText(value)}
                 </tspan>

@@ -24,9 +24,12 @@ export function useGeo(file: string): Geo | null {
   return geo;
 }
 
+/** A feature drawn as one SVG path; `d` is projected once per geometry, not on every render. */
+export type Shape = { key: string; outline: boolean; d: string };
+
 export type MapFrame = {
   project: (lng: number, lat: number) => [number, number];
-  path: (rings: Ring[]) => string;
+  shapes: Shape[];
   anchors: Map<string, [number, number]>;
   w: number;
   h: number;
@@ -59,7 +62,9 @@ export function useMapFrame(file: string): { geo: Geo | null; frame: MapFrame | 
       }
       if (area !== 0) anchors.set(key, [ax / (3 * area), ay / (3 * area)]);
     }
-    return { project, path, anchors, w: 1000, h: (maxY - minY) * scale };
+    // The map re-renders every second (countdowns): its outlines are built here, once.
+    const shapes = geo.features.map((f, i) => ({ key: f.properties.geoKey ?? f.properties.name ?? String(i), outline: f.properties.geoKey === 'outline', d: polygons(f.geometry).map(path).join('') }));
+    return { project, shapes, anchors, w: 1000, h: (maxY - minY) * scale };
   }, [geo]);
   return { geo, frame };
 }
