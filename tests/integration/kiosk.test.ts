@@ -6,7 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, symlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { startKiosk, type Kiosk } from '../../electron/host/kiosk.js';
 import { startInProcess, type InProcess } from '../e2e/support.js';
 import { tempDir } from '../support/harness.js';
@@ -17,36 +17,41 @@ let kiosk: Kiosk;
 const tmp = tempDir('guardpost-kiosk-');
 const logs: string[] = [];
 
-async function until<T>(what: string, fn: () => Promise<T> | T, ok: (v: T) => boolean, timeoutMs: number): Promise<T> {
-  const t0 = Date.now();
-  let last: T | undefined;
-  let err: unknown;
-  while (Date.now() - t0 < timeoutMs) {
-    try {
-      last = await fn();
-      if (ok(last)) return last;
-    } catch (e) {
-      err = e;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`${what}: not within ${timeoutMs} ms (last: ${JSON.stringify(last)}${err ? `, ${String(err)}` : ''}; log: ${logs.join(' | ')})`);
-}
+/** The kiosk's options for these tests: headless, probed every 0.5 s, hung after 3 s. */
+const options = (profileDir: string) => ({
+  url: `${app.host.url}#/wall`,
+  chromium: CHROMIUM,
+  profileDir,
+  args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--window-size=1280,720'],
+  probeMs: 500,
+  hungMs: 3_000,
+  log: (m: string) => logs.push(m),
+});
 
-const syncState = () => kiosk.evaluate(`document.querySelector('[data-sync-state]')?.getAttribute('data-sync-state') ?? null`, 2_000);
+/** Waits until the wall in this kiosk's page is live (the kiosk's log is in the error if not). */
+const live = (k: Kiosk, what: string) =>
+  vi.waitFor(
+    async () => {
+      const state = await k.evaluate(`document.querySelector('[data-sync-state]')?.getAttribute('data-sync-state') ?? null`, 2_000);
+      expect(state, `${what}; kiosk log: ${logs.join(' | ')}`).toBe('live');
+    },
+    { timeout: 30_000, interval: 200 },
+  );
+
+/** Waits until the kiosk has replaced its browser n times, and returns the restarts. */
+const restarts = (n: number) =>
+  vi.waitFor(
+    () => {
+      expect(kiosk.restarts(), `kiosk log: ${logs.join(' | ')}`).toHaveLength(n);
+      return kiosk.restarts();
+    },
+    { timeout: 15_000, interval: 200 },
+  );
 
 beforeAll(async () => {
   app = await startInProcess({ historyDays: 0, speed: 1 });
-  kiosk = startKiosk({
-    url: `${app.host.url}#/wall`,
-    chromium: CHROMIUM,
-    profileDir: join(tmp.dir, 'profile'),
-    args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--window-size=1280,720'],
-    probeMs: 500,
-    hungMs: 3_000,
-    log: (m) => logs.push(m),
-  });
-  await until('the wall goes live in the kiosk', syncState, (s) => s === 'live', 30_000);
+  kiosk = startKiosk(options(join(tmp.dir, 'profile')));
+  await live(kiosk, 'the wall goes live in the kiosk');
 });
 
 afterAll(async () => {
@@ -59,18 +64,18 @@ it('replaces a page whose script hangs, and the wall comes back live', async () 
   const before = kiosk.pid();
   // The page's main thread never returns: no reload frame from the host could reach it.
   await kiosk.evaluate('setTimeout(() => { for (;;) {} }, 0); 1');
-  const restarts = await until('the hung page is noticed', () => kiosk.restarts(), (r) => r.length === 1, 15_000);
-  expect(restarts[0]!.reason).toMatch(/hung/);
-  await until('the wall is live again in a new browser', syncState, (s) => s === 'live', 30_000);
+  const [first] = await restarts(1);
+  expect(first!.reason).toMatch(/hung/);
+  await live(kiosk, 'the wall is live again in a new browser');
   expect(kiosk.pid()).not.toBe(before);
 });
 
 it('launches the browser again when it is killed', async () => {
   const pid = kiosk.pid()!;
   process.kill(pid, 'SIGKILL');
-  const restarts = await until('the exit is noticed', () => kiosk.restarts(), (r) => r.length === 2, 15_000);
-  expect(restarts[1]!.reason).toMatch(/exited \(SIGKILL\)/);
-  await until('the wall is live again', syncState, (s) => s === 'live', 30_000);
+  const [, second] = await restarts(2);
+  expect(second!.reason).toMatch(/exited \(SIGKILL\)/);
+  await live(kiosk, 'the wall is live again');
   expect(kiosk.pid()).not.toBe(pid);
 });
 
@@ -83,11 +88,11 @@ it('closes a kiosk browser left over from an earlier run that still holds the pr
   const left = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)', '--', `--user-data-dir=${profileDir}`], { stdio: 'ignore' });
   const leftExit = new Promise<string | null>((r) => left.once('exit', (_code, signal) => r(signal)));
   symlinkSync(`${hostname()}-${left.pid}`, join(profileDir, 'SingletonLock'));
-  const second = startKiosk({ url: `${app.host.url}#/wall`, chromium: CHROMIUM, profileDir, args: ['--headless=new', '--no-sandbox', '--disable-gpu'], probeMs: 500, hungMs: 3_000, log: (m) => logs.push(m) });
+  const second = startKiosk(options(profileDir));
   try {
     expect(await leftExit).toBe('SIGKILL');
     expect(logs.some((l) => l.includes(`(pid ${left.pid})`))).toBe(true);
-    await until('the new kiosk shows the wall', () => second.evaluate(`document.querySelector('[data-sync-state]')?.getAttribute('data-sync-state') ?? null`, 2_000), (s) => s === 'live', 30_000);
+    await live(second, 'the new kiosk shows the wall');
     expect(second.restarts()).toEqual([]);
   } finally {
     await second.close();
