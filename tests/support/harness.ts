@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { startCentre, type Centre, type CentreOptions } from '../../central/centre.js';
 import type { SyncStatus } from '../../shared/contract.js';
 import { createCore, type Core } from '../../electron/core/core.js';
+import { assertSameRows, centreDigests, replicaDigests, type RowDigests } from './rows.js';
 
 export const FIXED_NOW = Date.UTC(2026, 10, 20, 4, 0, 0); // 2026-11-20 12:00 Shanghai
 
@@ -41,23 +42,14 @@ export function waitForStatus(core: Core, pred: (s: SyncStatus) => boolean, time
   });
 }
 
-/** The replica's content in a comparable form: every row's id and version, per table. */
-export function replicaRows(core: Core): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
-  for (const t of ['unit', 'lead', 'event', 'stop_payment', 'note']) {
-    out[t] = (core.replica.db.prepare(`SELECT id || ':' || v AS k FROM ${t} ORDER BY id`).all() as { k: string }[]).map((r) => r.k);
-  }
-  return out;
+/** The replica's content in a comparable form: every row's `id:v:sha256(data)`, per table. */
+export function replicaRows(core: Core): RowDigests {
+  return replicaDigests(core.replica.db);
 }
 
-/** Every live record at the centre within a scope, as `id:v` per entity (to compare with the replica). */
-export function centreRows(centre: Centre, scope = 'SZ'): Record<string, string[]> {
-  const path = centre.store.unitPath(scope)!;
-  const out: Record<string, string[]> = { unit: [], lead: [], event: [], stop_payment: [], note: [] };
-  for (const r of centre.store.db.prepare('SELECT entity, id, v, path FROM records WHERE deleted = 0 ORDER BY id').iterate() as Iterable<{ entity: string; id: string; v: number; path: string }>) {
-    if (r.path.startsWith(path)) out[r.entity]!.push(`${r.id}:${r.v}`);
-  }
-  return out;
+/** Every live record at the centre within a scope, as `id:v:sha256(data)` per entity. */
+export function centreRows(centre: Centre, scope = 'SZ'): RowDigests {
+  return centreDigests(centre, scope);
 }
 
 /** The replica's invariants: stored stats equal a recount, and the position is one the centre gave. */
@@ -71,12 +63,10 @@ export function checkInvariants(core: Core, centre: Centre): void {
   if (r.position.seq > centre.store.headSeq()) throw new Error(`replica seq ${r.position.seq} is beyond the centre's ${centre.store.headSeq()}`);
 }
 
-/** Waits until the replica holds exactly what the centre holds. */
+/** Waits until the replica is live at the centre's head, then checks it holds exactly the centre's rows, data included. */
 export async function converged(core: Core, centre: Centre, timeoutMs = 20_000): Promise<void> {
   await waitForStatus(core, (s) => s.state === 'live' && s.seq === centre.store.headSeq(), timeoutMs);
-  const a = replicaRows(core);
-  const b = centreRows(centre);
-  if (JSON.stringify(a) !== JSON.stringify(b)) throw new Error('replica rows differ from the centre');
+  assertSameRows(core.replica.db, centre);
 }
 
 /** Records every status and fails if seq ever goes back within one epoch. */
