@@ -14,6 +14,7 @@
 // and the last (compare them with `node scripts/heapdiff.mjs a b`; writing one raises the
 // core's RSS, so a run with snapshots does not measure RSS).
 import { chromium } from '@playwright/test';
+import { finishBench, type Goal } from '../support/bench-goals.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -196,14 +197,14 @@ const result = {
   goal: `after warm-up, no figure grows by more than 5 % from the first simulated hour (${WARMUP}) to the last (${HOURS}), the same time of day`,
   growth: figures,
   also: { coreHeapMB: growth('coreHeapMB'), coreExternalMB: growth('coreExternalMB'), leadsOpen: growth('leadsOpen') },
-  pass: Object.fromEntries(Object.entries(figures).map(([k, v]) => [k, v <= 0.05])),
   hours,
   samples: all,
 };
-writeFileSync('bench-results/soak.json', JSON.stringify(result, null, 2) + '\n');
+const goals = Object.entries(figures).map(([k, v]): Goal => ({ name: `${k} growth`, value: v, kind: 'max', limit: 0.05, unit: '(fraction)' }));
 console.log(`growth hour ${WARMUP} → ${HOURS}:`, JSON.stringify(figures));
+const code = finishBench('soak', 'bench-results/soak.json', result, goals);
 console.log('wrote bench-results/soak.json');
 await browser.close();
 app.kill('SIGTERM');
 centre.kill('SIGTERM');
-process.exit(0);
+process.exit(code);

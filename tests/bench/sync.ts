@@ -8,12 +8,12 @@
 //   (e) p50/p99 of each screen query on the synced replica (goal p99 ≤ 5 ms).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdtempSync } from 'node:fs';
-import { writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { createInterface } from 'node:readline';
+import { finishBench, type Goal } from '../support/bench-goals.js';
 
 const LEADS = Number(process.env['BENCH_LEADS'] ?? 1_000_000);
 const NOW = Date.UTC(2026, 10, 20, 4);
@@ -111,5 +111,12 @@ const result = {
   catchUp: { changes: 20_000, seconds: caught.ms / 1000, goalSeconds: 2 },
   queriesMs: { goalP99: 5, results: queries },
 };
-writeFileSync('bench-results/sync.json', JSON.stringify(result, null, 2) + '\n');
+const goals: Goal[] = [
+  { name: 'initial sync peak RSS', value: synced.rssMB, kind: 'max', limit: result.initialSync.goalRssMB, unit: 'MB' },
+  { name: 'sync/floor ratio', value: result.ratio.value, kind: 'max', limit: result.ratio.goal, unit: '×' },
+  { name: 'live latency p99', value: result.liveLatencyMs.p99, kind: 'max', limit: result.liveLatencyMs.goalP99, unit: 'ms' },
+  { name: 'catch-up seconds', value: result.catchUp.seconds, kind: 'max', limit: result.catchUp.goalSeconds, unit: 's' },
+  ...Object.entries(queries).map(([k, v]): Goal => ({ name: `query ${k} p99`, value: v.p99, kind: 'max', limit: result.queriesMs.goalP99, unit: 'ms' })),
+];
+process.exitCode = finishBench('sync', 'bench-results/sync.json', result, goals);
 console.log('wrote bench-results/sync.json');
