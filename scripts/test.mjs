@@ -1,8 +1,14 @@
 // `npm test`: everything a newcomer must see pass, in order, stopping at the first failure:
 // setup, typecheck (every tsconfig), lint (zero warnings), unit and integration tests (vitest),
-// build, and the e2e suite in Chromium (Playwright). Ends with one summary line.
+// build, and the e2e suite in Chromium (Playwright). Ends with one summary line. First of all it
+// checks the machine (scripts/prereq.mjs): without Chromium, CJK fonts or pdftotext it installs
+// them as root, or stops at once with the command to run.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { ensurePrereqs } from './prereq.mjs';
+
+const prereqs = ensurePrereqs();
+if (prereqs !== 0) process.exit(prereqs);
 
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 rmSync('reports', { recursive: true, force: true });
