@@ -9,6 +9,7 @@ import { gunzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FeedState, pull } from '../tests/support/feed-client.js';
 import { centreForTest, FIXED_NOW, tempDir } from '../tests/support/harness.js';
+import { centreDigests, rowDifferences } from '../tests/support/rows.js';
 import { makeLead } from '../tests/support/records.js';
 import type { Centre } from './centre.js';
 import { createRng } from './rng.js';
@@ -100,9 +101,10 @@ describe('the change feed', () => {
     const root = c.store.unitPath('SZ')!;
     expect(state.stats().counts['lead']).toBe(c.store.stats(root).counts.lead);
     expect(state.stats().sums['lead']).toBe(c.store.stats(root).sums.lead);
+    expect(rowDifferences(state.digests(), centreDigests(c))).toEqual([]);
   }, 60_000);
 
-  it('snapshot then changes converges to the store (count and sum), for many random seeds, whole city and one branch', async () => {
+  it('snapshot then changes converges to the store (count, sum and every row\'s data), for many random seeds, whole city and one branch', async () => {
     const c = await centre({ historyDays: 0 });
     const branches = ['SZ-FT', 'SZ-NS', 'SZ-BA', 'SZ-LG'];
     let n = 0;
@@ -146,6 +148,8 @@ describe('the change feed', () => {
         const mine = state.stats();
         expect({ seed, scope, counts: mine.counts, sums: mine.sums }).toEqual({ seed, scope, counts: truth.counts, sums: truth.sums });
         expect(cp.counts).toEqual(truth.counts);
+        // Counts and sums cover ids and versions: every record's data must be the store's too.
+        expect({ seed, scope, diff: rowDifferences(state.digests(), centreDigests(c, scope)) }).toEqual({ seed, scope, diff: [] });
       }
     }
   }, 60_000);

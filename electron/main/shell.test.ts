@@ -2,7 +2,7 @@
 // runtime cannot be downloaded here; tests/electron holds the real-runtime suite).
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { electronDouble, FakeWindow, type FakeChild } from '../../tests/support/electron-double.js';
 import { tempDir } from '../../tests/support/harness.js';
 import { Backoff } from '../backoff.js';
@@ -133,8 +133,11 @@ describe('the Electron shell', () => {
     const { record, logs } = boot(CONFIG, 'T0KEN-secret');
     (record.children[0] as FakeChild).emit('exit', 9);
     expect(logs.at(-1)).toMatch(/core process exited \(9\); restarting in 1000 ms/);
-    await new Promise((r) => setTimeout(r, 1_100));
-    expect(record.children).toHaveLength(2);
+    const t0 = performance.now();
+    expect(record.children).toHaveLength(1);
+    await vi.waitFor(() => expect(record.children).toHaveLength(2), { timeout: 10_000, interval: 20 });
+    // Not at once: after its backoff (a lower bound; load only adds to it).
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(950);
   });
 
   it('reloads a crashed renderer with backoff and logs it', async () => {
@@ -142,8 +145,10 @@ describe('the Electron shell', () => {
     const w = FakeWindow.all[0]!;
     w.webContents.emit('render-process-gone', {}, { reason: 'crashed' });
     expect(logs.at(-1)).toMatch(/renderer gone \(crashed\); reloading in 1000 ms/);
-    await new Promise((r) => setTimeout(r, 1_100));
-    expect(w.loaded).toHaveLength(2);
+    const t0 = performance.now();
+    expect(w.loaded).toHaveLength(1);
+    await vi.waitFor(() => expect(w.loaded).toHaveLength(2), { timeout: 10_000, interval: 20 });
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(950);
   });
 
   it('shows the first-run screen when there is no configuration or no token, and starts nothing', () => {

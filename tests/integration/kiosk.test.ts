@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { startKiosk, type Kiosk } from '../../electron/host/kiosk.js';
 import { startInProcess, type InProcess } from '../e2e/support.js';
-import { tempDir } from '../support/harness.js';
+import { FIXED_NOW, tempDir } from '../support/harness.js';
 
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 let app: InProcess;
@@ -49,7 +49,8 @@ const restarts = (n: number) =>
   );
 
 beforeAll(async () => {
-  app = await startInProcess({ historyDays: 0, speed: 1 });
+  // The centre's clock starts at a fixed time (running at real speed): nothing here depends on the hour.
+  app = await startInProcess({ historyDays: 0, speed: 1, now: FIXED_NOW });
   kiosk = startKiosk(options(join(tmp.dir, 'profile')));
   await live(kiosk, 'the wall goes live in the kiosk');
 });

@@ -1,12 +1,15 @@
 // A minimal protocol client for testing the centre itself (not the app's sync engine): it keeps
 // the latest version of every record it was sent and checks the feed's own invariants.
 import { recordCrc, addCrc } from '../../shared/crc32.js';
-import type { CheckpointLine } from '../../shared/protocol.js';
+import { entityNames, type CheckpointLine, type EntityName } from '../../shared/protocol.js';
+import { rowDigest, type RowDigests } from './rows.js';
 
-type Line = { t: string; e?: string; id?: string; v?: number; seq: number; epoch?: string };
+type Line = { t: string; e?: string; id?: string; v?: number; d?: unknown; seq: number; epoch?: string };
 
 export class FeedState {
   readonly records = new Map<string, number>();
+  /** The data of the version in `records`, as received. */
+  readonly data = new Map<string, unknown>();
   seq = 0;
   epoch: string | null = null;
   lastCheckpoint: CheckpointLine | null = null;
@@ -20,14 +23,30 @@ export class FeedState {
       const key = `${line.e}\u0000${line.id}`;
       if (line.t === 'put') {
         const prev = this.records.get(key);
-        if (prev === undefined || line.v! > prev) this.records.set(key, line.v!);
-      } else this.records.delete(key);
+        if (prev === undefined || line.v! > prev) {
+          this.records.set(key, line.v!);
+          this.data.set(key, line.d);
+        }
+      } else {
+        this.records.delete(key);
+        this.data.delete(key);
+      }
     } else if (line.t === 'checkpoint') {
       if (line.seq < this.seq) throw new Error(`checkpoint ${line.seq} below last line ${this.seq}`);
       this.seq = line.seq;
       this.epoch = line.epoch!;
       this.lastCheckpoint = line as unknown as CheckpointLine;
     }
+  }
+
+  /** Every record held, as `id:v:sha256(data)` per entity (see rows.ts), to compare with the centre's rows. */
+  digests(): RowDigests {
+    const out = Object.fromEntries(entityNames.map((e) => [e, [] as string[]])) as unknown as RowDigests;
+    for (const [key, v] of [...this.records].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      const [e, id] = key.split('\u0000') as [EntityName, string];
+      out[e].push(rowDigest(id, v, JSON.stringify(this.data.get(key))));
+    }
+    return out;
   }
 
   stats(): { counts: Record<string, number>; sums: Record<string, number> } {
