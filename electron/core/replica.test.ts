@@ -68,8 +68,13 @@ describe('applying pages', () => {
   it('applies a page atomically with its position, version-checked, keeping stats incrementally', () => {
     const r = new Replica(join(dir(), 'r.db'));
     r.applyPage([put('L1', 1, 1), put('L2', 1, 2)], cp(2));
-    r.applyPage([put('L1', 3, 3), put('L2', 1, 4) /* not newer: kept */, { t: 'del', e: 'lead', id: 'L9', seq: 5 }], cp(5));
+    // L1's newer version replaces its data; L2's line is not newer, so its data stays as it was.
+    r.applyPage([put('L1', 3, 3, makeLead('L1', 'U', 1, { riskScore: 3 })), put('L2', 1, 4, makeLead('L2', 'U', 1, { riskScore: 99 })), { t: 'del', e: 'lead', id: 'L9', seq: 5 }], cp(5));
     expect(r.position).toEqual({ seq: 5, epoch: 'e1' });
+    expect(r.db.prepare("SELECT id, v, json_extract(data, '$.riskScore') AS risk FROM lead ORDER BY id").all()).toEqual([
+      { id: 'L1', v: 3, risk: 3 },
+      { id: 'L2', v: 1, risk: 70 },
+    ]);
     const sum = (recordCrc('L1', 3) + recordCrc('L2', 1)) % 2 ** 32;
     expect(r.stats.lead).toEqual({ count: 2, sum });
     expect(r.recount().lead).toEqual({ count: 2, sum });
