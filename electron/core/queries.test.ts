@@ -72,6 +72,8 @@ describe('screen queries', () => {
   it('gives daily trends that agree with the indicators of each day', () => {
     const trend = q.trends('C', 3, T);
     expect(trend.map((p) => p.day)).toEqual([W.start - 2 * 24 * HOUR, W.start - 24 * HOUR, W.start]);
+    // Worked by hand: B1 met 5 of 6, B2 3 of 3 (the voided lead does not count) → 8/9.
+    expect(trend[2]!.faceToFace).toEqual({ num: 8, den: 9, value: 8 / 9 });
     expect(trend[2]!.faceToFace).toEqual(q.indicators('C', W, T).faceToFace);
     expect(trend[0]!.faceToFace.value).toBeNull();
   });
