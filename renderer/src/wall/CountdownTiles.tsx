@@ -1,5 +1,5 @@
 // Countdown tiles: every open lead, most urgent first, paged by the one clock when more than fit.
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { CountdownTile } from '../../../shared/contract.js';
 import { clockText, durationText, moneyText } from '../format.js';
@@ -60,12 +60,15 @@ function Tile({ lead, now, lang, t, flash }: { lead: CountdownTile; now: number;
   );
 }
 
-/** How many tiles fit the panel, measured, so the wall never scrolls. */
-function useFit(tileHeightVh: number, minWidthVh: number): [React.RefObject<HTMLDivElement | null>, number] {
-  const ref = useRef<HTMLDivElement | null>(null);
+/**
+ * How many tiles fit the panel, measured, so the wall never scrolls. A callback ref, because the
+ * grid is mounted only once the first data arrive (the panel shows "loading" before): an effect
+ * run at mount would find no element and never measure.
+ */
+function useFit(tileHeightVh: number, minWidthVh: number): [(el: HTMLDivElement | null) => void, number] {
+  const [el, setEl] = useState<HTMLDivElement | null>(null);
   const [fit, setFit] = useState(8);
   useEffect(() => {
-    const el = ref.current;
     if (!el) return;
     const measure = () => {
       const vh = window.innerHeight / 100;
@@ -77,8 +80,8 @@ function useFit(tileHeightVh: number, minWidthVh: number): [React.RefObject<HTML
     const ro = new ResizeObserver(measure);
     ro.observe(el);
     return () => ro.disconnect();
-  }, [tileHeightVh, minWidthVh]);
-  return [ref, fit];
+  }, [el, tileHeightVh, minWidthVh]);
+  return [setEl, fit];
 }
 
 export function CountdownTiles() {
