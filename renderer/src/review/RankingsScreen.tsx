@@ -10,7 +10,7 @@ import type { UnitNode } from '../../../shared/units.js';
 import { clockText, dateText, pctText } from '../format.js';
 import { fraudKey } from '../i18n.js';
 import { api, useApp } from '../store.js';
-import { localName, useT } from '../wall/common.js';
+import { localName, placeName, useT } from '../wall/common.js';
 import { Table } from '../wall/Leaderboards.js';
 import { StatusBar } from '../wall/StatusBar.js';
 
@@ -140,8 +140,8 @@ export function RankingsScreen({ params }: { params: URLSearchParams }) {
                   {(open === 'overdue' ? data.overdue : data.victims).map((l) => (
                     <tr key={l.id} data-review-lead={l.id}>
                       <td>{l.id}</td>
-                      <td>{l.stationName ?? l.unitName}</td>
-                      <td>{l.personName}</td>
+                      <td>{placeName(l, lang)}</td>
+                      <td data-pii>{l.personName}</td>
                       <td>{t(fraudKey(l.fraudType))}</td>
                       <td>{clockText(l.feedbackDueAt, false)}</td>
                     </tr>

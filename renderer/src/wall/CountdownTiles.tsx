@@ -5,7 +5,7 @@ import type { CountdownTile } from '../../../shared/contract.js';
 import { clockText, durationText, moneyText } from '../format.js';
 import { fraudKey, riskKey, roleKey, type Lang } from '../i18n.js';
 import { useApp } from '../store.js';
-import { Panel, useT, type T } from './common.js';
+import { Panel, placeName, useT, type T } from './common.js';
 import { flashing } from './flash.js';
 
 const HOUR = 3_600_000;
@@ -26,7 +26,7 @@ function Tile({ lead, now, lang, t, flash }: { lead: CountdownTile; now: number;
     <article className={`tile tile-${step} risk-${lead.riskLevel}${flash ? ' flash' : ''}`} data-lead={lead.id} data-ms-left={left} data-step={step}>
       <div className="tile-head">
         <span className={`risk-badge risk-${lead.riskLevel}`}>{t(riskKey(lead.riskLevel))}</span>
-        <span className="tile-unit">{lead.stationName ?? lead.unitName}</span>
+        <span className="tile-unit">{placeName(lead, lang)}</span>
       </div>
       <div className="tile-countdown">
         <span className="tile-clock" data-countdown>
@@ -54,7 +54,8 @@ function Tile({ lead, now, lang, t, flash }: { lead: CountdownTile; now: number;
       </div>
       <div className="tile-foot">
         <span>{lead.id}</span>
-        <span>{lead.personName}</span>
+        {/* A (masked) person's name is data, shown as recorded in any language. */}
+        <span data-pii>{lead.personName}</span>
       </div>
     </article>
   );
