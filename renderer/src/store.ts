@@ -23,6 +23,12 @@ export type AppState = {
   offsetMs: number;
   /** The one clock: centre time now, updated every second. */
   now: number;
+  /**
+   * Whether `now` is the centre's time yet (the offset measured once the link is up). Screens that
+   * load a window of time wait for it: before it, `now` is this machine's clock, which may be
+   * another day than the centre's (a demo centre with --now, a display with a wrong clock).
+   */
+  clockKnown: boolean;
   countdowns: Slice<CountdownTile[]>;
   kpi: Slice<KpiStrip>;
   branches: Slice<RankingRow[]>;
@@ -45,6 +51,7 @@ export const useApp = create<AppState>(() => ({
   status: null,
   offsetMs: 0,
   now: Date.now(),
+  clockKnown: false,
   countdowns: empty(),
   kpi: empty(),
   branches: empty(),
@@ -150,7 +157,9 @@ async function syncClock(): Promise<void> {
   const t0 = Date.now();
   const { serverTime } = await client.invoke('clock:now', {});
   const t1 = Date.now();
-  useApp.setState({ offsetMs: serverTime - (t0 + t1) / 2 });
+  // Whole ms: times cross the IPC contract as integers.
+  const offsetMs = Math.round(serverTime - (t0 + t1) / 2);
+  useApp.setState({ offsetMs, now: Date.now() + offsetMs, clockKnown: true });
 }
 
 /** This display's own health for the status bar (kept as it was if the core does not answer). */

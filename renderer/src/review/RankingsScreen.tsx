@@ -52,18 +52,18 @@ async function load(branchId: string | null, now: number): Promise<Data> {
 
 export function RankingsScreen({ params }: { params: URLSearchParams }) {
   const t = useT();
-  const { lang, link, floor } = useApp(useShallow((s) => ({ lang: s.lang, link: s.link, floor: s.config.fontFloor })));
+  const { lang, ready, floor } = useApp(useShallow((s) => ({ lang: s.lang, ready: s.link && s.clockKnown, floor: s.config.fontFloor })));
   const branchId = params.get('branch');
   const [data, setData] = useState<Data | null>(null);
   const [open, setOpen] = useState<'overdue' | 'victims' | null>(null);
   useEffect(() => {
-    if (!link) return;
+    if (!ready) return;
     let alive = true;
     void load(branchId, useApp.getState().now).then((d) => alive && setData(d));
     return () => {
       alive = false;
     };
-  }, [branchId, link]);
+  }, [branchId, ready]);
   const name = (u: { name: string; nameEn?: string | null | undefined }) => localName(u, lang);
   const mine = (rows: RankingRow[]) => rows.find((r) => r.unitId === data?.branch.id);
   const fontSize = Math.max(12, Math.round(window.innerHeight * floor));

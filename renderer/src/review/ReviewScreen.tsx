@@ -200,7 +200,7 @@ function Timeline({ tl }: { tl: LeadTimeline }) {
 
 export function ReviewScreen({ params }: { params: URLSearchParams }) {
   const t = useT();
-  const { now, lang, link } = useApp(useShallow((s) => ({ now: s.now, lang: s.lang, link: s.link })));
+  const { now, lang, ready } = useApp(useShallow((s) => ({ now: s.now, lang: s.lang, ready: s.link && s.clockKnown })));
   const weekly = params.get('week') === '1';
   const date = params.get('date') ?? yesterday(now);
   const unitId = params.get('unit') ?? undefined;
@@ -214,7 +214,7 @@ export function ReviewScreen({ params }: { params: URLSearchParams }) {
   // Frozen: load when the day, the week or the unit changes, and on R; never on live events.
   const [generation, setGeneration] = useState(0);
   useEffect(() => {
-    if (!link) return;
+    if (!ready) return;
     let alive = true;
     loadReview(date, weekly, unitId, useApp.getState().now)
       .then((d) => alive && (setLoaded({ key, data: d }), setError(null)))
@@ -222,7 +222,7 @@ export function ReviewScreen({ params }: { params: URLSearchParams }) {
     return () => {
       alive = false;
     };
-  }, [key, date, weekly, unitId, link, generation]);
+  }, [key, date, weekly, unitId, ready, generation]);
   const move = useCallback(
     (to: number) => go('review', { date, ...(weekly ? { week: '1' } : {}), ...(unitId ? { unit: unitId } : {}), s: String((to + SECTIONS.length) % SECTIONS.length) }),
     [date, weekly, unitId],
