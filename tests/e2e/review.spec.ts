@@ -2,6 +2,7 @@
 // figures and rank orders are computed here from the fixture by kpis.md's definitions, with
 // this file's own code, not the app's.
 import { expect, test, type Page } from '@playwright/test';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../support/harness.js';
 import { writeFixtureDay, type FixtureLine } from '../support/fixture-day.js';
@@ -175,6 +176,11 @@ test('the review downloads its minutes as PDF, XLSX and CSV with the date and sc
   ] as const) {
     const [download] = await Promise.all([page.waitForEvent('download'), page.locator(`[data-export="${format}"]`).click()]);
     expect(download.suggestedFilename()).toBe(name);
+    // The file itself, not only its name: a PDF, a zip-packaged workbook, a CSV with its BOM and header.
+    const bytes = readFileSync((await download.path())!);
+    expect(bytes.length).toBeGreaterThan(format === 'csv' ? 100 : 1_000);
+    const head = { pdf: '%PDF-', xlsx: 'PK', csv: '\uFEFF指标,本期' }[format];
+    expect(bytes.subarray(0, Buffer.byteLength(head)).toString('utf8')).toBe(head);
   }
 });
 
