@@ -68,10 +68,10 @@ test.describe('the wall', () => {
     await expect(tile).toContainText('第3次预警');
 
     const left1 = Number(await tile.getAttribute('data-ms-left'));
-    await expect.poll(async () => Number(await tile.getAttribute('data-ms-left')), { timeout: 3_000 }).toBeLessThan(left1);
+    await expect.poll(async () => Number(await tile.getAttribute('data-ms-left')), { timeout: 5_000 }).toBeLessThan(left1);
 
     app.centre.store.write([{ t: 'put', e: 'event', d: { id: 'E-E2E-1', leadId: id, at: app.centre.clock(), kind: 'escalation', unitId: 'SZ-LG-S01', tier: 1, role: 'station_chief' } }]);
-    await expect(tile.locator('[data-tier="1"]')).toHaveAttribute('data-fired', 'true', { timeout: 3_000 });
+    await expect(tile.locator('[data-tier="1"]')).toHaveAttribute('data-fired', 'true', { timeout: 10_000 });
     await expect(tile.locator('[data-tier="2"]')).toHaveAttribute('data-fired', 'false');
 
     const asOf = Number(await page.locator('.kpi-strip').getAttribute('data-as-of'));
