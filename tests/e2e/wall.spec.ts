@@ -60,8 +60,11 @@ test.describe('the wall', () => {
     app.centre.store.write([{ t: 'put', e: 'lead', d: makeLead(id, 'SZ-LG-S01-B1', app.centre.clock(), { riskLevel: 'urgent', personName: '李大海', warningCount: 3 }) }]);
     const tile = page.locator(`[data-lead="${id}"]`);
     // From the write at the centre to the tile and the flashing marker in the page, each timed by the page.
-    expect((await tileAt(10_000)) - t0).toBeLessThan(1_000);
-    expect((await markerAt(10_000)) - t0).toBeLessThan(1_000);
+    const tileMs = (await tileAt(10_000)) - t0;
+    const markerMs = (await markerAt(10_000)) - t0;
+    info.annotations.push({ type: 'latency', description: `tile ${tileMs} ms, marker ${markerMs} ms` });
+    expect(tileMs).toBeLessThan(1_000);
+    expect(markerMs).toBeLessThan(1_000);
     await expect(tile).toBeVisible();
     await expect(page.locator('[data-flash-banner]')).toContainText(id);
     await expect(tile).toContainText('李**');
