@@ -87,11 +87,13 @@ export function StationBoard() {
   const top = ranked.slice(0, side);
   const bottom = ranked.length > side ? ranked.slice(Math.max(side, ranked.length - side)) : [];
   const low = (slice.data ?? []).filter((r) => r.tooLow).length;
+  // The counts shown, not the room: with few ranked stations the bottom holds fewer than the top.
+  const title = bottom.length ? `${t('stationTop', { n: top.length })} · ${t('stationBottom', { n: bottom.length })}` : t('stationTop', { n: top.length });
   return (
-    <Panel title={`${t('stationTop', { n: side })} · ${t('stationBottom', { n: side })}`} slice={slice} kind="station-board" className="board-panel" extra={low > 0 ? <span className="panel-page">{t('volumeLow')} {low}</span> : undefined}>
+    <Panel title={title} slice={slice} kind="station-board" className="board-panel" extra={low > 0 ? <span className="panel-page">{t('volumeLow')} {low}</span> : undefined}>
       {/* Top, then (after a gap) the bottom, in one table. */}
       <div className="board-fit" ref={fitRef}>
-        <Table rows={[...top, ...bottom]} lang={lang} label={`${t('stationTop', { n: side })} / ${t('stationBottom', { n: side })}`} {...(bottom.length ? { gapAfter: top.length - 1 } : {})} />
+        <Table rows={[...top, ...bottom]} lang={lang} label={title} {...(bottom.length ? { gapAfter: top.length - 1 } : {})} />
       </div>
     </Panel>
   );
