@@ -8,7 +8,7 @@ const spec = {
   host: { kind: 'string', help: 'address to listen on (default 127.0.0.1)' },
   seed: { kind: 'int', help: 'scenario seed (default 7)' },
   speed: { kind: 'number', help: 'clock speed: 1 real time, 60 a minute a second, 0 fixed (default 1)', min: 0, max: 10000 },
-  now: { kind: 'string', help: 'start time, ISO 8601 or ms since the epoch (default: now)' },
+  now: { kind: 'time', help: 'start time, ISO 8601 or ms since the epoch (default: now)' },
   'history-days': { kind: 'int', help: 'days of history to backfill (default 35)', min: 0, max: 400 },
   'leads-per-day': { kind: 'int', help: 'mean new leads a day (default 700)', min: 1, max: 1000000 },
   token: { kind: 'string', help: 'the display token to accept (default: a random demo token, printed)' },
@@ -18,12 +18,6 @@ const spec = {
   'heartbeat-ms': { kind: 'int', help: 'heartbeat interval on live streams (default 15000)', min: 100, max: 600000 },
   help: { kind: 'bool', help: 'show this help' },
 } as const;
-
-function parseTime(raw: string): number {
-  const n = /^\d+$/.test(raw) ? Number(raw) : Date.parse(raw);
-  if (!Number.isFinite(n)) throw new FlagError(`--now must be ISO 8601 or ms since the epoch, got ${JSON.stringify(raw)}`);
-  return n;
-}
 
 async function main(): Promise<void> {
   const flags = parseFlags(spec, process.argv.slice(2));
@@ -36,7 +30,7 @@ async function main(): Promise<void> {
     ...(flags.host !== undefined ? { host: flags.host } : {}),
     ...(flags.seed !== undefined ? { seed: flags.seed } : {}),
     ...(flags.speed !== undefined ? { speed: flags.speed } : {}),
-    ...(flags.now !== undefined ? { now: parseTime(flags.now) } : {}),
+    ...(flags.now !== undefined ? { now: flags.now } : {}),
     ...(flags['history-days'] !== undefined ? { historyDays: flags['history-days'] } : {}),
     ...(flags['leads-per-day'] !== undefined ? { leadsPerDay: flags['leads-per-day'] } : {}),
     ...(flags.token !== undefined ? { token: flags.token } : {}),

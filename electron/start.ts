@@ -27,6 +27,7 @@ const spec = {
   chromium: { kind: 'string', help: 'the Chromium for --kiosk (default: $CHROMIUM_PATH, else chromium or google-chrome on the PATH)' },
   seed: { kind: 'int', help: 'demo centre: scenario seed (default 7)' },
   speed: { kind: 'number', help: 'demo centre: clock speed (default 1)', min: 0, max: 10000 },
+  now: { kind: 'time', help: 'demo centre: its clock starts at this time, ISO 8601 or ms since the epoch (default: now)' },
   'history-days': { kind: 'int', help: 'demo centre: days of history (default 35)', min: 0, max: 400 },
   help: { kind: 'bool', help: 'show this help' },
 } as const;
@@ -41,6 +42,9 @@ async function main(): Promise<void> {
   }
   if (flags.central && !flags.token) throw new FlagError('--central needs --token (the display token the centre issued)');
   if (flags.token && !flags.central) throw new FlagError('--token goes with --central');
+  if (flags.central && (flags.seed !== undefined || flags.speed !== undefined || flags.now !== undefined || flags['history-days'] !== undefined)) {
+    throw new FlagError('--seed, --speed, --now and --history-days set the demo centre; they do not go with --central');
+  }
   if (flags.chromium && !flags.kiosk) throw new FlagError('--chromium goes with --kiosk');
   const chromium = flags.kiosk ? findChromium(flags.chromium) : null;
   // Checked before anything starts, so a bad file never half-starts the app.
@@ -51,6 +55,7 @@ async function main(): Promise<void> {
     : await startCentre({
         ...(flags.seed !== undefined ? { seed: flags.seed } : {}),
         ...(flags.speed !== undefined ? { speed: flags.speed } : {}),
+        ...(flags.now !== undefined ? { now: flags.now } : {}),
         ...(flags['history-days'] !== undefined ? { historyDays: flags['history-days'] } : {}),
       });
   if (centre) console.log(`demo centre on ${centre.url} (token ${centre.token})`);

@@ -1,7 +1,7 @@
 // A strict command-line flag parser: every flag is declared, values are checked, and an error
 // names the flag and what was wrong, so a bad invocation never half-starts a program.
 export type FlagSpec = {
-  [name: string]: { kind: 'string' | 'int' | 'number' | 'bool'; help: string; min?: number; max?: number };
+  [name: string]: { kind: 'string' | 'int' | 'number' | 'bool' | 'time'; help: string; min?: number; max?: number };
 };
 export type FlagValues<S extends FlagSpec> = {
   [K in keyof S]?: S[K]['kind'] extends 'string' ? string : S[K]['kind'] extends 'bool' ? boolean : number;
@@ -32,6 +32,11 @@ export function parseFlags<S extends FlagSpec>(spec: S, argv: readonly string[])
     if (def.kind === 'string') {
       if (raw === '') throw new FlagError(`--${name} must not be empty`);
       out[name] = raw;
+    } else if (def.kind === 'time') {
+      // A moment: ISO 8601 (with its zone) or ms since the epoch, as a centre's `now` is given.
+      const n = /^\d+$/.test(raw) ? Number(raw) : Date.parse(raw);
+      if (!Number.isFinite(n)) throw new FlagError(`--${name} must be ISO 8601 or ms since the epoch, got ${JSON.stringify(raw)}`);
+      out[name] = n;
     } else if (def.kind === 'bool') {
       if (raw !== 'true' && raw !== 'false') throw new FlagError(`--${name} must be true or false, got ${JSON.stringify(raw)}`);
       out[name] = raw === 'true';

@@ -35,7 +35,9 @@ export type LeadTile = {
   id: string;
   unitId: string;
   unitName: string;
+  unitNameEn: string | null;
   stationName: string | null;
+  stationNameEn: string | null;
   /** Masked for the wall: 王**, 138****1234. */
   personName: string;
   personPhone: string;
@@ -62,7 +64,7 @@ export type TrendPoint = { day: number; leads: number; faceToFace: Ratio; victim
 
 export type MapFeatures = {
   branches: { id: string; name: string; nameEn: string | null; geoKey: string | null; lat: number | null; lng: number | null; indicators: Indicators }[];
-  stations: { id: string; name: string; lat: number; lng: number }[];
+  stations: { id: string; name: string; nameEn: string | null; lat: number; lng: number }[];
   leads: { id: string; lat: number; lng: number; riskLevel: RiskLevel; feedbackDueAt: number; issuedAt: number }[];
 };
 
@@ -71,8 +73,11 @@ export type ReviewLead = {
   id: string;
   unitId: string;
   unitName: string;
+  unitNameEn: string | null;
   stationName: string | null;
+  stationNameEn: string | null;
   branchName: string | null;
+  branchNameEn: string | null;
   personName: string;
   personAge: number | null;
   personOccupation: string | null;
@@ -92,12 +97,12 @@ export type ReviewLead = {
 export type ReplayLead = { id: string; lat: number; lng: number; riskLevel: RiskLevel; issuedAt: number; metAt: number | null; feedbackAt: number | null; feedbackDueAt: number; outcome: string | null };
 
 /** A stop-payment as the meeting's record shows it, as of the cut-off. */
-export type StopRecord = { id: string; leadId: string; unitName: string; bank: string; accountMasked: string; amount: number; requestedAt: number; frozenAt: number | null; status: StopPayment['status']; within30: boolean | null };
+export type StopRecord = { id: string; leadId: string; unitName: string; unitNameEn: string | null; bank: string; accountMasked: string; amount: number; requestedAt: number; frozenAt: number | null; status: StopPayment['status']; within30: boolean | null };
 
-export type LeadTimeline = { lead: Lead; unitName: string; events: LeadEvent[]; stops: StopPayment[]; notes: Note[] };
+export type LeadTimeline = { lead: Lead; unitName: string; unitNameEn: string | null; events: LeadEvent[]; stops: StopPayment[]; notes: Note[] };
 
 /** A note, and whether it is still only in this display's outbox (and why, if it was refused). */
-export type RecentEvent = { id: string; leadId: string; at: number; kind: LeadEvent['kind']; tier: number | null; unitName: string; riskLevel: RiskLevel | null };
+export type RecentEvent = { id: string; leadId: string; at: number; kind: LeadEvent['kind']; tier: number | null; unitName: string; unitNameEn: string | null; riskLevel: RiskLevel | null };
 
 export type DisplayHealth = {
   version: string;

@@ -396,7 +396,9 @@ export class Queries {
         id: l.id,
         unitId: l.unitId,
         unitName: unit?.name ?? l.unitId,
+        unitNameEn: unit?.nameEn ?? null,
         stationName: this.tree.ancestorAt(l.unitId, 'station')?.name ?? null,
+        stationNameEn: this.tree.ancestorAt(l.unitId, 'station')?.nameEn ?? null,
         personName: maskName(l.personName),
         personPhone: maskPhone(l.personPhone),
         fraudType: l.fraudType,
@@ -426,7 +428,7 @@ export class Queries {
     const sub = this.tree.subtree(id);
     return {
       branches: this.tree.atLevel('branch', id).map((u) => ({ id: u.id, name: u.name, nameEn: u.nameEn ?? null, geoKey: u.geoKey ?? null, lat: u.lat ?? null, lng: u.lng ?? null, indicators: byBranch.get(u.id)! })),
-      stations: this.tree.atLevel('station', id).flatMap((u) => (u.lat !== undefined && u.lng !== undefined ? [{ id: u.id, name: u.name, lat: u.lat, lng: u.lng }] : [])),
+      stations: this.tree.atLevel('station', id).flatMap((u) => (u.lat !== undefined && u.lng !== undefined ? [{ id: u.id, name: u.name, nameEn: u.nameEn ?? null, lat: u.lat, lng: u.lng }] : [])),
       leads: this.#mapLeads.all().flatMap((l) => {
         if (l.voided === 1 || l.issuedAt > asOf + CLOCK_SLACK_MS || !sub.has(l.unitId)) return [];
         return [{ id: l.id, lat: l.lat, lng: l.lng, riskLevel: l.riskLevel, feedbackDueAt: l.feedbackDueAt, issuedAt: l.issuedAt }];
@@ -455,6 +457,7 @@ export class Queries {
     return {
       lead: shown,
       unitName: this.tree.byId.get(lead.unitId)?.name ?? lead.unitId,
+      unitNameEn: this.tree.byId.get(lead.unitId)?.nameEn ?? null,
       events: this.#events.all(leadId).map((r) => JSON.parse(r.data) as LeadEvent),
       stops: this.#stops.all(leadId).map((r) => JSON.parse(r.data) as StopPayment),
       notes: this.#notes.all(leadId).map((r) => JSON.parse(r.data) as Note),
@@ -469,7 +472,7 @@ export class Queries {
     for (const r of this.#recentEvents.all(asOf, limit * 20)) {
       if (r.unitId === null || !sub.has(r.unitId)) continue;
       const station = this.tree.ancestorAt(r.unitId, 'station') ?? this.tree.byId.get(r.unitId);
-      out.push({ id: r.id, leadId: r.leadId, at: r.at, kind: r.kind, tier: r.tier, unitName: station?.name ?? r.unitId, riskLevel: r.riskLevel });
+      out.push({ id: r.id, leadId: r.leadId, at: r.at, kind: r.kind, tier: r.tier, unitName: station?.name ?? r.unitId, unitNameEn: station?.nameEn ?? null, riskLevel: r.riskLevel });
       if (out.length >= limit) break;
     }
     return out;
@@ -491,8 +494,11 @@ export class Queries {
         id: l.id,
         unitId: l.unitId,
         unitName: this.tree.byId.get(l.unitId)?.name ?? l.unitId,
+        unitNameEn: this.tree.byId.get(l.unitId)?.nameEn ?? null,
         stationName: this.tree.ancestorAt(l.unitId, 'station')?.name ?? null,
+        stationNameEn: this.tree.ancestorAt(l.unitId, 'station')?.nameEn ?? null,
         branchName: this.tree.ancestorAt(l.unitId, 'branch')?.name ?? null,
+        branchNameEn: this.tree.ancestorAt(l.unitId, 'branch')?.nameEn ?? null,
         personName: maskName(l.personName),
         personAge: l.personAge ?? null,
         personOccupation: l.personOccupation ?? null,
@@ -534,7 +540,8 @@ export class Queries {
       const frozenAt = knownBy(s.frozenAt, asOf);
       const status: StopPayment['status'] = frozenAt === null ? (s.status === 'failed' ? 'failed' : 'requested') : knownBy(s.returnedAt, asOf) !== null ? 'returned' : 'frozen';
       const within30 = stopWithin30({ requestedAt: s.requestedAt, frozenAt: s.frozenAt ?? null, status: s.status }, asOf);
-      return [{ id: s.id, leadId: s.leadId, unitName: (this.tree.ancestorAt(row.unitId, 'station') ?? this.tree.byId.get(row.unitId))?.name ?? row.unitId, bank: s.bank, accountMasked: s.accountMasked, amount: s.amount, requestedAt: s.requestedAt, frozenAt, status, within30 }];
+      const place = this.tree.ancestorAt(row.unitId, 'station') ?? this.tree.byId.get(row.unitId);
+      return [{ id: s.id, leadId: s.leadId, unitName: place?.name ?? row.unitId, unitNameEn: place?.nameEn ?? null, bank: s.bank, accountMasked: s.accountMasked, amount: s.amount, requestedAt: s.requestedAt, frozenAt, status, within30 }];
     });
   }
 

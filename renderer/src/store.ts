@@ -23,6 +23,12 @@ export type AppState = {
   offsetMs: number;
   /** The one clock: centre time now, updated every second. */
   now: number;
+  /**
+   * Whether `now` is the centre's time yet (the offset measured once the link is up). Screens that
+   * load a window of time wait for it: before it, `now` is this machine's clock, which may be
+   * another day than the centre's (a demo centre with --now, a display with a wrong clock).
+   */
+  clockKnown: boolean;
   countdowns: Slice<CountdownTile[]>;
   kpi: Slice<KpiStrip>;
   branches: Slice<RankingRow[]>;
@@ -45,6 +51,7 @@ export const useApp = create<AppState>(() => ({
   status: null,
   offsetMs: 0,
   now: Date.now(),
+  clockKnown: false,
   countdowns: empty(),
   kpi: empty(),
   branches: empty(),
@@ -124,22 +131,33 @@ function refreshFor(tables: readonly string[]): SliceKey[] {
   return [...keys];
 }
 
-// Throttle: at most one refresh of a panel per second, trailing, so a burst of pages from the
-// centre costs one query per panel, not one per page.
-const pending = new Set<SliceKey>();
-let timer: ReturnType<typeof setTimeout> | null = null;
-let lastRun = 0;
+// Throttle, trailing, so a burst of pages from the centre costs one query per panel, not one per
+// page. The tiles and the map carry a new urgent lead, which must show within a second of reaching
+// this display: they may refresh every 200 ms. The figures, boards, trend and ticker are heavier
+// and change nothing urgent: at most once a second.
+const FAST: readonly SliceKey[] = ['countdowns', 'map'];
+function throttle(gapMs: number): (keys: readonly SliceKey[]) => void {
+  const pending = new Set<SliceKey>();
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let lastRun = 0;
+  return (keys) => {
+    for (const k of keys) pending.add(k);
+    if (timer || pending.size === 0) return;
+    const wait = Math.max(0, lastRun + gapMs - Date.now());
+    timer = setTimeout(() => {
+      timer = null;
+      lastRun = Date.now();
+      const run = [...pending];
+      pending.clear();
+      void Promise.all(run.map((k) => refreshers[k]()));
+    }, wait);
+  };
+}
+const scheduleFast = throttle(200);
+const scheduleSlow = throttle(1000);
 function schedule(keys: readonly SliceKey[]): void {
-  for (const k of keys) pending.add(k);
-  if (timer) return;
-  const wait = Math.max(0, lastRun + 1000 - Date.now());
-  timer = setTimeout(() => {
-    timer = null;
-    lastRun = Date.now();
-    const run = [...pending];
-    pending.clear();
-    void Promise.all(run.map((k) => refreshers[k]()));
-  }, wait);
+  scheduleFast(keys.filter((k) => FAST.includes(k)));
+  scheduleSlow(keys.filter((k) => !FAST.includes(k)));
 }
 
 let lastClockSync = 0;
@@ -150,7 +168,9 @@ async function syncClock(): Promise<void> {
   const t0 = Date.now();
   const { serverTime } = await client.invoke('clock:now', {});
   const t1 = Date.now();
-  useApp.setState({ offsetMs: serverTime - (t0 + t1) / 2 });
+  // Whole ms: times cross the IPC contract as integers.
+  const offsetMs = Math.round(serverTime - (t0 + t1) / 2);
+  useApp.setState({ offsetMs, now: Date.now() + offsetMs, clockKnown: true });
 }
 
 /** This display's own health for the status bar (kept as it was if the core does not answer). */

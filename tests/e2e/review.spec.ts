@@ -2,44 +2,18 @@
 // figures and rank orders are computed here from the fixture by kpis.md's definitions, with
 // this file's own code, not the app's.
 import { expect, test, type Page } from '@playwright/test';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../support/harness.js';
 import { writeFixtureDay, type FixtureLine } from '../support/fixture-day.js';
+import { branchOf, branchRanking, CUTOFF, DAY_START, expected, leadsOf as leadsIn, REVIEW_NOW, stopsOf as stopsIn, type L } from '../support/review-expected.js';
 import { makeLead } from '../support/records.js';
+import type { Lead } from '../../shared/protocol.js';
 import { startInProcess, type InProcess } from './support.js';
+import { watchFor } from './watch.js';
 
 const H = 3_600_000;
-const DAY_START = Date.UTC(2026, 10, 19, 16); // 2026-11-20 00:00 Shanghai
-const NOW = DAY_START + 33 * H; // 2026-11-21 09:00 Shanghai: the meeting
-const CUTOFF = DAY_START + 32 * H; // 08:00 the morning after
-
-type L = { id: string; unitId: string; personId: string; issuedAt: number; metAt?: number; feedbackAt?: number; feedbackDueAt: number; outcome?: string; lossAmount: number; voided: boolean };
-
-/** kpis.md, written out again for the test. */
-function expected(leads: L[], stops: { requestedAt: number; frozenAt?: number; status: string }[], T: number) {
-  const inW = leads.filter((l) => !l.voided && l.issuedAt >= DAY_START && l.issuedAt < DAY_START + 24 * H && l.issuedAt <= T);
-  const met = inW.filter((l) => l.metAt !== undefined && l.metAt <= T);
-  const fedBack = (l: L) => l.feedbackAt !== undefined && l.feedbackAt <= T;
-  const victims = inW.filter((l) => l.outcome === 'defrauded_after_warning' && fedBack(l));
-  const D = inW.filter((l) => l.feedbackDueAt <= T || fedBack(l));
-  const late = D.filter((l) => !fedBack(l) || l.feedbackAt! > l.feedbackDueAt);
-  const S = stops.filter((s) => s.requestedAt >= DAY_START && s.requestedAt < DAY_START + 24 * H && s.requestedAt <= T && ((s.frozenAt !== undefined && s.frozenAt <= T) || s.status === 'failed' || T - s.requestedAt > 30 * 60_000));
-  const fast = S.filter((s) => s.frozenAt !== undefined && s.frozenAt <= T && s.frozenAt - s.requestedAt <= 30 * 60_000);
-  const waits = met.map((l) => l.metAt! - l.issuedAt).sort((a, b) => a - b);
-  const n = waits.length;
-  return {
-    n: inW.length,
-    faceToFace: inW.length ? met.length / inW.length : null,
-    victimisation: inW.length ? victims.length / inW.length : null,
-    overdue: D.length ? late.length / D.length : null,
-    overdueIds: late.map((l) => l.id).sort(),
-    victimIds: victims.map((l) => l.id).sort(),
-    peopleDefrauded: new Set(victims.map((l) => l.personId)).size,
-    amountDefrauded: victims.reduce((a, l) => a + l.lossAmount, 0),
-    stopPayment30: S.length ? fast.length / S.length : null,
-    median: n === 0 ? null : n % 2 ? waits[(n - 1) / 2]! : (waits[n / 2 - 1]! + waits[n / 2]!) / 2,
-  };
-}
+const NOW = REVIEW_NOW;
 
 let app: InProcess;
 let fixture: FixtureLine[];
@@ -61,8 +35,20 @@ async function openReview(page: Page, query = ''): Promise<void> {
   await expect(page.locator('.review-cutoff')).toHaveAttribute('data-cutoff', String(CUTOFF), { timeout: 10_000 });
 }
 
-const leadsOf = () => fixture.filter((l) => l.e === 'lead').map((l) => l.d as unknown as L);
-const stopsOf = () => fixture.filter((l) => l.e === 'stop_payment').map((l) => l.d as unknown as { requestedAt: number; frozenAt?: number; status: string; leadId: string });
+const leadsOf = () => leadsIn(fixture);
+
+/**
+ * Writes leads at the centre and waits until this display's replica holds them. A test whose
+ * claim the fixture day alone leaves empty (nothing overdue, nothing open at the meeting) adds
+ * its own, and its expectation counts them with the fixture's.
+ */
+async function addLeads(leads: Lead[]): Promise<L[]> {
+  app.centre.store.write(leads.map((d) => ({ t: 'put' as const, e: 'lead' as const, d })));
+  const ids = leads.map((l) => `'${l.id}'`).join(',');
+  await expect.poll(() => (app.core.replica.db.prepare(`SELECT COUNT(*) AS n FROM lead WHERE id IN (${ids})`).get() as { n: number }).n, { timeout: 15_000 }).toBe(leads.length);
+  return leads as unknown as L[];
+}
+const stopsOf = () => stopsIn(fixture);
 
 test('the review’s indicators and rank orders equal the definitions applied to the fixture; the view stays frozen', async ({ page }, info) => {
   await openReview(page);
@@ -80,15 +66,8 @@ test('the review’s indicators and rank orders equal the definitions applied to
   await page.screenshot({ path: info.outputPath('review-indicators-1920x1080.png') });
 
   // Daily progress ranking of branches: face-to-face ↓, overdue ↑, median time to meet ↑, code ↑; under 5 leads unranked.
-  const byBranch = new Map<string, L[]>();
-  for (const l of leadsOf()) {
-    const branch = l.unitId.split('-').slice(0, 2).join('-');
-    byBranch.set(branch, [...(byBranch.get(branch) ?? []), l]);
-  }
-  const rows = [...byBranch].map(([id, ls]) => ({ id, code: id.split('-')[1]!, ...expected(ls, [], CUTOFF) }));
-  const ranked = rows
-    .filter((r) => r.n >= 5)
-    .sort((a, b) => b.faceToFace! - a.faceToFace! || (a.overdue ?? 2) - (b.overdue ?? 2) || (a.median ?? Infinity) - (b.median ?? Infinity) || (a.code < b.code ? -1 : 1));
+  const ranked = branchRanking(leadsOf(), CUTOFF);
+  expect(ranked.length).toBeGreaterThan(3);
   await page.keyboard.press('ArrowRight');
   await expect(page.locator('[data-screen="review"]')).toHaveAttribute('data-section', 'daily');
   const shown = await page.locator('[data-ranking="daily-branch"] [data-rank-unit]').evaluateAll((els) => els.filter((e) => e.getAttribute('data-rank') !== '').map((e) => e.getAttribute('data-rank-unit')));
@@ -108,26 +87,50 @@ test('the review’s indicators and rank orders equal the definitions applied to
   expect((await page.locator('[data-case]').evaluateAll((els) => els.map((e) => e.getAttribute('data-case')))).sort()).toEqual(want.victimIds);
   await page.screenshot({ path: info.outputPath('review-cases-1920x1080.png') });
 
-  // Live events arrive for the same day; the frozen view does not move.
+  // Live events arrive for the same day; the frozen view does not move. A wall in a second page
+  // is the control: it follows live events, so once it shows the new lead of today the event has
+  // reached the displays, and the review, which saw the same event, must still show its figures.
   await page.goto(`${app.host.url}#/review?s=0`);
   await expect(page.locator('[data-screen="review"]')).toHaveAttribute('data-section', 'indicators');
   const before = await page.locator('[data-kpi]').evaluateAll((els) => els.map((e) => e.getAttribute('data-value')));
-  app.centre.store.write([{ t: 'put', e: 'lead', d: makeLead('L-LATE-1', 'SZ-FT-S01-B1', DAY_START + 10 * H, { metAt: DAY_START + 11 * H, feedbackAt: DAY_START + 12 * H, outcome: 'dissuaded' }) }]);
+  const wall = await page.context().newPage();
+  await wall.goto(`${app.host.url}#/wall`);
+  await expect(wall.locator('[data-sync-state]')).toHaveAttribute('data-sync-state', 'live', { timeout: 20_000 });
+  await expect(wall.locator('[data-kpi="faceToFace"]')).toHaveAttribute('data-value', '');
+  app.centre.store.write([
+    { t: 'put', e: 'lead', d: makeLead('L-LATE-1', 'SZ-FT-S01-B1', DAY_START + 10 * H, { metAt: DAY_START + 11 * H, feedbackAt: DAY_START + 12 * H, outcome: 'dissuaded' }) },
+    { t: 'put', e: 'lead', d: makeLead('L-TODAY-1', 'SZ-FT-S01-B1', NOW - H, { metAt: NOW - H / 2 }) },
+  ]);
+  await expect(wall.locator('[data-kpi="faceToFace"]')).toHaveAttribute('data-value', '1', { timeout: 15_000 });
+  await wall.close();
   await expect(page.locator('[data-sync-state]')).toHaveAttribute('data-sync-state', 'live');
-  await expect.poll(() => app.core.replica.db.prepare("SELECT COUNT(*) AS n FROM lead WHERE id = 'L-LATE-1'").get()).toEqual({ n: 1 });
-  await page.waitForTimeout(1500);
+  expect(app.core.replica.db.prepare("SELECT COUNT(*) AS n FROM lead WHERE id = 'L-LATE-1'").get()).toEqual({ n: 1 });
   expect(await page.locator('[data-kpi]').evaluateAll((els) => els.map((e) => e.getAttribute('data-value')))).toEqual(before);
 });
 
 test('the rankings screen shows a branch’s place, its stations and what pulls it down', async ({ page }, info) => {
+  // Two overdue leads and a victimisation case in Bao'an, and an overdue lead in Futian that must not count.
+  const added = await addLeads([
+    makeLead('L-BA-LATE-1', 'SZ-BA-S01-B1', DAY_START + 20 * H),
+    makeLead('L-BA-LATE-2', 'SZ-BA-S02-B1', DAY_START + 21 * H, { metAt: DAY_START + 22 * H }),
+    makeLead('L-BA-LOSS-1', 'SZ-BA-S01-B2', DAY_START + 12 * H, { metAt: DAY_START + 13 * H, feedbackAt: DAY_START + 14 * H, outcome: 'defrauded_after_warning', lossAmount: 1_000_000 }),
+    makeLead('L-FT-LATE-1', 'SZ-FT-S01-B1', DAY_START + 20 * H),
+  ]);
   await page.goto(`${app.host.url}#/rankings?branch=SZ-BA`);
   await expect(page.locator('[data-screen="rankings"] h1')).toContainText('宝安分局');
   await expect(page.locator('[data-my-rank="rankWeek"]')).toBeVisible();
   await expect(page.locator('.rank-trend')).toHaveAttribute('data-points', '30');
-  const count = Number((await page.locator('[data-open="overdue"]').innerText()).match(/\d+$/)![0]);
+  // What pulls it down, by the definitions applied to the fixture: this week's overdue leads and
+  // victimisation cases of the branch as of now (the fixture's day is the only one in the week).
+  const mine = expected([...leadsOf(), ...added].filter((l) => branchOf(l.unitId) === 'SZ-BA'), [], NOW);
+  expect(mine.overdueIds).toEqual(expect.arrayContaining(['L-BA-LATE-1', 'L-BA-LATE-2']));
+  expect(mine.victimIds).toContain('L-BA-LOSS-1');
+  await expect(page.locator('[data-open="overdue"]')).toHaveText(new RegExp(` ${mine.overdueIds.length}$`));
+  await expect(page.locator('[data-open="victims"]')).toHaveText(new RegExp(` ${mine.victimIds.length}$`));
   await page.locator('[data-open="overdue"]').click();
-  await expect(page.locator('[data-pull-list="overdue"]')).toBeVisible();
-  await expect(page.locator('[data-pull-list="overdue"] [data-review-lead]')).toHaveCount(count);
+  const pulled = page.locator('[data-pull-list="overdue"] [data-review-lead]');
+  await expect(pulled).toHaveCount(mine.overdueIds.length);
+  expect((await pulled.evaluateAll((els) => els.map((e) => e.getAttribute('data-review-lead')))).sort()).toEqual(mine.overdueIds);
   await page.screenshot({ path: info.outputPath('rankings-1920x1080.png') });
 });
 
@@ -141,12 +144,16 @@ test('a note written while the centre is stopped shows at once, reaches the cent
     await openReview(page, '?s=7');
     const body = '会议纪要：宝安分局超期两起，明日复盘';
     await app.restartCentre(async () => {
-      await expect(page.locator('[data-sync-state]')).toHaveAttribute('data-sync-state', 'offline', { timeout: 5_000 });
+      await expect(page.locator('[data-sync-state]')).toHaveAttribute('data-sync-state', 'offline', { timeout: 15_000 });
       await page.getByLabel('记录人').fill('值班长 王');
       await page.getByLabel('内容').fill(body);
+      const shownAt = await watchFor(page, '[data-note][data-pending="true"]');
+      const t0 = Date.now();
       await page.getByRole('button', { name: '保存' }).click();
       const mine = page.locator('[data-note]', { hasText: body });
-      await expect(mine).toBeVisible({ timeout: 1_000 });
+      // "At once": from the click to the note on screen, timed by the page, with a wait well beyond it.
+      expect((await shownAt(10_000)) - t0).toBeLessThan(1_000);
+      await expect(mine).toBeVisible();
       await expect(mine).toHaveAttribute('data-pending', 'true');
       expect(app.centre.store.db.open).toBe(false);
     });
@@ -174,6 +181,11 @@ test('the review downloads its minutes as PDF, XLSX and CSV with the date and sc
   ] as const) {
     const [download] = await Promise.all([page.waitForEvent('download'), page.locator(`[data-export="${format}"]`).click()]);
     expect(download.suggestedFilename()).toBe(name);
+    // The file itself, not only its name: a PDF, a zip-packaged workbook, a CSV with its BOM and header.
+    const bytes = readFileSync((await download.path())!);
+    expect(bytes.length).toBeGreaterThan(format === 'csv' ? 100 : 1_000);
+    const head = { pdf: '%PDF-', xlsx: 'PK', csv: '\uFEFF指标,本期' }[format];
+    expect(bytes.subarray(0, Buffer.byteLength(head)).toString('utf8')).toBe(head);
   }
 });
 
@@ -203,7 +215,34 @@ test('a display scoped to one branch shows that branch only', async ({ page }) =
     await expect(page.locator('[data-screen="rankings"] h1')).toContainText('宝安分局', { timeout: 20_000 });
     await expect(page.locator('.breadcrumb a')).toHaveText(['宝安分局']);
     const units = scoped.handlers['units:list']({}) as { id: string }[];
-    expect(units.every((u) => u.id.startsWith('SZ-BA'))).toBe(true);
+    expect(units.map((u) => u.id)).toContain('SZ-BA');
+    expect(units.filter((u) => !u.id.startsWith('SZ-BA'))).toEqual([]);
+
+    // The wall of that display: its leads are exactly the branch's open leads by the fixture (with
+    // two added in each branch, since all of the fixture's are fed back by the meeting), and
+    // another branch's, open at the same moment, never appear.
+    const ours = [makeLead('L-BA-OPEN-1', 'SZ-BA-S01-B1', NOW - 2 * H, { riskLevel: 'urgent' }), makeLead('L-BA-OPEN-2', 'SZ-BA-S02-B3', NOW - H)];
+    const theirs = [makeLead('L-FT-OPEN-1', 'SZ-FT-S01-B1', NOW - 2 * H, { riskLevel: 'urgent' }), makeLead('L-NS-OPEN-1', 'SZ-NS-S01-B1', NOW - H)];
+    // The full display's replica takes all four; the scoped one only its branch's.
+    await addLeads([...ours, ...theirs]);
+    await expect.poll(() => (scoped.replica.db.prepare("SELECT COUNT(*) AS n FROM lead WHERE id LIKE 'L-BA-OPEN-%'").get() as { n: number }).n, { timeout: 15_000 }).toBe(2);
+    const open = [...leadsOf(), ...([...ours, ...theirs] as unknown as L[])].filter((l) => !l.voided && l.issuedAt <= NOW && !(l.feedbackAt !== undefined && l.feedbackAt <= NOW));
+    const mine = open.filter((l) => branchOf(l.unitId) === 'SZ-BA').map((l) => l.id);
+    const others = new Set(open.filter((l) => branchOf(l.unitId) !== 'SZ-BA').map((l) => l.id));
+    expect(mine.length).toBeGreaterThan(0);
+    expect(others.size).toBeGreaterThan(0);
+    await page.goto(`${host.url}#/wall`);
+    await expect(page.locator('[data-sync-state]')).toHaveAttribute('data-sync-state', 'live', { timeout: 20_000 });
+    await expect(page.locator('.status-scope')).toHaveText('宝安分局');
+    await expect(page.locator('[data-open-count]')).toHaveAttribute('data-open-count', String(mine.length), { timeout: 15_000 });
+    const tiles = await page.locator('[data-lead]').evaluateAll((els) => els.map((e) => e.getAttribute('data-lead')!));
+    const markers = await page.locator('[data-marker]').evaluateAll((els) => els.map((e) => e.getAttribute('data-marker')!));
+    expect(tiles.length).toBeGreaterThan(0);
+    expect(tiles.filter((id) => !mine.includes(id))).toEqual([]);
+    expect(markers.filter((id) => others.has(id))).toEqual([]);
+    // The branch board ranks no other branch's unit on this display.
+    const boardNames = await page.locator('[data-panel="branch-board"] td.name').allInnerTexts();
+    expect(boardNames.filter((n) => n !== '宝安分局')).toEqual([]);
   } finally {
     await host.close();
     await scoped.close();

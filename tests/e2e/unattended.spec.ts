@@ -3,18 +3,21 @@
 // reaches the centre with its data age.
 import { expect, test, type Page } from '@playwright/test';
 import { DEFAULT_DISPLAY } from '../../shared/display.js';
+import { FIXED_NOW } from '../support/harness.js';
 import { makeLead } from '../support/records.js';
 import { startInProcess, type InProcess } from './support.js';
 
 let app: InProcess;
 test.afterEach(async () => app?.stop());
 
+/** The scene shown (with `:interrupt` while an urgent lead holds it) and when it changed, over `ms`. */
 async function sceneTimeline(page: Page, ms: number): Promise<{ scene: string; at: number }[]> {
   return page.evaluate(async (ms) => {
     const out: { scene: string; at: number }[] = [];
     const t0 = performance.now();
     while (performance.now() - t0 < ms) {
-      const scene = document.querySelector('[data-scene]')?.getAttribute('data-scene') ?? '';
+      const el = document.querySelector('[data-scene]');
+      const scene = `${el?.getAttribute('data-scene') ?? ''}${el?.getAttribute('data-interrupt') === 'true' ? ':interrupt' : ''}`;
       if (out.at(-1)?.scene !== scene) out.push({ scene, at: Math.round(performance.now() - t0) });
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -23,7 +26,7 @@ async function sceneTimeline(page: Page, ms: number): Promise<{ scene: string; a
 }
 
 test('scenes rotate with two dwell times; an urgent lead interrupts, holds until acknowledged, then the rotation resumes', async ({ page }) => {
-  app = await startInProcess({ historyDays: 1, leadsPerDay: 100, speed: 1 });
+  app = await startInProcess({ historyDays: 1, leadsPerDay: 100, speed: 1, now: FIXED_NOW });
   await page.goto(`${app.host.url}#/wall?scenes=wall:4,map:2`);
   await expect(page.locator('[data-sync-state]')).toHaveAttribute('data-sync-state', 'live', { timeout: 20_000 });
   const timeline = await sceneTimeline(page, 13_000);
@@ -37,16 +40,16 @@ test('scenes rotate with two dwell times; an urgent lead interrupts, holds until
 
   await expect(page.locator('[data-scene="map"]')).toBeVisible({ timeout: 6_000 });
   app.centre.store.write([{ t: 'put', e: 'lead', d: makeLead('L-INTERRUPT', 'SZ-FT-S01-B1', app.centre.clock(), { riskLevel: 'urgent' }) }]);
-  await expect(page.locator('[data-scene="wall"][data-interrupt="true"]')).toBeVisible({ timeout: 3_000 });
-  await page.waitForTimeout(5_000); // longer than both dwell times: it holds
-  await expect(page.locator('[data-scene]')).toHaveAttribute('data-interrupt', 'true');
+  await expect(page.locator('[data-scene="wall"][data-interrupt="true"]')).toBeVisible({ timeout: 10_000 });
+  // Watched for longer than both dwell times: the interrupted wall holds throughout.
+  expect(await sceneTimeline(page, 5_000)).toEqual([{ scene: 'wall:interrupt', at: 0 }]);
   await page.keyboard.press('Space');
   await expect(page.locator('[data-scene]')).toHaveAttribute('data-interrupt', 'false');
   await expect(page.locator('[data-scene="map"]')).toBeVisible({ timeout: 6_000 });
 });
 
 test('a display’s heartbeat reaches the centre with its data age, and the wall shows its own health', async ({ page }) => {
-  app = await startInProcess({ historyDays: 1, leadsPerDay: 100, speed: 1 });
+  app = await startInProcess({ historyDays: 1, leadsPerDay: 100, speed: 1, now: FIXED_NOW });
   await page.goto(`${app.host.url}#/wall`);
   await expect(page.locator('[data-sync-state]')).toHaveAttribute('data-sync-state', 'live', { timeout: 20_000 });
   await expect
@@ -73,12 +76,10 @@ test('the browser host reloads a page that has stopped drawing', async ({ page }
 });
 
 test('night mode dims the wall inside its hours and not outside them', async ({ page }) => {
-  // The window is set around the centre's present time of day (Shanghai), so the test holds at any hour.
-  const hhmm = (t: number) => new Date(t + 8 * 3_600_000).toISOString().slice(11, 16);
-  // At speed 1 the centre's clock is this machine's.
-  const now = Date.now();
-  const inside = { ...DEFAULT_DISPLAY, night: { from: hhmm(now - 3_600_000), to: hhmm(now + 3_600_000), brightness: 0.6 } };
-  app = await startInProcess({ historyDays: 0, speed: 1 }, { display: inside });
+  // The centre's clock starts at 12:00 Shanghai (FIXED_NOW), whatever the hour this runs; the wall
+  // follows the centre's clock, so one window holds its noon and the other does not.
+  const inside = { ...DEFAULT_DISPLAY, night: { from: '11:00', to: '13:00', brightness: 0.6 } };
+  app = await startInProcess({ historyDays: 0, speed: 1, now: FIXED_NOW }, { display: inside });
   await page.goto(`${app.host.url}#/wall`);
   await expect(page.locator('[data-sync-state]')).toHaveAttribute('data-sync-state', 'live', { timeout: 20_000 });
   const wall = page.locator('.unattended');
@@ -87,8 +88,8 @@ test('night mode dims the wall inside its hours and not outside them', async ({ 
   await expect.poll(() => wall.evaluate((el) => getComputedStyle(el).filter), { timeout: 10_000 }).toBe('brightness(0.6)');
   await app.stop();
 
-  const outside = { ...DEFAULT_DISPLAY, night: { from: hhmm(now + 3_600_000), to: hhmm(now + 2 * 3_600_000), brightness: 0.6 } };
-  app = await startInProcess({ historyDays: 0, speed: 1 }, { display: outside });
+  const outside = { ...DEFAULT_DISPLAY, night: { from: '13:00', to: '14:00', brightness: 0.6 } };
+  app = await startInProcess({ historyDays: 0, speed: 1, now: FIXED_NOW }, { display: outside });
   await page.goto(`${app.host.url}#/wall`);
   await expect(page.locator('[data-sync-state]')).toHaveAttribute('data-sync-state', 'live', { timeout: 20_000 });
   await expect(wall).toHaveAttribute('data-night', 'false');

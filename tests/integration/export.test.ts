@@ -1,6 +1,8 @@
-// The review's minutes exported from a core synced from a fixture day: the PDF carries the
-// day's indicators and ranking as text (checked with pdftotext), the XLSX round-trips the same
-// rows, and CSV is one table with a name that carries the date and scope.
+// The review's minutes exported from a core synced from a fixture day, checked against kpis.md's
+// definitions applied to the fixture by the tests' own code (tests/support/review-expected.ts),
+// never against the exporter's source tables: the PDF carries the day's indicators and the
+// branch ranking in its order as text (read with pdftotext), the XLSX holds the same figures a
+// sheet per table, and CSV is one table with a name that carries the date and scope.
 import ExcelJS from 'exceljs';
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -8,20 +10,21 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Centre } from '../../central/centre.js';
 import type { Core } from '../../electron/core/core.js';
-import { reviewTables } from '../../electron/core/exporter.js';
-import { writeFixtureDay } from '../support/fixture-day.js';
+import { writeFixtureDay, type FixtureLine } from '../support/fixture-day.js';
 import { centreForTest, converged, coreFor, tempDir } from '../support/harness.js';
+import { branchRanking, CUTOFF, DAY_START, expected, leadsOf, REVIEW_NOW as NOW, stopsOf } from '../support/review-expected.js';
 
-const H = 3_600_000;
-const DAY_START = Date.UTC(2026, 10, 19, 16);
-const NOW = DAY_START + 33 * H;
 const tmp = tempDir();
 let centre: Centre;
 let core: Core;
+let fixture: FixtureLine[];
+
+/** The exporter's rate text (one decimal, per cent), for figures computed here. */
+const pct = (v: number | null) => (v === null ? '—' : `${(v * 100).toFixed(1)}%`);
 
 beforeAll(async () => {
   const file = join(tmp.dir, 'day.ndjson');
-  writeFixtureDay(file, DAY_START, NOW);
+  fixture = writeFixtureDay(file, DAY_START, NOW);
   centre = await centreForTest({ fixture: file, historyDays: 0, speed: 0, now: NOW });
   core = coreFor(centre.url, join(tmp.dir, 'app'));
   core.start();
@@ -40,34 +43,58 @@ const save = (name: string, base64: string) => {
 };
 
 describe('review export', () => {
-  it('writes a PDF whose text has the indicators and the ranking, in Chinese', async () => {
+  it('writes a PDF whose text has the day’s indicators and the branch ranking in order, in Chinese', async () => {
     const f = (await core.handlers['review:export']({ date: '2026-11-20', format: 'pdf' })) as { fileName: string; base64: string };
     expect(f.fileName).toBe('guardpost-review-2026-11-20-SZ.pdf');
     const text = execFileSync('pdftotext', ['-layout', save(f.fileName, f.base64), '-'], { encoding: 'utf8' });
-    const t = reviewTables(core.queries, { date: '2026-11-20', now: NOW });
+    const want = expected(leadsOf(fixture), stopsOf(fixture), CUTOFF);
+    expect(want.n).toBeGreaterThan(100);
     expect(text).toContain('每日研判会 2026-11-20');
-    expect(text).toContain('见面劝阻率');
-    const f2f = t.tables[0]!.rows[0]!;
-    expect(text).toContain(String(f2f[1])); // the rate
-    expect(text).toContain(String(f2f[2])); // its numerator/denominator
-    const ranking = t.tables.find((x) => x.name === 'daily-branch')!;
-    for (const row of ranking.rows.slice(0, 3)) expect(text).toContain(String(row[2]));
+    const line = (label: string) => text.split('\n').find((l) => l.trimStart().startsWith(`${label} `)) ?? '';
+    expect(line('见面劝阻率')).toMatch(new RegExp(`见面劝阻率\\s*\\|\\s*${pct(want.faceToFace)}\\s*\\|\\s*${want.met}/${want.n}\\b`));
+    expect(line('预后被骗率')).toMatch(new RegExp(`\\|\\s*${pct(want.victimisation)}\\s*\\|`));
+    expect(line('超期反馈率')).toMatch(new RegExp(`\\|\\s*${pct(want.overdue)}\\s*\\|`));
+    expect(line('被骗人数')).toMatch(new RegExp(`\\|\\s*${want.peopleDefrauded}\\s*\\|`));
+
+    // The daily branch ranking: its ranked rows, top to bottom, are the definitions' order.
+    const section = text.slice(text.indexOf('每日进度排名（分局）'), text.indexOf('每日进度排名（派出所）'));
+    const rows = [...section.matchAll(/^\s*(\d+)\s*\|[^|\n]*\|\s*(\S+)\s*\|\s*(\d+)\s*\|\s*(\S+)\s*\|\s*(\d+\/\d+)/gm)].map((m) => ({ rank: Number(m[1]), name: m[2], n: Number(m[3]), rate: m[4], met: m[5] }));
+    const ranked = branchRanking(leadsOf(fixture), CUTOFF);
+    expect(ranked.length).toBeGreaterThan(3);
+    expect(rows.map((r) => r.name)).toEqual(ranked.map((r) => r.name));
+    expect(rows.map((r) => r.rank)).toEqual(ranked.map((_, i) => i + 1));
+    expect(rows.map((r) => `${r.n} ${r.rate} ${r.met}`)).toEqual(ranked.map((r) => `${r.n} ${pct(r.faceToFace)} ${r.met}/${r.n}`));
   });
 
-  it('writes an XLSX that reads back to the same rows, a sheet per table', async () => {
+  it('writes an XLSX with a sheet per table holding the day’s indicators and the branch ranking', async () => {
     const f = (await core.handlers['review:export']({ date: '2026-11-20', format: 'xlsx' })) as { fileName: string; base64: string };
     expect(f.fileName).toBe('guardpost-review-2026-11-20-SZ.xlsx');
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.load(Buffer.from(f.base64, 'base64') as unknown as ArrayBuffer);
-    const t = reviewTables(core.queries, { date: '2026-11-20', now: NOW });
-    expect(wb.worksheets.map((w) => w.name)).toEqual(t.tables.map((x) => x.title));
-    for (const table of t.tables) {
-      const ws = wb.getWorksheet(table.title)!;
+    expect(wb.worksheets.map((w) => w.name)).toEqual(['核心指标', '每日进度排名（分局）', '每日进度排名（派出所）', '每周成效评估（分局）', '每周成效评估（派出所）', '超期反馈', '预后被骗复盘', '紧急止付', '会议记录']);
+    const sheet = (name: string) => {
       const rows: unknown[][] = [];
-      ws.eachRow((r) => rows.push((r.values as unknown[]).slice(1)));
-      expect(rows[0]).toEqual(table.columns);
-      expect(rows.slice(1).map((r) => r.map((c) => (c === undefined ? '' : c)))).toEqual(table.rows.map((r) => r.map((c) => (c === '' ? '' : c))));
-    }
+      wb.getWorksheet(name)!.eachRow((r) => rows.push((r.values as unknown[]).slice(1)));
+      return rows;
+    };
+    const want = expected(leadsOf(fixture), stopsOf(fixture), CUTOFF);
+    const ind = new Map(sheet('核心指标').slice(1).map((r) => [r[0], r.slice(1, 3)]));
+    expect(ind.get('见面劝阻率')).toEqual([pct(want.faceToFace), `${want.met}/${want.n}`]);
+    expect(ind.get('预后被骗率')?.[0]).toBe(pct(want.victimisation));
+    expect(ind.get('超期反馈率')?.[0]).toBe(pct(want.overdue));
+    expect(ind.get('被骗人数')?.[0]).toBe(want.peopleDefrauded);
+    expect(ind.get('被骗金额（元）')?.[0]).toBe(want.amountDefrauded / 100);
+    expect(ind.get('30分钟止付率')?.[0]).toBe(pct(want.stopPayment30));
+
+    const ranking = sheet('每日进度排名（分局）');
+    expect(ranking[0]).toEqual(['名次', '变化', '单位', '预警数', '见面劝阻率', '见面', '超期反馈率', '预后被骗率', '被骗金额（元）']);
+    const ranked = branchRanking(leadsOf(fixture), CUTOFF);
+    expect(ranking.slice(1, 1 + ranked.length).map((r) => [r[0], r[2], r[3], r[4], r[5], r[6]])).toEqual(ranked.map((r, i) => [i + 1, r.name, r.n, pct(r.faceToFace), `${r.met}/${r.n}`, pct(r.overdue)]));
+    // The rest are the unranked (under five leads), marked so.
+    for (const r of ranking.slice(1 + ranked.length)) expect(r[0]).toBe('量少');
+
+    const overdue = sheet('超期反馈').slice(1).map((r) => r[0] as string);
+    expect(overdue.sort()).toEqual(want.overdueIds);
   });
 
   it('writes one table as CSV, quoted, with a byte-order mark for spreadsheet apps', async () => {

@@ -10,7 +10,7 @@ import type { UnitNode } from '../../../shared/units.js';
 import { clockText, dateText, pctText } from '../format.js';
 import { fraudKey } from '../i18n.js';
 import { api, useApp } from '../store.js';
-import { localName, useT } from '../wall/common.js';
+import { localName, placeName, useT } from '../wall/common.js';
 import { Table } from '../wall/Leaderboards.js';
 import { StatusBar } from '../wall/StatusBar.js';
 
@@ -52,18 +52,18 @@ async function load(branchId: string | null, now: number): Promise<Data> {
 
 export function RankingsScreen({ params }: { params: URLSearchParams }) {
   const t = useT();
-  const { lang, link, floor } = useApp(useShallow((s) => ({ lang: s.lang, link: s.link, floor: s.config.fontFloor })));
+  const { lang, ready, floor } = useApp(useShallow((s) => ({ lang: s.lang, ready: s.link && s.clockKnown, floor: s.config.fontFloor })));
   const branchId = params.get('branch');
   const [data, setData] = useState<Data | null>(null);
   const [open, setOpen] = useState<'overdue' | 'victims' | null>(null);
   useEffect(() => {
-    if (!link) return;
+    if (!ready) return;
     let alive = true;
     void load(branchId, useApp.getState().now).then((d) => alive && setData(d));
     return () => {
       alive = false;
     };
-  }, [branchId, link]);
+  }, [branchId, ready]);
   const name = (u: { name: string; nameEn?: string | null | undefined }) => localName(u, lang);
   const mine = (rows: RankingRow[]) => rows.find((r) => r.unitId === data?.branch.id);
   const fontSize = Math.max(12, Math.round(window.innerHeight * floor));
@@ -140,8 +140,8 @@ export function RankingsScreen({ params }: { params: URLSearchParams }) {
                   {(open === 'overdue' ? data.overdue : data.victims).map((l) => (
                     <tr key={l.id} data-review-lead={l.id}>
                       <td>{l.id}</td>
-                      <td>{l.stationName ?? l.unitName}</td>
-                      <td>{l.personName}</td>
+                      <td>{placeName(l, lang)}</td>
+                      <td data-pii>{l.personName}</td>
                       <td>{t(fraudKey(l.fraudType))}</td>
                       <td>{clockText(l.feedbackDueAt, false)}</td>
                     </tr>

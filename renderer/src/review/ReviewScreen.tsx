@@ -10,7 +10,7 @@ import { clockText, dateText, moneyText, pctText } from '../format.js';
 import { fraudKey, riskKey, type MessageKey } from '../i18n.js';
 import { go, parseRoute } from '../route.js';
 import { api, onChanged, useApp } from '../store.js';
-import { Head, localName, useT } from '../wall/common.js';
+import { Head, localName, placeName, useT } from '../wall/common.js';
 import { KpiCards } from '../wall/KpiStrip.js';
 import { Table } from '../wall/Leaderboards.js';
 import { StatusBar } from '../wall/StatusBar.js';
@@ -104,8 +104,8 @@ function LeadTable({ leads, cols }: { leads: ReviewLead[]; cols: LeadCol[] }) {
         {leads.map((l) => (
           <tr key={l.id} data-review-lead={l.id}>
             <td>{l.id}</td>
-            <td>{l.stationName ?? l.unitName}</td>
-            <td>
+            <td>{placeName(l, lang)}</td>
+            <td data-pii>
               {l.personName}
               {l.personAge !== null ? ` ${l.personAge}` : ''}
               {l.personOccupation ? ` ${l.personOccupation}` : ''}
@@ -200,7 +200,7 @@ function Timeline({ tl }: { tl: LeadTimeline }) {
 
 export function ReviewScreen({ params }: { params: URLSearchParams }) {
   const t = useT();
-  const { now, lang, link } = useApp(useShallow((s) => ({ now: s.now, lang: s.lang, link: s.link })));
+  const { now, lang, ready } = useApp(useShallow((s) => ({ now: s.now, lang: s.lang, ready: s.link && s.clockKnown })));
   const weekly = params.get('week') === '1';
   const date = params.get('date') ?? yesterday(now);
   const unitId = params.get('unit') ?? undefined;
@@ -214,7 +214,7 @@ export function ReviewScreen({ params }: { params: URLSearchParams }) {
   // Frozen: load when the day, the week or the unit changes, and on R; never on live events.
   const [generation, setGeneration] = useState(0);
   useEffect(() => {
-    if (!link) return;
+    if (!ready) return;
     let alive = true;
     loadReview(date, weekly, unitId, useApp.getState().now)
       .then((d) => alive && (setLoaded({ key, data: d }), setError(null)))
@@ -222,7 +222,7 @@ export function ReviewScreen({ params }: { params: URLSearchParams }) {
     return () => {
       alive = false;
     };
-  }, [key, date, weekly, unitId, link, generation]);
+  }, [key, date, weekly, unitId, ready, generation]);
   const move = useCallback(
     (to: number) => go('review', { date, ...(weekly ? { week: '1' } : {}), ...(unitId ? { unit: unitId } : {}), s: String((to + SECTIONS.length) % SECTIONS.length) }),
     [date, weekly, unitId],
@@ -365,6 +365,7 @@ function StationLeads({ window, asOf, unitId, onOpen }: { window: Window; asOf: 
     void api().invoke('review:leads', { unitId, window, asOf, which: 'all', limit: 1000 }).then(setLeads);
   }, [unitId, window, asOf]);
   const t = useT();
+  const lang = useApp((s) => s.lang);
   return (
     <table className="review-table">
       <tbody>
@@ -375,8 +376,8 @@ function StationLeads({ window, asOf, unitId, onOpen }: { window: Window; asOf: 
                 {l.id}
               </button>
             </td>
-            <td>{l.unitName}</td>
-            <td>{l.personName}</td>
+            <td>{localName({ name: l.unitName, nameEn: l.unitNameEn }, lang)}</td>
+            <td data-pii>{l.personName}</td>
             <td>{t(fraudKey(l.fraudType))}</td>
             <td>{l.outcome ? t(`outcome.${l.outcome}` as MessageKey) : '—'}</td>
           </tr>
@@ -396,7 +397,7 @@ function StopTable({ stops }: { stops: StopRecord[] }) {
         {stops.map((s) => (
           <tr key={s.id} data-stop={s.id}>
             <td>{s.leadId}</td>
-            <td>{s.unitName}</td>
+            <td>{localName({ name: s.unitName, nameEn: s.unitNameEn }, lang)}</td>
             <td>{s.bank}</td>
             <td>{s.accountMasked}</td>
             <td>{moneyText(s.amount, lang)}</td>

@@ -1,11 +1,11 @@
 // Countdown tiles: every open lead, most urgent first, paged by the one clock when more than fit.
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { CountdownTile } from '../../../shared/contract.js';
 import { clockText, durationText, moneyText } from '../format.js';
 import { fraudKey, riskKey, roleKey, type Lang } from '../i18n.js';
 import { useApp } from '../store.js';
-import { Panel, useT, type T } from './common.js';
+import { Panel, placeName, useT, type T } from './common.js';
 import { flashing } from './flash.js';
 
 const HOUR = 3_600_000;
@@ -26,7 +26,7 @@ function Tile({ lead, now, lang, t, flash }: { lead: CountdownTile; now: number;
     <article className={`tile tile-${step} risk-${lead.riskLevel}${flash ? ' flash' : ''}`} data-lead={lead.id} data-ms-left={left} data-step={step}>
       <div className="tile-head">
         <span className={`risk-badge risk-${lead.riskLevel}`}>{t(riskKey(lead.riskLevel))}</span>
-        <span className="tile-unit">{lead.stationName ?? lead.unitName}</span>
+        <span className="tile-unit">{placeName(lead, lang)}</span>
       </div>
       <div className="tile-countdown">
         <span className="tile-clock" data-countdown>
@@ -54,18 +54,22 @@ function Tile({ lead, now, lang, t, flash }: { lead: CountdownTile; now: number;
       </div>
       <div className="tile-foot">
         <span>{lead.id}</span>
-        <span>{lead.personName}</span>
+        {/* A (masked) person's name is data, shown as recorded in any language. */}
+        <span data-pii>{lead.personName}</span>
       </div>
     </article>
   );
 }
 
-/** How many tiles fit the panel, measured, so the wall never scrolls. */
-function useFit(tileHeightVh: number, minWidthVh: number): [React.RefObject<HTMLDivElement | null>, number] {
-  const ref = useRef<HTMLDivElement | null>(null);
+/**
+ * How many tiles fit the panel, measured, so the wall never scrolls. A callback ref, because the
+ * grid is mounted only once the first data arrive (the panel shows "loading" before): an effect
+ * run at mount would find no element and never measure.
+ */
+function useFit(tileHeightVh: number, minWidthVh: number): [(el: HTMLDivElement | null) => void, number] {
+  const [el, setEl] = useState<HTMLDivElement | null>(null);
   const [fit, setFit] = useState(8);
   useEffect(() => {
-    const el = ref.current;
     if (!el) return;
     const measure = () => {
       const vh = window.innerHeight / 100;
@@ -77,8 +81,8 @@ function useFit(tileHeightVh: number, minWidthVh: number): [React.RefObject<HTML
     const ro = new ResizeObserver(measure);
     ro.observe(el);
     return () => ro.disconnect();
-  }, [tileHeightVh, minWidthVh]);
-  return [ref, fit];
+  }, [el, tileHeightVh, minWidthVh]);
+  return [setEl, fit];
 }
 
 export function CountdownTiles() {

@@ -58,7 +58,10 @@ export function Unattended({ params }: { params: URLSearchParams }) {
   const scenes = scenesFrom(params.get('scenes'), config.scenes);
   const [index, setIndex] = useState(0);
   const [since, setSince] = useState(() => Date.now());
-  const [ackAt, setAckAt] = useState(() => Date.now() + useApp.getState().offsetMs);
+  // Nothing acknowledged yet: leads present at start are first seen at 0 and never interrupt. (Not
+  // "now" at mount: the centre's offset is not known then, and a machine clock ahead of the
+  // centre's would silence every interruption until that gap had passed.)
+  const [ackAt, setAckAt] = useState(0);
   // The newest urgent lead first seen after the last acknowledgement, if it is still holding.
   const newest = urgentIds
     .split(',')

@@ -2,7 +2,7 @@ import { useShallow } from 'zustand/react/shallow';
 import { clockText, dateText, durationText } from '../format.js';
 import { syncKey } from '../i18n.js';
 import { useApp } from '../store.js';
-import { useT } from './common.js';
+import { localName, useT } from './common.js';
 
 export function StatusBar() {
   const t = useT();
@@ -18,7 +18,7 @@ export function StatusBar() {
       <div className="status-title">
         {t('title')}
         <span className="status-scope" data-scope={kpi?.unitId ?? ''}>
-          {kpi ? (lang === 'en' ? (kpi.unitNameEn ?? kpi.unitName) : kpi.unitName) : ''}
+          {kpi ? localName({ name: kpi.unitName, nameEn: kpi.unitNameEn }, lang) : ''}
         </span>
       </div>
       <div className="status-display">{config.displayName}</div>

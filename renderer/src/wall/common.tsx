@@ -11,6 +11,11 @@ export function localName(u: { name: string; nameEn?: string | null | undefined 
   return lang === 'en' ? (u.nameEn ?? u.name) : u.name;
 }
 
+/** Where a lead belongs, as a list names it: its station, else its own unit, in the display's language. */
+export function placeName(l: { unitName: string; unitNameEn: string | null; stationName: string | null; stationNameEn: string | null }, lang: 'zh-CN' | 'en'): string {
+  return l.stationName !== null ? localName({ name: l.stationName, nameEn: l.stationNameEn }, lang) : localName({ name: l.unitName, nameEn: l.unitNameEn }, lang);
+}
+
 export function useT(): T {
   const lang = useApp((s) => s.lang);
   return (key, vars) => translate(lang, key, vars);
