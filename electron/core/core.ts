@@ -65,6 +65,13 @@ class FileSlot implements ReplicaSlot {
     for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
   }
 
+  verify(): void {
+    if (existsSync(this.#file)) return;
+    const dirThere = existsSync(this.dir);
+    // Named as SQLite names a database whose file was removed, or as a missing folder.
+    throw Object.assign(new Error(dirThere ? `the replica file ${this.#file} was removed` : `the data folder ${this.dir} is gone`), { code: dirThere ? 'SQLITE_READONLY_DBMOVED' : 'ENOENT' });
+  }
+
   fresh(): Replica {
     this.#remove(this.#next);
     return new Replica(this.#next);

@@ -42,6 +42,11 @@ export type ReplicaSlot = {
   discard(fresh: Replica): void;
   /** The data folder, to name a fault of this machine (disk full, read-only, missing). */
   readonly dir?: string;
+  /**
+   * Throws if the current replica's file is no longer where it was (SQLite goes on writing a
+   * deleted file, and all of it would be lost at the next start).
+   */
+  verify?(): void;
 };
 
 class FinalError extends Error {}
@@ -181,6 +186,12 @@ export class SyncEngine extends EventEmitter<SyncEvents> {
         }
         if (err instanceof ResetError) {
           await this.#rebuild(reason);
+          continue;
+        }
+        // The replica's file was removed under it (its folder deleted and made again): SQLite
+        // will never write it again, so rebuild a new one while the old one keeps serving.
+        if ((err as { code?: unknown }).code === 'SQLITE_READONLY_DBMOVED' && localFaultOf(err, this.#slot.dir)?.kind !== 'missing_dir') {
+          await this.#rebuild('the replica file was removed');
           continue;
         }
         wait = this.#fail(err, reason);
@@ -380,6 +391,7 @@ export class SyncEngine extends EventEmitter<SyncEvents> {
   }
 
   async #applyCheckpoint(target: Replica, page: (PutLine | DelLine | HeldLine)[], cp: CheckpointLine, startSeq: number, live: boolean): Promise<boolean> {
+    if (target === this.#slot.current) this.#slot.verify?.();
     const effect = target.applyPage(page, cp);
     for (const l of page) {
       if (l.t === 'held') this.#opts.log(`sync: held back ${l.e} ${JSON.stringify(l.id)} v${l.v} (seq ${l.seq}): ${l.reason}; counted, kept off screen until a valid version arrives`);
