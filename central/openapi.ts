@@ -97,7 +97,7 @@ export function buildOpenApi(): Json {
             { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 50000, default: 5000 }, description: 'lines a page (pages never split a transaction)' },
             { name: 'live', in: 'query', schema: { type: 'integer', enum: [0, 1], default: 0 }, description: '1: keep the response open, stream new transactions, heartbeat every 15 s' },
             { name: 'schema', in: 'query', schema: { type: 'integer' }, description: 'the record schema version the client holds' },
-            { name: 'entity', in: 'query', schema: { enum: Object.keys(entitySchemas) }, description: 'with since=0 and live=0: only this entity (a client re-fetches one entity after a checksum mismatch); checkpoints still describe every entity' },
+            { name: 'entity', in: 'query', schema: { enum: Object.keys(entitySchemas) }, description: 'optional narrowing, with since=0 and live=0: only this entity (a client re-fetches one entity after a checksum mismatch); checkpoints still describe every entity. A centre may ignore it and send every entity: the client filters the lines by entity itself' },
           ],
           responses: {
             '200': { description: 'NDJSON lines; every page ends with a checkpoint (gzip when asked)', headers: serverTime, content: { 'application/x-ndjson': { schema: ref('FeedLine') } } },

@@ -6,7 +6,7 @@ import { eventChannels, type requestChannels } from './channels.js';
 import type { FraudType, RiskLevel } from './domain.js';
 import type { DisplayConfig } from './display.js';
 import type { Indicators, LadderStep, RankRow, Ratio, Window } from './kpi.js';
-import type { Lead, LeadEvent, Note, StopPayment } from './protocol.js';
+import type { HeldRecord, Lead, LeadEvent, LocalFault, Note, StopPayment } from './protocol.js';
 import type { UnitNode } from './units.js';
 
 export const syncStates = ['connecting', 'catching-up', 'live', 'offline', 'stale', 'error'] as const;
@@ -25,6 +25,18 @@ export type SyncStatus = {
   offlineSince: number | null;
   /** When the replica last applied a page, on the centre's clock (ms). */
   lastAppliedAt: number | null;
+  /**
+   * When the centre last confirmed the replica current, on the centre's clock (ms): the
+   * serverTime of the last final checkpoint applied, or of a heartbeat at our seq while live.
+   * Every panel's data age counts from it; offline it stays put, so the age grows.
+   */
+  confirmedAt: number | null;
+  /** The replica holds a complete snapshot (a final checkpoint applied); until then no figure is known. */
+  complete: boolean;
+  /** Records held back because they failed validation (counted, shown nowhere). */
+  heldBack: number;
+  /** A fault of this machine that stops the replica taking data, and what to do (not "offline"). */
+  localFault: LocalFault | null;
   /** A human-readable reason when state is error or offline. */
   reason: string | null;
   /** centre clock − core clock, ms, from the latest serverTime seen. */
@@ -107,6 +119,11 @@ export type DisplayHealth = {
   dataAgeMs: number | null;
   memoryMB: number;
   lastError: string | null;
+  /** Whether the replica holds a complete snapshot. */
+  complete: boolean;
+  localFault: LocalFault | null;
+  /** Held-back records: the whole count, and the first few with why. */
+  heldBack: { count: number; records: HeldRecord[] };
   /** When the centre last acknowledged this display's heartbeat (centre time). */
   lastHeartbeatAt: number | null;
   heartbeatError: string | null;

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DisplayHealth, Events, EventName, Handlers, PendingNote } from '../../shared/contract.js';
 import { DEFAULT_DISPLAY, type DisplayConfig } from '../../shared/display.js';
-import type { Heartbeat } from '../../shared/protocol.js';
+import { HEARTBEAT_HELD_MAX, type Heartbeat } from '../../shared/protocol.js';
 import { APP_VERSION } from '../../shared/version.js';
 import { inWindow } from '../../shared/kpi.js';
 import type { Note } from '../../shared/protocol.js';
@@ -13,7 +13,7 @@ import { exportReview } from './exporter.js';
 import { LocalStore } from './local.js';
 import { Outbox } from './outbox.js';
 import { DEFAULT_QUERY_CONFIG, Queries, type QueryConfig } from './queries.js';
-import { openReplica, Replica } from './replica.js';
+import { openReplica, Replica, setAsideFault } from './replica.js';
 import { SyncEngine, type ReplicaSlot } from './sync.js';
 
 export type CoreOptions = {
@@ -46,10 +46,12 @@ export type Core = {
 /** The replica file and its rebuild twin, swapped by rename once a rebuild is complete. */
 class FileSlot implements ReplicaSlot {
   current: Replica;
+  readonly dir: string;
   readonly #file: string;
   readonly #onSwap: (r: Replica) => void;
 
-  constructor(file: string, current: Replica, onSwap: (r: Replica) => void) {
+  constructor(dir: string, file: string, current: Replica, onSwap: (r: Replica) => void) {
+    this.dir = dir;
     this.#file = file;
     this.current = current;
     this.#onSwap = onSwap;
@@ -61,6 +63,13 @@ class FileSlot implements ReplicaSlot {
 
   #remove(file: string): void {
     for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
+  }
+
+  verify(): void {
+    if (existsSync(this.#file)) return;
+    const dirThere = existsSync(this.dir);
+    // Named as SQLite names a database whose file was removed, or as a missing folder.
+    throw Object.assign(new Error(dirThere ? `the replica file ${this.#file} was removed` : `the data folder ${this.dir} is gone`), { code: dirThere ? 'SQLITE_READONLY_DBMOVED' : 'ENOENT' });
   }
 
   fresh(): Replica {
@@ -92,7 +101,7 @@ export function createCore(opts: CoreOptions): Core {
   events.setMaxListeners(0);
   const queryConfig = opts.queries ?? DEFAULT_QUERY_CONFIG;
   let queries = new Queries(opened.replica.db, queryConfig);
-  const slot = new FileSlot(join(opts.dataDir, 'replica.db'), opened.replica, (r) => {
+  const slot = new FileSlot(opts.dataDir, join(opts.dataDir, 'replica.db'), opened.replica, (r) => {
     queries = new Queries(r.db, queryConfig);
   });
   const sync = new SyncEngine(slot, {
@@ -102,7 +111,7 @@ export function createCore(opts: CoreOptions): Core {
     ...(opts.backoffMinMs !== undefined ? { backoffMinMs: opts.backoffMinMs } : {}),
     ...(opts.backoffMaxMs !== undefined ? { backoffMaxMs: opts.backoffMaxMs } : {}),
   });
-  if (opened.setAside) sync.note(`the replica failed its integrity check and was set aside (${opened.setAside}); rebuilding`);
+  if (opened.setAside) sync.reportLocalFault(setAsideFault(opened.setAside));
   const outbox = new Outbox(local, { url: opts.central.url, token: opts.central.token, log, now: () => sync.serverNow(), retryMs: opts.outboxRetryMs ?? 5_000 });
 
   // Health: reported to the centre's operators, and shown on the display's own status bar.
@@ -115,16 +124,33 @@ export function createCore(opts: CoreOptions): Core {
       state: st.state,
       seq: st.seq,
       seqLag: Math.max(0, st.serverSeq - st.seq),
-      dataAgeMs: st.lastAppliedAt === null ? null : Math.max(0, Math.round(sync.serverNow() - st.lastAppliedAt)),
+      // The age of what the screens show: since the centre last confirmed it current.
+      dataAgeMs: st.confirmedAt === null ? null : Math.max(0, Math.round(sync.serverNow() - st.confirmedAt)),
       memoryMB: Math.round((process.memoryUsage().rss / 1_048_576) * 10) / 10,
       lastError: st.state === 'live' ? null : st.reason,
+      complete: st.complete,
+      localFault: st.localFault,
+      heldBack: { count: slot.current.heldCount, records: slot.current.heldRecords(HEARTBEAT_HELD_MAX) },
       lastHeartbeatAt,
       heartbeatError,
     };
   };
   const sendHeartbeat = async () => {
     const h = health();
-    const body: Heartbeat = { clientId: local.clientId, name: (opts.display ?? DEFAULT_DISPLAY).displayName, version: h.version, state: h.state, seq: h.seq, seqLag: h.seqLag, dataAgeMs: h.dataAgeMs, memoryMB: h.memoryMB, lastError: h.lastError?.slice(0, 500) ?? null };
+    const body: Heartbeat = {
+      clientId: local.clientId,
+      name: (opts.display ?? DEFAULT_DISPLAY).displayName,
+      version: h.version,
+      state: h.state,
+      seq: h.seq,
+      seqLag: h.seqLag,
+      dataAgeMs: h.dataAgeMs,
+      memoryMB: h.memoryMB,
+      lastError: h.lastError?.slice(0, 500) ?? null,
+      complete: h.complete,
+      localFault: h.localFault && { ...h.localFault, detail: h.localFault.detail.slice(0, 500), action: h.localFault.action.slice(0, 300) },
+      heldBack: { count: h.heldBack.count, records: h.heldBack.records.map((r) => ({ ...r, reason: r.reason.slice(0, 200) })) },
+    };
     try {
       const res = await fetch(`${opts.central.url}/v1/displays/heartbeat`, {
         method: 'POST',
@@ -150,9 +176,11 @@ export function createCore(opts: CoreOptions): Core {
   let lastState: string | null = null;
   sync.on('status', (s) => {
     events.emit('sync:status', s);
-    // The centre's operators hear of a change of state at once, not at the next beat.
-    if (s.state !== lastState && heartbeatTimer) void sendHeartbeat();
-    lastState = s.state;
+    // The centre's operators hear of a change of state, a local fault or a record held back at
+    // once, not at the next beat.
+    const state = `${s.state}/${s.localFault?.kind ?? ''}/${s.heldBack}/${s.complete}`;
+    if (state !== lastState && heartbeatTimer) void sendHeartbeat();
+    lastState = state;
     if (s.state === 'live') outbox.flush();
   });
   sync.on('changed', (tables, times) => {
