@@ -90,7 +90,7 @@ async function main(): Promise<void> {
   if (process.argv[2] === 'token') return tokenCommand(process.argv.slice(3));
   const flags = parseFlags(spec, process.argv.slice(2));
   if (flags.help) {
-    console.log(`Guardpost reference centre\n\n${flagHelp(spec)}`);
+    console.log(`Guardpost reference centre\n\n${flagHelp(spec)}\n\nDisplay tokens: central token issue|list|revoke --db FILE (central token --help)`);
     return;
   }
   const centre = await startCentre({
