@@ -47,9 +47,13 @@ ${flagHelp(tokenSpec)}`;
 /** The admin's token commands, on the store file (the centre may be running: SQLite WAL lets both write). */
 function tokenCommand(argv: string[]): void {
   const [verb, ...rest] = argv;
+  if (verb === undefined || verb === '--help') {
+    console.log(TOKEN_USAGE);
+    return;
+  }
   const target = verb === 'revoke' && rest[0] !== undefined && !rest[0].startsWith('--') ? rest.shift() : undefined;
   const flags = parseFlags(tokenSpec, rest);
-  if (flags.help || verb === undefined) {
+  if (flags.help) {
     console.log(TOKEN_USAGE);
     return;
   }
