@@ -11,6 +11,7 @@ import { createClock, type Clock } from './clock.js';
 import { Scenario, stepOps, type LeadPlan } from './scenario.js';
 import { createCentralServer, type CentralServer } from './server.js';
 import { SqliteStore, type WriteOp } from './store.js';
+import { createTokenRegistry, SqliteTokens } from './tokens.js';
 
 export type CentreOptions = {
   port?: number;
@@ -21,8 +22,10 @@ export type CentreOptions = {
   historyDays?: number;
   leadsPerDay?: number;
   token?: string;
-  /** More tokens bound to narrower scopes: token → unit id. */
+  /** More configured tokens bound to narrower scopes: token → unit id. Issued tokens live in the store (`token issue`). */
   scopedTokens?: Record<string, string>;
+  /** How often open live streams are checked for revoked tokens (default 1000 ms). */
+  revocationCheckMs?: number;
   db?: string;
   fixture?: string;
   heartbeatMs?: number;
@@ -39,6 +42,8 @@ export type Centre = {
   url: string;
   token: string;
   store: SqliteStore;
+  /** The issued tokens in the store file (issue, list, revoke). */
+  tokens: SqliteTokens;
   clock: Clock;
   server: CentralServer;
   /** Publishes every scenario step due by now; returns the number of transactions written. */
@@ -139,10 +144,12 @@ export async function startCentre(opts: CentreOptions = {}): Promise<Centre> {
   const tokens = new Map<string, string>([[token, root]]);
   for (const [t, unit] of Object.entries(opts.scopedTokens ?? {})) tokens.set(t, unit);
 
+  const issued = new SqliteTokens(store.db);
   const server = createCentralServer({
     store,
     clock,
-    tokens,
+    tokens: createTokenRegistry(tokens, issued),
+    ...(opts.revocationCheckMs !== undefined ? { revocationCheckMs: opts.revocationCheckMs } : {}),
     ...(opts.heartbeatMs !== undefined ? { heartbeatMs: opts.heartbeatMs } : {}),
     ...(opts.pageLimit !== undefined ? { defaultPageLimit: opts.pageLimit } : {}),
     ...(opts.rateLimit !== undefined ? { rateLimit: opts.rateLimit } : {}),
@@ -165,6 +172,7 @@ export async function startCentre(opts: CentreOptions = {}): Promise<Centre> {
     url: `http://${opts.host ?? '127.0.0.1'}:${port}`,
     token,
     store,
+    tokens: issued,
     clock,
     server,
     tick,

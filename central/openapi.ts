@@ -4,6 +4,7 @@
 // reference server answers every documented path and status as the document says.
 import { z } from 'zod';
 import { entitySchemas, healthSchema, heartbeatSchema, mutationRequestSchema, PROTOCOL_VERSION, resetBodySchema, resetReasons, type EntityName } from '../shared/protocol.js';
+import { MAX_HEARTBEAT_BODY, MAX_MUTATION_BODY } from './server.js';
 
 type Json = Record<string, unknown>;
 
@@ -84,7 +85,17 @@ export function buildOpenApi(): Json {
       description:
         'The contract between a wall display and any central early-warning system: one ordered change feed per scope (seq in commit order, epoch as generation), mutations applied exactly once, health. Times are ms since the Unix epoch (UTC); money is integer fen. See shared/design/central-protocol.md.',
     },
-    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'A display token, bound to a scope (a unit and its subtree).' } }, schemas },
+    components: {
+      securitySchemes: {
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          description:
+            'A token bound to a scope (a unit and its subtree) and a role: display (changes, mutations, heartbeat), ingest (mutations), admin (all, and GET /v1/displays). Issued and revoked with `central token issue|list|revoke`; a revoked token is refused from its next request and its live streams end. Every authenticated endpoint is rate-limited per token; requests without a valid token per address.',
+        },
+      },
+      schemas,
+    },
     paths: {
       '/v1/changes': {
         get: {
@@ -102,8 +113,8 @@ export function buildOpenApi(): Json {
           responses: {
             '200': { description: 'NDJSON lines; every page ends with a checkpoint (gzip when asked)', headers: serverTime, content: { 'application/x-ndjson': { schema: ref('FeedLine') } } },
             '400': errorResponse('bad parameters'),
-            '401': errorResponse('no or unknown token: final until configuration changes'),
-            '403': errorResponse("scope outside the token's scope: final until configuration changes"),
+            '401': errorResponse('no, unknown or revoked token: final until configuration changes'),
+            '403': errorResponse("scope outside the token's scope, or a role that may not read the feed (ingest): final until configuration changes"),
             '409': { description: `the position cannot be served: ${resetReasons.join(', ')}; re-sync from since=0`, content: { 'application/json': { schema: ref('Reset') } } },
             '429': errorResponse('too many requests for this token', retryAfter),
             '503': errorResponse('overloaded', retryAfter),
@@ -118,7 +129,10 @@ export function buildOpenApi(): Json {
           responses: {
             '200': { description: 'the last applied mutation id of this client', headers: serverTime, content: { 'application/json': { schema: ref('MutationResult') } } },
             '400': errorResponse('malformed request or a mutation that cannot apply; nothing was applied'),
-            '401': errorResponse('no or unknown token'),
+            '401': errorResponse('no, unknown or revoked token'),
+            '403': errorResponse("a note whose lead or unit is outside the token's scope, or unknown (answered alike, so no scope can be probed); nothing was applied"),
+            '413': errorResponse(`body larger than ${MAX_MUTATION_BODY} bytes; the connection is closed`),
+            '429': errorResponse('too many requests for this token', retryAfter),
           },
         },
       },
@@ -130,7 +144,10 @@ export function buildOpenApi(): Json {
           responses: {
             '200': { description: 'recorded', headers: serverTime, content: { 'application/json': { schema: ref('Ack') } } },
             '400': errorResponse('malformed heartbeat'),
-            '401': errorResponse('no or unknown token'),
+            '401': errorResponse('no, unknown or revoked token'),
+            '403': errorResponse('a role that does not report heartbeats (ingest)'),
+            '413': errorResponse(`body larger than ${MAX_HEARTBEAT_BODY} bytes; the connection is closed`),
+            '429': errorResponse('too many requests for this token', retryAfter),
           },
         },
       },
@@ -140,7 +157,9 @@ export function buildOpenApi(): Json {
           security: auth,
           responses: {
             '200': { description: 'the displays', headers: serverTime, content: { 'application/json': { schema: ref('Displays') } } },
-            '401': errorResponse('no or unknown token'),
+            '401': errorResponse('no, unknown or revoked token'),
+            '403': errorResponse('only an admin token sees the displays'),
+            '429': errorResponse('too many requests for this token', retryAfter),
           },
         },
       },

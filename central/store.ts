@@ -44,6 +44,8 @@ export interface CentralStore {
   rowsAfter(seq: number, limit: number): StoredRow[];
   hasRowsAfter(seq: number): boolean;
   unitPath(unitId: string): string | null;
+  /** The scope path of a live lead, or null when there is none. */
+  leadPath(leadId: string): string | null;
   stats(scopePath: string): Stats;
   applyMutations(clientId: string, notes: { id: number; note: Omit<Note, 'clientId' | 'mutationId'> }[]): number;
   lastMutationId(clientId: string): number;
@@ -69,6 +71,10 @@ const MIGRATIONS: string[] = [
    CREATE TABLE clients (client_id TEXT PRIMARY KEY, last_mutation_id INTEGER NOT NULL);`,
   // 2: the displays' heartbeats, for the centre's operators.
   `CREATE TABLE displays (client_id TEXT PRIMARY KEY, scope TEXT NOT NULL, received_at INTEGER NOT NULL, report TEXT NOT NULL);`,
+  // 3: issued display tokens (central/tokens.ts): only the sha256 of each secret is kept.
+  `CREATE TABLE tokens (id TEXT PRIMARY KEY, name TEXT NOT NULL, scope TEXT NOT NULL, role TEXT NOT NULL, hash TEXT NOT NULL UNIQUE,
+     created_at INTEGER NOT NULL, revoked_at INTEGER);
+   CREATE UNIQUE INDEX tokens_live_name ON tokens(name) WHERE revoked_at IS NULL;`,
 ];
 
 function pathSegment(id: string): string {
@@ -157,6 +163,11 @@ export class SqliteStore implements CentralStore {
 
   unitPath(unitId: string): string | null {
     const row = this.#get.get('unit', unitId);
+    return row && !row.deleted ? row.path : null;
+  }
+
+  leadPath(leadId: string): string | null {
+    const row = this.#get.get('lead', leadId);
     return row && !row.deleted ? row.path : null;
   }
 

@@ -4,24 +4,21 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
-import { delimiter, dirname, join } from 'node:path';
+import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startCentre } from '../central/centre.js';
-import { FlagError, flagHelp, parseFlags } from '../shared/args.js';
+import { appFlagSpec, FlagError, flagArgs, flagHelp, parseFlags } from '../shared/args.js';
 import { ConfigError, parseDisplayConfig } from '../shared/display.js';
 import { createCore } from './core/core.js';
 import { startHost } from './host/host.js';
 import { startKiosk } from './host/kiosk.js';
 import { electronRuntime } from './runtime.js';
 
+// The flags the Electron shell reads too live in shared/args.ts; these are the launcher's own.
 const spec = {
-  central: { kind: 'string', help: 'URL of a real centre (default: start the embedded demo centre)' },
-  token: { kind: 'string', help: 'display token for --central' },
-  scope: { kind: 'string', help: 'unit id this display shows (default: the token’s scope)' },
+  ...appFlagSpec,
   port: { kind: 'int', help: 'browser host port (default 0: any free port)', min: 0, max: 65535 },
   host: { kind: 'string', help: 'browser host address (default 127.0.0.1; 0.0.0.0 for kiosk browsers on the LAN)' },
-  'data-dir': { kind: 'string', help: 'replica folder (default ~/.guardpost, or a fresh folder for the demo centre)' },
-  display: { kind: 'string', help: 'display configuration JSON: name, language, targets, map indicator, font floor (see README)' },
   browser: { kind: 'bool', help: 'serve the browser host even where Electron could run' },
   kiosk: { kind: 'bool', help: 'browser host: show the wall full-screen in a Chromium this process launches and watches (replaced if the page hangs or the browser dies)' },
   chromium: { kind: 'string', help: 'the Chromium for --kiosk (default: $CHROMIUM_PATH, else chromium or google-chrome on the PATH)' },
@@ -59,8 +56,11 @@ async function main(): Promise<void> {
 
   const runtime = flags.browser ? { why: '--browser was given' } : flags.kiosk ? { why: '--kiosk was given' } : electronRuntime();
   if ('path' in runtime) {
-    const args = [join(here, '..', 'electron', 'main.cjs'), '--central', central.url, '--token', central.token, '--data-dir', dataDir];
-    if (central.scope) args.push('--scope', central.scope);
+    // The shell parses these with the same spec; it re-reads and checks the display file itself.
+    const args = [
+      join(here, '..', 'electron', 'main.cjs'),
+      ...flagArgs(appFlagSpec, { central: central.url, token: central.token, 'data-dir': dataDir, ...(central.scope ? { scope: central.scope } : {}), ...(flags.display ? { display: resolve(flags.display) } : {}) }),
+    ];
     const child = spawn(runtime.path, args, { stdio: 'inherit' });
     child.on('exit', (code) => {
       void centre?.close().then(() => process.exit(code ?? 0));
