@@ -236,7 +236,7 @@ export function createCentralServer(opts: CentralServerOptions): CentralServer {
   }
 
   async function mutations(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    authorise(req);
+    const scope = authorise(req);
     const body = await readBody(req, 1 << 20);
     let json: unknown;
     try {
@@ -249,7 +249,8 @@ export function createCentralServer(opts: CentralServerOptions): CentralServer {
     try {
       const last = store.applyMutations(
         parsed.data.clientId,
-        parsed.data.mutations.map((m) => ({ id: m.id, note: m.args })),
+        parsed.data.mutations.map((m) => (m.name === 'note.add' ? { id: m.id, note: m.args } : { id: m.id, audit: m.args })),
+        scope,
       );
       sendJson(res, 200, { lastMutationId: last, serverTime: clock() }, clock());
     } catch (err) {
@@ -295,6 +296,11 @@ export function createCentralServer(opts: CentralServerOptions): CentralServer {
           return heartbeat(req, res);
         case 'GET /v1/displays':
           return displays(req, res);
+        case 'GET /v1/audit': {
+          // The unmasked views the displays in this token's scope reported.
+          const path = store.unitPath(authorise(req)) ?? '/';
+          return sendJson(res, 200, { views: store.auditViews(path, 5000), serverTime: clock() }, clock());
+        }
         default:
           throw new HttpError(404, { error: `no route ${route}` });
       }
