@@ -68,6 +68,15 @@ const provoke: Record<string, () => Promise<Response>> = {
   'get /v1/displays 401': () => fetch(`${centre.url}/v1/displays`),
   'get /v1/displays 403': () => fetch(`${centre.url}/v1/displays`, { headers: auth(issued('display')) }),
   'get /v1/displays 429': () => fetch(`${scoped.url}/v1/displays`, { headers: auth() }).then(() => fetch(`${scoped.url}/v1/displays`, { headers: auth() })),
+  'get /v1/audit 200': async () => {
+    await fetch(`${centre.url}/v1/mutations`, {
+      method: 'POST',
+      headers: { ...auth(), 'Content-Type': 'application/json' },
+      body: JSON.stringify({ clientId: 'wall-audit', mutations: [{ id: 1, name: 'audit.view', args: { leadId: 'L-1', keyName: 'desk', role: 'unmask', at: 1 } }] }),
+    });
+    return fetch(`${centre.url}/v1/audit`, { headers: auth() });
+  },
+  'get /v1/audit 401': () => fetch(`${centre.url}/v1/audit`),
 };
 
 // A centre that takes no streams at all answers 503 to every feed request.

@@ -3,7 +3,7 @@
 // central/openapi.json; a test checks the committed file is current and that the running
 // reference server answers every documented path and status as the document says.
 import { z } from 'zod';
-import { entitySchemas, healthSchema, heartbeatSchema, mutationRequestSchema, PROTOCOL_VERSION, resetBodySchema, resetReasons, type EntityName } from '../shared/protocol.js';
+import { auditViewSchema, entitySchemas, healthSchema, heartbeatSchema, mutationRequestSchema, PROTOCOL_VERSION, resetBodySchema, resetReasons, type EntityName } from '../shared/protocol.js';
 import { MAX_HEARTBEAT_BODY, MAX_MUTATION_BODY } from './server.js';
 
 type Json = Record<string, unknown>;
@@ -54,6 +54,14 @@ export function buildOpenApi(): Json {
   schemas['Health'] = json(healthSchema);
   schemas['Reset'] = json(resetBodySchema);
   schemas['MutationRequest'] = json(mutationRequestSchema);
+  schemas['AuditViews'] = {
+    type: 'object',
+    required: ['views', 'serverTime'],
+    properties: {
+      views: { type: 'array', items: json(auditViewSchema.extend({ clientId: z.string(), scope: z.string(), receivedAt: z.number().int() })) },
+      serverTime: { type: 'integer' },
+    },
+  };
   schemas['MutationResult'] = { type: 'object', required: ['lastMutationId', 'serverTime'], additionalProperties: false, properties: { lastMutationId: { type: 'integer', minimum: 0 }, serverTime: { type: 'integer' } } };
   schemas['Heartbeat'] = json(heartbeatSchema);
   schemas['Ack'] = { type: 'object', required: ['ok', 'serverTime'], additionalProperties: false, properties: { ok: { const: true }, serverTime: { type: 'integer' } } };
@@ -160,6 +168,16 @@ export function buildOpenApi(): Json {
             '401': errorResponse('no, unknown or revoked token'),
             '403': errorResponse('only an admin token sees the displays'),
             '429': errorResponse('too many requests for this token', retryAfter),
+          },
+        },
+      },
+      '/v1/audit': {
+        get: {
+          summary: "The unmasked views of leads that displays in the token's scope reported (audit.view mutations), newest first",
+          security: auth,
+          responses: {
+            '200': { description: 'the views', headers: serverTime, content: { 'application/json': { schema: ref('AuditViews') } } },
+            '401': errorResponse('no or unknown token'),
           },
         },
       },

@@ -283,7 +283,8 @@ export function createCentralServer(opts: CentralServerOptions): CentralServer {
     // and an unknown id is then just a bad request (400, from the store).
     const seesAll = scopePath.split('/').length === 3;
     for (const m of parsed.data.mutations) {
-      const { leadId, unitId } = m.args;
+      const leadId = m.args.leadId;
+      const unitId = 'unitId' in m.args ? m.args.unitId : undefined;
       const paths = [leadId === undefined ? null : { what: `lead ${leadId}`, path: store.leadPath(leadId) }, unitId === undefined ? null : { what: `unit ${unitId}`, path: store.unitPath(unitId) }];
       for (const p of paths) {
         if (!p || (p.path === null && seesAll) || p.path?.startsWith(scopePath)) continue;
@@ -293,7 +294,8 @@ export function createCentralServer(opts: CentralServerOptions): CentralServer {
     try {
       const last = store.applyMutations(
         parsed.data.clientId,
-        parsed.data.mutations.map((m) => ({ id: m.id, note: m.args })),
+        parsed.data.mutations.map((m) => (m.name === 'note.add' ? { id: m.id, note: m.args } : { id: m.id, audit: m.args })),
+        principal.scope,
       );
       sendJson(res, 200, { lastMutationId: last, serverTime: clock() }, clock());
     } catch (err) {
@@ -341,6 +343,11 @@ export function createCentralServer(opts: CentralServerOptions): CentralServer {
           return heartbeat(req, res);
         case 'GET /v1/displays':
           return displays(req, res);
+        case 'GET /v1/audit': {
+          // The unmasked views the displays in this token's scope reported (an administrator's read).
+          const path = store.unitPath(authorise(req, 'displays').scope) ?? '/';
+          return sendJson(res, 200, { views: store.auditViews(path, 5000), serverTime: clock() }, clock());
+        }
         default:
           throw new HttpError(404, { error: `no route ${route}` });
       }

@@ -5,7 +5,10 @@ import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { addCrc, recordCrc } from '../shared/crc32.js';
-import { describeZodError, entitySchemas, PROTOCOL_VERSION, type EntityName, type EntityRecord, type Note } from '../shared/protocol.js';
+import { describeZodError, entitySchemas, PROTOCOL_VERSION, type AuditView, type EntityName, type EntityRecord, type Note } from '../shared/protocol.js';
+
+/** One mutation as the store applies it: a note (into the feed) or an audit view (kept aside). */
+export type StoreMutation = { id: number; note: Omit<Note, 'clientId' | 'mutationId'> } | { id: number; audit: AuditView };
 
 export type PutOp = { [E in EntityName]: { t: 'put'; e: E; d: EntityRecord[E] } }[EntityName];
 export type DelOp = { t: 'del'; e: EntityName; id: string };
@@ -47,7 +50,9 @@ export interface CentralStore {
   /** The scope path of a live lead, or null when there is none. */
   leadPath(leadId: string): string | null;
   stats(scopePath: string): Stats;
-  applyMutations(clientId: string, notes: { id: number; note: Omit<Note, 'clientId' | 'mutationId'> }[]): number;
+  applyMutations(clientId: string, mutations: StoreMutation[], scope?: string): number;
+  /** The unmasked views displays reported, newest first, of displays whose scope lies within a path. */
+  auditViews(scopePath: string, limit: number): (AuditView & { clientId: string; scope: string; receivedAt: number })[];
   lastMutationId(clientId: string): number;
   purgeTombstones(cutoff: number): number;
   resetEpoch(): string;
@@ -75,6 +80,9 @@ const MIGRATIONS: string[] = [
   `CREATE TABLE tokens (id TEXT PRIMARY KEY, name TEXT NOT NULL, scope TEXT NOT NULL, role TEXT NOT NULL, hash TEXT NOT NULL UNIQUE,
      created_at INTEGER NOT NULL, revoked_at INTEGER);
    CREATE UNIQUE INDEX tokens_live_name ON tokens(name) WHERE revoked_at IS NULL;`,
+  // 4: the displays' unmasked views of leads, for the audit (never in the feed).
+  `CREATE TABLE audit (client_id TEXT NOT NULL, mutation_id INTEGER NOT NULL, scope TEXT NOT NULL, lead_id TEXT NOT NULL, key_name TEXT NOT NULL,
+     role TEXT NOT NULL, at INTEGER NOT NULL, received_at INTEGER NOT NULL, PRIMARY KEY (client_id, mutation_id)) WITHOUT ROWID;`,
 ];
 
 function pathSegment(id: string): string {
@@ -324,17 +332,20 @@ export class SqliteStore implements CentralStore {
    * Applies each mutation whose id is above the client's last applied id, all in one
    * transaction, so a retry after a lost response applies nothing twice.
    */
-  applyMutations(clientId: string, notes: { id: number; note: Omit<Note, 'clientId' | 'mutationId'> }[]): number {
+  applyMutations(clientId: string, mutations: StoreMutation[], scope = ''): number {
     const last = this.lastMutationId(clientId);
-    const fresh = notes.filter((m) => m.id > last).sort((a, b) => a.id - b.id);
+    const fresh = mutations.filter((m) => m.id > last).sort((a, b) => a.id - b.id);
     if (fresh.length === 0) return last;
     const newest = fresh[fresh.length - 1]!.id;
-    const ops: WriteOp[] = fresh.map((m) => ({ t: 'put', e: 'note', d: { ...m.note, clientId, mutationId: m.id } }));
+    const ops: WriteOp[] = fresh.flatMap((m) => ('note' in m ? [{ t: 'put', e: 'note', d: { ...m.note, clientId, mutationId: m.id } } as WriteOp] : []));
+    const audit = this.db.prepare('INSERT OR IGNORE INTO audit (client_id, mutation_id, scope, lead_id, key_name, role, at, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+    const receivedAt = Date.now();
     const save = this.db.prepare(
       'INSERT INTO clients (client_id, last_mutation_id) VALUES (?, ?) ON CONFLICT (client_id) DO UPDATE SET last_mutation_id = excluded.last_mutation_id',
     );
     this.#commit(() => {
-      this.#writeOps(ops);
+      if (ops.length) this.#writeOps(ops);
+      for (const m of fresh) if ('audit' in m) audit.run(clientId, m.id, scope, m.audit.leadId, m.audit.keyName, m.audit.role, m.audit.at, receivedAt);
       save.run(clientId, newest);
     });
     return newest;
@@ -358,6 +369,13 @@ export class SqliteStore implements CentralStore {
     this.db
       .prepare('INSERT INTO displays (client_id, scope, received_at, report) VALUES (?, ?, ?, ?) ON CONFLICT (client_id) DO UPDATE SET scope = excluded.scope, received_at = excluded.received_at, report = excluded.report')
       .run(clientId, scope, receivedAt, JSON.stringify(report));
+  }
+
+  auditViews(scopePath: string, limit: number): (AuditView & { clientId: string; scope: string; receivedAt: number })[] {
+    const rows = this.db
+      .prepare('SELECT client_id AS clientId, scope, lead_id AS leadId, key_name AS keyName, role, at, received_at AS receivedAt FROM audit ORDER BY at DESC, client_id, mutation_id DESC')
+      .all() as (AuditView & { clientId: string; scope: string; receivedAt: number })[];
+    return rows.filter((r) => (this.unitPath(r.scope) ?? '').startsWith(scopePath)).slice(0, limit);
   }
 
   /** The latest heartbeat of every display whose scope lies within a scope path. */

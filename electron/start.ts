@@ -10,6 +10,7 @@ import { startCentre } from '../central/centre.js';
 import { appFlagSpec, FlagError, flagArgs, flagHelp, parseFlags } from '../shared/args.js';
 import { ConfigError, parseDisplayConfig } from '../shared/display.js';
 import { createCore } from './core/core.js';
+import { AnyKeys, FileKeys, isLoopback, keysCommand, KeyFileError, newSecret, StaticKeys, type KeyRing } from './host/auth.js';
 import { startHost } from './host/host.js';
 import { startKiosk } from './host/kiosk.js';
 import { electronRuntime } from './runtime.js';
@@ -18,7 +19,11 @@ import { electronRuntime } from './runtime.js';
 const spec = {
   ...appFlagSpec,
   port: { kind: 'int', help: 'browser host port (default 0: any free port)', min: 0, max: 65535 },
-  host: { kind: 'string', help: 'browser host address (default 127.0.0.1; 0.0.0.0 for kiosk browsers on the LAN)' },
+  host: { kind: 'string', help: 'browser host address (default 127.0.0.1; 0.0.0.0 for kiosk browsers on the LAN, which needs --keys)' },
+  keys: { kind: 'string', help: 'browser host: the display keys file (made with `keys add NAME --keys FILE`; re-read when it changes)' },
+  key: { kind: 'string', help: 'browser host: one display key (role wall) instead of a keys file; it shows in the process list, so prefer --keys' },
+  'tls-cert': { kind: 'string', help: 'browser host: serve HTTPS with this certificate (PEM), with --tls-key' },
+  'tls-key': { kind: 'string', help: 'browser host: the private key (PEM) for --tls-cert' },
   browser: { kind: 'bool', help: 'serve the browser host even where Electron could run' },
   kiosk: { kind: 'bool', help: 'browser host: show the wall full-screen in a Chromium this process launches and watches (replaced if the page hangs or the browser dies)' },
   chromium: { kind: 'string', help: 'the Chromium for --kiosk (default: $CHROMIUM_PATH, else chromium or google-chrome on the PATH)' },
@@ -31,6 +36,8 @@ const spec = {
 const here = dirname(fileURLToPath(import.meta.url));
 
 async function main(): Promise<void> {
+  // `keys add|revoke|list`: the display keys of the browser host (electron/host/auth.ts).
+  if (process.argv[2] === 'keys') return keysCommand(process.argv.slice(3));
   const flags = parseFlags(spec, process.argv.slice(2));
   if (flags.help) {
     console.log(`Guardpost\n\n${flagHelp(spec)}`);
@@ -39,6 +46,14 @@ async function main(): Promise<void> {
   if (flags.central && !flags.token) throw new FlagError('--central needs --token (the display token the centre issued)');
   if (flags.token && !flags.central) throw new FlagError('--token goes with --central');
   if (flags.chromium && !flags.kiosk) throw new FlagError('--chromium goes with --kiosk');
+  if (flags.keys && flags.key) throw new FlagError('--keys and --key: give one of them');
+  if (!!flags['tls-cert'] !== !!flags['tls-key']) throw new FlagError('--tls-cert and --tls-key go together');
+  // Read before anything starts: a bad keys file or certificate never half-starts the app.
+  const fileKeys = flags.keys ? new FileKeys(flags.keys, (m) => console.log(m)) : null;
+  if (flags.host && !isLoopback(flags.host) && !flags.keys && !flags.key) {
+    throw new FlagError(`--host ${flags.host} serves beyond this machine: give --keys FILE (make one with \`npm start -- keys add wall-1 --keys FILE\`) or --key`);
+  }
+  const tls = flags['tls-cert'] && flags['tls-key'] ? { cert: readFileSync(flags['tls-cert']), key: readFileSync(flags['tls-key']) } : undefined;
   const chromium = flags.kiosk ? findChromium(flags.chromium) : null;
   // Checked before anything starts, so a bad file never half-starts the app.
   const display = flags.display ? parseDisplayConfig(readFileSync(flags.display, 'utf8'), flags.display) : undefined;
@@ -70,10 +85,27 @@ async function main(): Promise<void> {
 
   const core = createCore({ dataDir, central, log: (m) => console.log(m), ...(display ? { display } : {}) });
   core.start();
-  const host = await startHost({ core, rendererDir: join(here, '..', 'renderer'), ...(flags.port !== undefined ? { port: flags.port } : {}), ...(flags.host ? { host: flags.host } : {}) });
+  // The kiosk browser this process launches gets a key of its own, given on its command line.
+  const kioskKey = chromium && (fileKeys || flags.key) ? newSecret() : null;
+  const rings: KeyRing[] = [
+    ...(fileKeys ? [fileKeys] : []),
+    ...(flags.key ? [new StaticKeys([{ name: 'flag', role: 'wall', secret: flags.key }])] : []),
+    ...(kioskKey ? [new StaticKeys([{ name: 'kiosk', role: 'wall', secret: kioskKey }])] : []),
+  ];
+  const host = await startHost({
+    core,
+    rendererDir: join(here, '..', 'renderer'),
+    log: (m) => console.log(m),
+    ...(rings.length ? { keys: new AnyKeys(rings) } : {}),
+    ...(tls ? { tls } : {}),
+    ...(flags.port !== undefined ? { port: flags.port } : {}),
+    ...(flags.host ? { host: flags.host } : {}),
+  });
   console.log(`Browser host (not the Electron window): ${runtime.why}.`);
   console.log(`Open ${host.url}#/wall`);
-  const kiosk = chromium ? startKiosk({ url: `${host.url}#/wall`, chromium, profileDir: join(dataDir, 'kiosk-profile'), log: (m) => console.log(m) }) : null;
+  if (rings.length) console.log('A browser opens it with ?key=<its display key> once; the key is then kept in a cookie and leaves the address bar.');
+  const kioskUrl = kioskKey ? `${host.origin}/?key=${encodeURIComponent(kioskKey)}#/wall` : `${host.url}#/wall`;
+  const kiosk = chromium ? startKiosk({ url: kioskUrl, chromium, profileDir: join(dataDir, 'kiosk-profile'), log: (m) => console.log(m) }) : null;
   if (kiosk) console.log(`Kiosk: ${chromium} shows the wall full-screen and is replaced if it hangs or dies.`);
   const stop = () => {
     void (async () => {
@@ -104,5 +136,5 @@ function findChromium(named: string | undefined): string {
 
 main().catch((err: unknown) => {
   console.error(`guardpost: ${err instanceof Error ? err.message : String(err)}`);
-  process.exit(err instanceof FlagError || err instanceof ConfigError ? 2 : 1);
+  process.exit(err instanceof FlagError || err instanceof ConfigError || err instanceof KeyFileError ? 2 : 1);
 });

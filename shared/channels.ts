@@ -20,6 +20,7 @@ export const requestChannels = [
   'sync:status',
   'health:get',
   'clock:now',
+  'audit:list',
 ] as const;
 export const eventChannels = ['db:changed', 'sync:status'] as const;
 export type RequestChannel = (typeof requestChannels)[number];

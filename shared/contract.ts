@@ -86,7 +86,9 @@ export type ReviewLead = {
   stationName: string | null;
   branchName: string | null;
   personName: string;
-  personAge: number | null;
+  /** The age for a role that sees it whole; a wall gets the band alone (shared/privacy.ts). */
+  personAge?: number | null;
+  personAgeBand?: string | null;
   personOccupation: string | null;
   warningCount: number;
   fraudType: FraudType;
@@ -106,7 +108,13 @@ export type ReplayLead = { id: string; lat: number; lng: number; riskLevel: Risk
 /** A stop-payment as the meeting's record shows it, as of the cut-off. */
 export type StopRecord = { id: string; leadId: string; unitName: string; bank: string; accountMasked: string; amount: number; requestedAt: number; frozenAt: number | null; status: StopPayment['status']; within30: boolean | null };
 
-export type LeadTimeline = { lead: Lead; unitName: string; events: LeadEvent[]; stops: StopPayment[]; notes: Note[] };
+/** A lead as a role sees it: the wall view has no person id, address or exact age (shared/privacy.ts). */
+export type LeadView = Omit<Lead, 'personId' | 'address' | 'personAge'> & { personId?: string; address?: string | undefined; personAge?: number | undefined; personAgeBand?: string | null };
+
+export type LeadTimeline = { lead: LeadView; unitName: string; events: LeadEvent[]; stops: StopPayment[]; notes: Note[] };
+
+/** One unmasked view of a lead: which key saw it, when, and whether the centre has it yet. */
+export type AuditEntry = { id: number; leadId: string; keyName: string; role: string; at: number; sentAt: number | null };
 
 /** A note, and whether it is still only in this display's outbox (and why, if it was refused). */
 export type RecentEvent = { id: string; leadId: string; at: number; kind: LeadEvent['kind']; tier: number | null; unitName: string; riskLevel: RiskLevel | null };
@@ -196,6 +204,8 @@ export const requests = {
   'health:get': z.object({}).strict(),
   /** The centre's time now, as the core estimates it, for the renderer's one clock. */
   'clock:now': z.object({}).strict(),
+  /** The unmasked views of leads this display has recorded, newest first (the unmask role only). */
+  'audit:list': z.object({ limit: z.number().int().min(1).max(5000) }).strict(),
 } as const;
 
 export type RequestName = keyof typeof requests;
@@ -221,6 +231,7 @@ export type Results = {
   'sync:status': SyncStatus;
   'health:get': DisplayHealth;
   'clock:now': { serverTime: number };
+  'audit:list': AuditEntry[];
 };
 
 export const tableNames = ['unit', 'lead', 'event', 'stop_payment', 'note'] as const;

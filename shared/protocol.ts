@@ -254,11 +254,14 @@ export const healthSchema = z.object({
 });
 export type Health = z.infer<typeof healthSchema>;
 
-export const mutationSchema = z.object({
-  id: z.number().int().positive(),
-  name: z.literal('note.add'),
-  args: noteSchema.omit({ clientId: true, mutationId: true }),
-});
+/** One unmasked view of a lead at a display: the centre keeps it for its audit (not in the feed). */
+export const auditViewSchema = z.object({ leadId: id, keyName: z.string().min(1).max(200), role: z.string().min(1).max(32), at: ms }).strict();
+export type AuditView = z.infer<typeof auditViewSchema>;
+
+export const mutationSchema = z.discriminatedUnion('name', [
+  z.object({ id: z.number().int().positive(), name: z.literal('note.add'), args: noteSchema.omit({ clientId: true, mutationId: true }) }),
+  z.object({ id: z.number().int().positive(), name: z.literal('audit.view'), args: auditViewSchema }),
+]);
 export const mutationRequestSchema = z.object({
   clientId: z.string().min(1).max(128),
   mutations: z.array(mutationSchema).min(1).max(500),

@@ -9,6 +9,7 @@ import { HEARTBEAT_HELD_MAX, type Heartbeat } from '../../shared/protocol.js';
 import { APP_VERSION } from '../../shared/version.js';
 import { inWindow } from '../../shared/kpi.js';
 import type { Note } from '../../shared/protocol.js';
+import type { Viewer } from '../../shared/privacy.js';
 import { exportReview } from './exporter.js';
 import { LocalStore } from './local.js';
 import { Outbox } from './outbox.js';
@@ -41,6 +42,8 @@ export type Core = {
   readonly sync: SyncEngine;
   readonly local: LocalStore;
   readonly outbox: Outbox;
+  /** Records an unmasked view of a lead, here and (through the outbox) at the centre. */
+  recordView(leadId: string, viewer: Viewer): void;
 };
 
 /** The replica file and its rebuild twin, swapped by rename once a rebuild is complete. */
@@ -193,7 +196,7 @@ export function createCore(opts: CoreOptions): Core {
 
   const now = () => sync.serverNow();
   const pendingNotes = (): PendingNote[] =>
-    local.pending().map((r) => ({ ...(r.args as Note), clientId: local.clientId, mutationId: r.id, pending: true, error: r.error }));
+    local.pending().flatMap((r) => (r.name === 'note.add' ? [r] : [])).map((r) => ({ ...r.args, clientId: local.clientId, mutationId: r.id, pending: true, error: r.error }));
 
   const handlers: Handlers = {
     'countdowns:list': ({ unitId, limit }) => queries.countdowns(unitId, now(), limit),
@@ -202,7 +205,8 @@ export function createCore(opts: CoreOptions): Core {
     'ranking:get': ({ kind, level, within, asOf, window }) => queries.ranking(kind, level, within, asOf ?? now(), window),
     'trends:get': ({ unitId, days, asOf }) => queries.trends(unitId, days, asOf ?? now()),
     'map:features': ({ unitId }) => queries.mapFeatures(unitId, now()),
-    'lead:timeline': ({ leadId }) => queries.leadTimeline(leadId),
+    // The full record: the dispatcher gives each role its view of it (shared/privacy.ts).
+    'lead:timeline': ({ leadId }) => queries.leadTimeline(leadId, true),
     'units:list': () => queries.units(),
     'review:leads': ({ unitId, window, asOf, which, limit }) => queries.reviewLeads(unitId, window, asOf, which, limit),
     'stops:list': ({ unitId, window, asOf }) => queries.stopRecord(unitId, window, asOf),
@@ -230,6 +234,7 @@ export function createCore(opts: CoreOptions): Core {
     'sync:status': () => sync.status,
     'health:get': () => health(),
     'clock:now': () => ({ serverTime: now() }),
+    'audit:list': ({ limit }) => local.auditList(limit),
   };
   outbox.on('changed', () => events.emit('db:changed', { tables: ['note'] }));
 
@@ -244,6 +249,10 @@ export function createCore(opts: CoreOptions): Core {
     sync,
     local,
     outbox,
+    recordView(leadId, viewer) {
+      local.recordView({ leadId, keyName: viewer.name, role: viewer.role, at: now() });
+      outbox.flush();
+    },
     on(channel, listener) {
       events.on(channel, listener as (p: unknown) => void);
       return () => events.off(channel, listener as (p: unknown) => void);

@@ -109,7 +109,8 @@ test('the review’s indicators and rank orders equal the definitions applied to
   await page.screenshot({ path: info.outputPath('review-cases-1920x1080.png') });
 
   // Live events arrive for the same day; the frozen view does not move.
-  await page.goto(`${app.host.url}#/review?s=0`);
+  // Same page, new hash (the host's URL carries a key, so a goto would load the page afresh).
+  await page.evaluate(() => (location.hash = '#/review?s=0'));
   await expect(page.locator('[data-screen="review"]')).toHaveAttribute('data-section', 'indicators');
   const before = await page.locator('[data-kpi]').evaluateAll((els) => els.map((e) => e.getAttribute('data-value')));
   app.centre.store.write([{ t: 'put', e: 'lead', d: makeLead('L-LATE-1', 'SZ-FT-S01-B1', DAY_START + 10 * H, { metAt: DAY_START + 11 * H, feedbackAt: DAY_START + 12 * H, outcome: 'dissuaded' }) }]);

@@ -107,7 +107,8 @@ function LeadTable({ leads, cols }: { leads: ReviewLead[]; cols: LeadCol[] }) {
             <td>{l.stationName ?? l.unitName}</td>
             <td>
               {l.personName}
-              {l.personAge !== null ? ` ${l.personAge}` : ''}
+              {/* A wall's view carries the age band only (shared/privacy.ts). */}
+              {l.personAgeBand ? ` ${l.personAgeBand}` : typeof l.personAge === 'number' ? ` ${l.personAge}` : ''}
               {l.personOccupation ? ` ${l.personOccupation}` : ''}
               {l.warningCount > 1 ? ` ×${l.warningCount}` : ''}
             </td>
