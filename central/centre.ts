@@ -30,9 +30,17 @@ export type CentreOptions = {
   pageLimit?: number;
   /** Tombstones older than this many days (centre time) are purged (default 7). */
   tombstoneDays?: number;
+  /**
+   * Days of history (every version and deletion) kept for as-of snapshots (default 40: a
+   * month's reviews and the week before). `keepHistory: false` keeps none: `asOf` gets 400.
+   */
+  keepHistoryDays?: number;
+  keepHistory?: boolean;
   /** Requests a second each token may make, with a burst (default 50/s, burst 100). */
   rateLimit?: { perSecond: number; burst: number };
   maxStreams?: number;
+  /** The centre's clock, when a test moves time itself (overrides now and speed). */
+  clock?: Clock;
 };
 
 export type Centre = {
@@ -78,6 +86,14 @@ export function readFixture(file: string): WriteOp[] {
   return ops;
 }
 
+/** When a generated record first appeared: a lead's issue, an event's time, a stop-payment's request. */
+function firstSeen(op: WriteOp): number {
+  if (op.t === 'put' && op.e === 'lead') return op.d.issuedAt;
+  if (op.t === 'put' && op.e === 'event') return op.d.at;
+  if (op.t === 'put' && op.e === 'stop_payment') return op.d.requestedAt;
+  return Infinity; // clamped to the commit time
+}
+
 /** Orders units parents-first so each unit's parent exists when it is written. */
 function unitsParentsFirst(units: Unit[]): Unit[] {
   const byId = new Map(units.map((u) => [u.id, u]));
@@ -87,8 +103,8 @@ function unitsParentsFirst(units: Unit[]): Unit[] {
 
 export async function startCentre(opts: CentreOptions = {}): Promise<Centre> {
   const tmp = opts.db ? null : mkdtempSync(join(tmpdir(), 'guardpost-centre-'));
-  const clock = createClock({ ...(opts.now !== undefined ? { start: opts.now } : {}), speed: opts.speed ?? 1 });
-  const store = new SqliteStore(opts.db ?? join(tmp!, 'centre.db'), clock);
+  const clock = opts.clock ?? createClock({ ...(opts.now !== undefined ? { start: opts.now } : {}), speed: opts.speed ?? 1 });
+  const store = new SqliteStore(opts.db ?? join(tmp!, 'centre.db'), clock, { history: opts.keepHistory ?? true });
   const token = opts.token ?? `demo-${randomBytes(9).toString('base64url')}`;
   const fixture = opts.fixture ? readFixture(opts.fixture) : [];
   const fixtureUnits = fixture.filter((op) => op.t === 'put' && op.e === 'unit').map((op) => op.d as Unit);
@@ -96,9 +112,13 @@ export async function startCentre(opts: CentreOptions = {}): Promise<Centre> {
   const scenario = bringsCity ? null : new Scenario({ seed: opts.seed ?? 7, ...(opts.leadsPerDay !== undefined ? { leadsPerDay: opts.leadsPerDay } : {}) });
 
   const fresh = store.headSeq() === 0;
+  const historyDays = scenario ? (opts.historyDays ?? 35) : 0;
   if (fresh) {
     const units = bringsCity ? fixtureUnits : scenario!.units;
-    store.write(unitsParentsFirst(units).map((d) => ({ t: 'put', e: 'unit', d })));
+    // The generated past is recorded as committed when it happened, so a review of a day in it
+    // can be answered as of its cut-off; the city existed before its first lead.
+    const since = clock() - historyDays * DAY;
+    store.write(unitsParentsFirst(units).map((d) => ({ t: 'put', e: 'unit', d, at: since })));
     const rest = fixture.filter((op) => !(op.t === 'put' && op.e === 'unit' && bringsCity));
     if (rest.length) store.write(rest);
   }
@@ -107,12 +127,13 @@ export async function startCentre(opts: CentreOptions = {}): Promise<Centre> {
   const active: { plan: LeadPlan; published: number }[] = [];
   let generatedUntil = now;
   if (scenario && fresh) {
-    const historyDays = opts.historyDays ?? 35;
     const from = now - historyDays * DAY;
     const plans = scenario.leadsBetween(from, now);
     for (let i = 0; i < plans.length; i += 500) {
       const batch = plans.slice(i, i + 500);
-      store.write(batch.flatMap((p) => stepOps(p, -Infinity, now)));
+      // Each record committed when it first appeared (its state carries its own later times,
+      // which every figure as of T filters by), so a past day's review sees the day's leads.
+      store.write(batch.flatMap((p) => stepOps(p, -Infinity, now).map((op): WriteOp => ({ ...op, at: firstSeen(op) }) as WriteOp)));
     }
     for (const p of plans) if (p.times[p.times.length - 1]! > now) active.push({ plan: p, published: now });
   }
@@ -156,7 +177,11 @@ export async function startCentre(opts: CentreOptions = {}): Promise<Centre> {
   const timer = scenario && (opts.speed ?? 1) > 0 ? setInterval(tick, opts.tickMs ?? 250) : null;
   timer?.unref();
   const tombstoneMs = (opts.tombstoneDays ?? 7) * DAY;
-  const purge = () => store.purgeTombstones(clock() - tombstoneMs);
+  const keepHistoryMs = (opts.keepHistoryDays ?? 40) * DAY;
+  const purge = () => {
+    store.purgeTombstones(clock() - tombstoneMs);
+    store.purgeHistory(clock() - keepHistoryMs);
+  };
   purge();
   const purgeTimer = setInterval(purge, 60_000);
   purgeTimer.unref();
