@@ -86,12 +86,14 @@ export function readFixture(file: string): WriteOp[] {
   return ops;
 }
 
-/** When a generated record first appeared: a lead's issue, an event's time, a stop-payment's request. */
+/** When a loaded record first appeared: a lead's issue, an event's time, a stop-payment's request, a note's writing; units always. */
 function firstSeen(op: WriteOp): number {
-  if (op.t === 'put' && op.e === 'lead') return op.d.issuedAt;
-  if (op.t === 'put' && op.e === 'event') return op.d.at;
-  if (op.t === 'put' && op.e === 'stop_payment') return op.d.requestedAt;
-  return Infinity; // clamped to the commit time
+  if (op.t !== 'put') return Infinity; // clamped to the commit time
+  if (op.e === 'lead') return op.d.issuedAt;
+  if (op.e === 'event') return op.d.at;
+  if (op.e === 'stop_payment') return op.d.requestedAt;
+  if (op.e === 'note') return op.d.createdAt;
+  return 0;
 }
 
 /** Orders units parents-first so each unit's parent exists when it is written. */
@@ -112,22 +114,21 @@ export async function startCentre(opts: CentreOptions = {}): Promise<Centre> {
   const scenario = bringsCity ? null : new Scenario({ seed: opts.seed ?? 7, ...(opts.leadsPerDay !== undefined ? { leadsPerDay: opts.leadsPerDay } : {}) });
 
   const fresh = store.headSeq() === 0;
-  const historyDays = scenario ? (opts.historyDays ?? 35) : 0;
   if (fresh) {
     const units = bringsCity ? fixtureUnits : scenario!.units;
-    // The generated past is recorded as committed when it happened, so a review of a day in it
-    // can be answered as of its cut-off; the city existed before its first lead.
-    const since = clock() - historyDays * DAY;
-    store.write(unitsParentsFirst(units).map((d) => ({ t: 'put', e: 'unit', d, at: since })));
+    // What the centre starts with (a fixture, the generated past) is recorded as committed when
+    // each record first appeared, as a centre that had been running would have it, so a review of
+    // a day in it can be answered as of its cut-off.
+    store.write(unitsParentsFirst(units).map((d): WriteOp => ({ t: 'put', e: 'unit', d, at: 0 })));
     const rest = fixture.filter((op) => !(op.t === 'put' && op.e === 'unit' && bringsCity));
-    if (rest.length) store.write(rest);
+    if (rest.length) store.write(rest.map((op): WriteOp => ({ ...op, at: firstSeen(op) }) as WriteOp));
   }
 
   const now = clock();
   const active: { plan: LeadPlan; published: number }[] = [];
   let generatedUntil = now;
   if (scenario && fresh) {
-    const from = now - historyDays * DAY;
+    const from = now - (opts.historyDays ?? 35) * DAY;
     const plans = scenario.leadsBetween(from, now);
     for (let i = 0; i < plans.length; i += 500) {
       const batch = plans.slice(i, i + 500);

@@ -40,6 +40,13 @@ export type ReplicaSlot = {
 };
 
 class FinalError extends Error {}
+/** The centre refused a request as bad (400), with its reason: e.g. `asOf not supported`. */
+export class RefusedError extends Error {
+  constructor(readonly reason: string) {
+    super(`the centre refused the request: ${reason}`);
+    this.name = 'RefusedError';
+  }
+}
 class ResetError extends Error {}
 export class PageError extends Error {
   constructor(message: string) {
@@ -233,11 +240,36 @@ export class SyncEngine extends EventEmitter<SyncEvents> {
       if (Number.isFinite(after) && after > 0) await this.#sleep(Math.min(after, 300) * 1000);
       throw new Error(`the centre is busy (${res.status}); retrying`);
     }
+    if (res.status === 400) {
+      const body = (await res.json().catch(() => null)) as { error?: unknown } | null;
+      throw new RefusedError(typeof body?.error === 'string' ? body.error : 'bad request');
+    }
     if (!res.ok || !res.body) {
       await res.body?.cancel();
       throw new Error(`the centre answered ${res.status}`);
     }
     return res;
+  }
+
+  /**
+   * Fills an empty replica with a one-off snapshot (e.g. `asOf` a review's cut-off), through the
+   * same reader, validation and checksum check as the feed; the live replica and the status are
+   * left alone. Throws {@link RefusedError} when the centre cannot serve it.
+   */
+  async fetchSnapshot(target: Replica, params: Record<string, string>, timeoutMs = 120_000): Promise<void> {
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(new Error(`the snapshot took longer than ${Math.round(timeoutMs / 1000)} s`)), timeoutMs);
+    try {
+      const res = await this.#get({ ...params, since: '0', live: '0' }, abort);
+      const done = await this.#readStream(res.body!, target, 0, false, () => {}, false);
+      if (!done) throw new PageError('the snapshot ended before its final checkpoint');
+    } catch (err) {
+      if (abort.signal.aborted && abort.signal.reason instanceof Error) throw abort.signal.reason;
+      throw err;
+    } finally {
+      clearTimeout(timer);
+      abort.abort();
+    }
   }
 
   /** Follows the feed into `target`: live (forever) or until caught up (a rebuild). */
@@ -270,7 +302,7 @@ export class SyncEngine extends EventEmitter<SyncEvents> {
   }
 
   /** Reads NDJSON lines, applying each page at its checkpoint. Returns true once caught up (not live). */
-  async #readStream(body: ReadableStream<Uint8Array>, target: Replica, startSeq: number, live: boolean, arm: () => void): Promise<boolean> {
+  async #readStream(body: ReadableStream<Uint8Array>, target: Replica, startSeq: number, live: boolean, arm: () => void, report = true): Promise<boolean> {
     const decoder = new TextDecoder();
     let buf = '';
     let lineNo = 0;
@@ -301,7 +333,7 @@ export class SyncEngine extends EventEmitter<SyncEvents> {
           if (page.length > MAX_PAGE_LINES) throw new PageError(`a page of more than ${MAX_PAGE_LINES} lines before its checkpoint`);
           continue;
         }
-        this.#observeServerTime(line.serverTime);
+        if (report) this.#observeServerTime(line.serverTime);
         if (line.t === 'heartbeat') {
           if (live && line.seq <= target.position.seq && this.#status.state !== 'live' && page.length === 0) {
             // Nothing newer exists at the centre than what we hold: we are caught up.
@@ -311,7 +343,7 @@ export class SyncEngine extends EventEmitter<SyncEvents> {
           } else if (line.seq > this.#status.serverSeq) this.#set({ serverSeq: line.seq });
           continue;
         }
-        const caughtUp = await this.#applyCheckpoint(target, page, line, startSeq, live);
+        const caughtUp = await this.#applyCheckpoint(target, page, line, startSeq, live, report);
         page = [];
         if (caughtUp && !live) return true;
       }
@@ -324,11 +356,16 @@ export class SyncEngine extends EventEmitter<SyncEvents> {
     return false;
   }
 
-  async #applyCheckpoint(target: Replica, page: (PutLine | DelLine)[], cp: CheckpointLine, startSeq: number, live: boolean): Promise<boolean> {
+  async #applyCheckpoint(target: Replica, page: (PutLine | DelLine)[], cp: CheckpointLine, startSeq: number, live: boolean, report = true): Promise<boolean> {
     const effect = target.applyPage(page, cp);
     const pos = target.position;
     const now = this.serverNow();
     const serverSeq = Math.max(cp.seq, this.#status.serverSeq);
+    if (!report) {
+      const mismatches = cp.more ? [] : target.compare(cp);
+      if (mismatches.length > 0) throw new PageError(`the snapshot disagrees with its checkpoint (${mismatches.map((m) => `${m.entity} ${m.local.count}/${m.centre.count}`).join(', ')})`);
+      return !cp.more;
+    }
     if (cp.more) {
       const progress = Math.min(99, Math.floor(((pos.seq - startSeq) / Math.max(1, serverSeq - startSeq)) * 100));
       if (live) this.#set({ state: 'catching-up', seq: pos.seq, epoch: pos.epoch, serverSeq, progress, lastAppliedAt: now });
