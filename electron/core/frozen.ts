@@ -27,6 +27,8 @@ export type FrozenOptions = {
   log?: (message: string) => void;
   /** Frozen files older than this (by cut-off) are deleted at start (default 62 days). */
   keepMs?: number;
+  /** How long to wait just after a cut-off for the centre to confirm this display's state (default 20 s). */
+  confirmWaitMs?: number;
   /** How long a centre's "asOf not supported" is believed before asking again (default 10 min). */
   refusedRetryMs?: number;
 };
@@ -105,8 +107,16 @@ export class FrozenReviews {
       for (const s of ['', '-wal', '-shm']) rmSync(tmp + s, { force: true });
     };
     remove();
-    const live = this.#opts.replica();
-    const cov = live.coverage();
+    let live = this.#opts.replica();
+    let cov = live.coverage();
+    // Just after the cut-off, a display that held the state across it waits for the centre to
+    // confirm it (its next checkpoint or heartbeat) rather than asking for a snapshot.
+    const deadline = Date.now() + (this.#opts.confirmWaitMs ?? 20_000);
+    while (cov && cov.from <= t && cov.to < t && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 200));
+      live = this.#opts.replica();
+      cov = live.coverage();
+    }
     if (cov && cov.from <= t && t <= cov.to) {
       try {
         this.#copyFromReplica(live, t, tmp);

@@ -330,6 +330,12 @@ export class Replica {
     return { from: Math.max(r.f, r.k ?? r.f), to: r.c };
   }
 
+  /** The centre said (a heartbeat at our seq) that nothing newer exists as of its time. */
+  confirm(serverTime: number): void {
+    if (this.db.prepare('SELECT history_from FROM sync_state WHERE id = 1').pluck().get() === null) return;
+    this.db.prepare('UPDATE sync_state SET confirmed_at = MAX(COALESCE(confirmed_at, 0), ?) WHERE id = 1').run(serverTime);
+  }
+
   /** Forgets replaced versions that stopped being current before `before`. */
   pruneVersions(before: number): number {
     return this.db.transaction(() => {

@@ -335,6 +335,8 @@ export class SyncEngine extends EventEmitter<SyncEvents> {
         }
         if (report) this.#observeServerTime(line.serverTime);
         if (line.t === 'heartbeat') {
+          // Nothing newer at the centre: the replica is its whole state as of this time.
+          if (live && page.length === 0 && line.seq <= target.position.seq) target.confirm(line.serverTime);
           if (live && line.seq <= target.position.seq && this.#status.state !== 'live' && page.length === 0) {
             // Nothing newer exists at the centre than what we hold: we are caught up.
             const pos = target.position;
