@@ -440,15 +440,17 @@ export class SqliteStore implements CentralStore {
    * deletions made by then (a record deleted by T is simply absent at T).
    */
   purgeHistory(before: number): number {
-    if (!this.keepsHistory || before <= this.historyFrom()) return 0;
+    const from = this.historyFrom();
+    if (!this.keepsHistory || before <= from) return 0;
+    // Only records changed since the last purge can have a version newly superseded by `before`.
     return this.db.transaction(() => {
       let n = this.db
         .prepare(
-          `DELETE FROM history WHERE ts <= @before
+          `DELETE FROM history WHERE (entity, id) IN (SELECT entity, id FROM history WHERE ts > @from AND ts <= @before) AND ts <= @before
              AND EXISTS (SELECT 1 FROM history n WHERE n.entity = history.entity AND n.id = history.id AND n.seq > history.seq AND n.ts <= @before)`,
         )
-        .run({ before }).changes;
-      n += this.db.prepare('DELETE FROM history WHERE deleted = 1 AND ts <= ?').run(before).changes;
+        .run({ from, before }).changes;
+      n += this.db.prepare('DELETE FROM history WHERE deleted = 1 AND ts > ? AND ts <= ?').run(from, before).changes;
       this.#setMeta.run('history_from', String(before));
       return n;
     })();

@@ -180,13 +180,12 @@ export function createCore(opts: CoreOptions): Core {
   // The versions seen are kept long enough to freeze the week's review from them.
   const pruneVersions = () => slot.current.pruneVersions(now() - 10 * DAY);
   /**
-   * The queries that answer as of T: a review's cut-off that has passed is answered from the
-   * state frozen at it (freezing it on first use); anything else from the live replica.
+   * Runs a query as of T: a review's cut-off that has passed is answered from the state frozen at
+   * it (freezing it on first use); anything else from the live replica, synchronously as before.
    */
-  const at = async (asOf: number | undefined): Promise<Queries> => {
-    if (asOf === undefined || !isReviewCutoff(asOf, queryConfig.calendar) || asOf > now()) return queries;
-    const st = await frozen.freeze(asOf, now());
-    return st.state === 'frozen' ? (frozen.queriesAt(asOf) ?? queries) : queries;
+  const at = <T,>(asOf: number | undefined, run: (q: Queries) => T): T | Promise<T> => {
+    if (asOf === undefined || !isReviewCutoff(asOf, queryConfig.calendar) || asOf > now()) return run(queries);
+    return frozen.freeze(asOf, now()).then((st) => run(st.state === 'frozen' ? (frozen.queriesAt(asOf) ?? queries) : queries));
   };
   const pendingNotes = (): PendingNote[] =>
     local.pending().map((r) => ({ ...(r.args as Note), clientId: local.clientId, mutationId: r.id, pending: true, error: r.error }));
@@ -194,15 +193,15 @@ export function createCore(opts: CoreOptions): Core {
   const handlers: Handlers = {
     'countdowns:list': ({ unitId, limit }) => queries.countdowns(unitId, now(), limit),
     'kpi:strip': ({ unitId, asOf }) => queries.kpiStrip(unitId, asOf ?? now()),
-    'kpi:get': async ({ unitId, window, asOf }) => (await at(asOf)).indicators(unitId, window, asOf),
-    'ranking:get': async ({ kind, level, within, asOf, window }) => (await at(asOf)).ranking(kind, level, within, asOf ?? now(), window),
+    'kpi:get': ({ unitId, window, asOf }) => at(asOf, (q) => q.indicators(unitId, window, asOf)),
+    'ranking:get': ({ kind, level, within, asOf, window }) => at(asOf, (q) => q.ranking(kind, level, within, asOf ?? now(), window)),
     'trends:get': ({ unitId, days, asOf }) => queries.trends(unitId, days, asOf ?? now()),
     'map:features': ({ unitId }) => queries.mapFeatures(unitId, now()),
-    'lead:timeline': async ({ leadId, asOf }) => (await at(asOf)).leadTimeline(leadId),
+    'lead:timeline': ({ leadId, asOf }) => at(asOf, (q) => q.leadTimeline(leadId)),
     'units:list': () => queries.units(),
-    'review:leads': async ({ unitId, window, asOf, which, limit }) => (await at(asOf)).reviewLeads(unitId, window, asOf, which, limit),
-    'stops:list': async ({ unitId, window, asOf }) => (await at(asOf)).stopRecord(unitId, window, asOf),
-    'replay:leads': async ({ unitId, window, asOf }) => (await at(asOf)).replayLeads(unitId, window, asOf),
+    'review:leads': ({ unitId, window, asOf, which, limit }) => at(asOf, (q) => q.reviewLeads(unitId, window, asOf, which, limit)),
+    'stops:list': ({ unitId, window, asOf }) => at(asOf, (q) => q.stopRecord(unitId, window, asOf)),
+    'replay:leads': ({ unitId, window, asOf }) => at(asOf, (q) => q.replayLeads(unitId, window, asOf)),
     'review:state': ({ window }) => frozen.freeze(reviewCutoff(window, Infinity), now()),
     'review:export': async ({ date, week, unitId, format, table }) => {
       const t = now();
