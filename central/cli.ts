@@ -18,6 +18,8 @@ const spec = {
   db: { kind: 'string', help: 'store file (default: a fresh temporary file)' },
   fixture: { kind: 'string', help: 'NDJSON fixture of {"t":"put","e":…,"id":…,"d":{…}} lines to load' },
   'tombstone-days': { kind: 'number', help: 'purge deletions older than this many days (default 7)', min: 0, max: 3650 },
+  'keep-history-days': { kind: 'number', help: 'days of history kept for as-of snapshots of past reviews (default 40)', min: 0, max: 3650 },
+  'no-history': { kind: 'bool', help: 'keep no history: answer asOf with 400, as a centre without history does' },
   'heartbeat-ms': { kind: 'int', help: 'heartbeat interval on live streams (default 15000)', min: 100, max: 600000 },
   help: { kind: 'bool', help: 'show this help' },
 } as const;
@@ -109,6 +111,8 @@ async function main(): Promise<void> {
     ...(flags.db !== undefined ? { db: flags.db } : {}),
     ...(flags.fixture !== undefined ? { fixture: flags.fixture } : {}),
     ...(flags['tombstone-days'] !== undefined ? { tombstoneDays: flags['tombstone-days'] } : {}),
+    ...(flags['keep-history-days'] !== undefined ? { keepHistoryDays: flags['keep-history-days'] } : {}),
+    ...(flags['no-history'] ? { keepHistory: false } : {}),
     ...(flags['heartbeat-ms'] !== undefined ? { heartbeatMs: flags['heartbeat-ms'] } : {}),
   });
   const stop = () => void centre.close().then(() => process.exit(0));

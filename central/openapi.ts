@@ -19,20 +19,21 @@ const stats = { type: 'object', propertyNames: { enum: Object.keys(entitySchemas
 
 export function buildOpenApi(): Json {
   const schemas: Record<string, Json> = {};
+  const commitTs = { type: 'integer', minimum: 0, description: "the centre's commit time of this change (ms): when it became true at the centre" };
   for (const [e, schema] of Object.entries(entitySchemas) as [EntityName, z.ZodType][]) schemas[entityTitle[e]] = json(schema);
   for (const e of Object.keys(entitySchemas) as EntityName[]) {
     schemas[`Put${entityTitle[e]}`] = {
       type: 'object',
-      required: ['t', 'e', 'id', 'v', 'seq', 'd'],
+      required: ['t', 'e', 'id', 'v', 'seq', 'ts', 'd'],
       additionalProperties: false,
-      properties: { t: { const: 'put' }, e: { const: e }, id: { type: 'string' }, v: { type: 'integer', minimum: 1 }, seq: { type: 'integer', minimum: 1 }, d: ref(entityTitle[e]) },
+      properties: { t: { const: 'put' }, e: { const: e }, id: { type: 'string' }, v: { type: 'integer', minimum: 1 }, seq: { type: 'integer', minimum: 1 }, ts: commitTs, d: ref(entityTitle[e]) },
     };
   }
   schemas['Del'] = {
     type: 'object',
-    required: ['t', 'e', 'id', 'seq'],
+    required: ['t', 'e', 'id', 'seq', 'ts'],
     additionalProperties: false,
-    properties: { t: { const: 'del' }, e: { enum: Object.keys(entitySchemas) }, id: { type: 'string' }, seq: { type: 'integer', minimum: 1 } },
+    properties: { t: { const: 'del' }, e: { enum: Object.keys(entitySchemas) }, id: { type: 'string' }, seq: { type: 'integer', minimum: 1 }, ts: commitTs },
   };
   schemas['Checkpoint'] = {
     type: 'object',
@@ -116,11 +117,18 @@ export function buildOpenApi(): Json {
             { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 50000, default: 5000 }, description: 'lines a page (pages never split a transaction)' },
             { name: 'live', in: 'query', schema: { type: 'integer', enum: [0, 1], default: 0 }, description: '1: keep the response open, stream new transactions, heartbeat every 15 s' },
             { name: 'schema', in: 'query', schema: { type: 'integer' }, description: 'the record schema version the client holds' },
+            {
+              name: 'asOf',
+              in: 'query',
+              schema: { type: 'integer', minimum: 0 },
+              description:
+                "with since=0 and live=0: the scope's state as it stood at the centre at this time (ms), for a review frozen at its cut-off: each record's latest version committed by then that was not deleted or moved out of scope by then; the checkpoint's counts and sums describe that state. The reference centre keeps 40 days of history (--keep-history-days). A centre without history answers 400 {\"error\":\"asOf not supported\"}; a time before the history kept, or after the centre's clock, also gets 400 naming it",
+            },
             { name: 'entity', in: 'query', schema: { enum: Object.keys(entitySchemas) }, description: 'optional narrowing, with since=0 and live=0: only this entity (a client re-fetches one entity after a checksum mismatch); checkpoints still describe every entity. A centre may ignore it and send every entity: the client filters the lines by entity itself' },
           ],
           responses: {
             '200': { description: 'NDJSON lines; every page ends with a checkpoint (gzip when asked)', headers: serverTime, content: { 'application/x-ndjson': { schema: ref('FeedLine') } } },
-            '400': errorResponse('bad parameters'),
+            '400': errorResponse('bad parameters; {"error":"asOf not supported"} from a centre that keeps no history'),
             '401': errorResponse('no, unknown or revoked token: final until configuration changes'),
             '403': errorResponse("scope outside the token's scope, or a role that may not read the feed (ingest): final until configuration changes"),
             '409': { description: `the position cannot be served: ${resetReasons.join(', ')}; re-sync from since=0`, content: { 'application/json': { schema: ref('Reset') } } },

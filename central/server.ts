@@ -4,7 +4,7 @@ import http from 'node:http';
 import { createGzip, constants as zlibConstants, type Gzip } from 'node:zlib';
 import { describeZodError, entityNames, heartbeatSchema, mutationRequestSchema, PROTOCOL_VERSION, type EntityName } from '../shared/protocol.js';
 import type { Clock } from './clock.js';
-import { StoreError, type CentralStore, type StoredRow } from './store.js';
+import { AsOfError, StoreError, type CentralStore, type Stats, type StoredRow } from './store.js';
 import { roleAllows, type Principal, type TokenAction, type TokenRegistry } from './tokens.js';
 
 export type CentralServerOptions = {
@@ -89,11 +89,11 @@ function pageIn(store: CentralStore, cursor: number, scopePath: string, limit: n
       lastTx = r.tx;
       if (entity !== null && r.entity !== entity) continue;
       if (!r.deleted && inScope(r.path)) {
-        out.push(`{"t":"put","e":"${r.entity}","id":${JSON.stringify(r.id)},"v":${r.v},"seq":${r.seq},"d":${r.data}}`);
+        out.push(`{"t":"put","e":"${r.entity}","id":${JSON.stringify(r.id)},"v":${r.v},"seq":${r.seq},"ts":${r.ts},"d":${r.data}}`);
         emitted++;
       } else if (r.seq > skipTombstonesThrough && (JSON.parse(r.paths) as string[]).some(inScope)) {
         // Deleted, or moved out of this scope: either way it leaves the display.
-        out.push(`{"t":"del","e":"${r.entity}","id":${JSON.stringify(r.id)},"seq":${r.seq}}`);
+        out.push(`{"t":"del","e":"${r.entity}","id":${JSON.stringify(r.id)},"seq":${r.seq},"ts":${r.ts}}`);
         emitted++;
       }
     }
@@ -104,6 +104,23 @@ function pageIn(store: CentralStore, cursor: number, scopePath: string, limit: n
   const { counts, sums } = store.stats(scopePath);
   out.push(JSON.stringify({ t: 'checkpoint', seq, epoch: store.epoch, serverTime: now, more, counts, sums }));
   return { text: out.join('\n') + '\n', seq, more, lines: out.length };
+}
+
+/**
+ * One page of the scope's state as it stood at time `asOf` (a review's cut-off), after `cursor`:
+ * each record's newest version committed by then, unless deleted or out of scope by then. The
+ * checkpoint's counts and sums (computed once per request) describe that state.
+ */
+export function buildAsOfPage(store: CentralStore, asOf: number, scopePath: string, cursor: number, limit: number, stats: Stats, now: number): Page {
+  return store.snapshot(() => {
+    const rows = store.rowsAsOf(asOf, scopePath, cursor, limit + 1);
+    const more = rows.length > limit;
+    const page = more ? rows.slice(0, limit) : rows;
+    const out = page.map((r) => `{"t":"put","e":"${r.entity}","id":${JSON.stringify(r.id)},"v":${r.v},"seq":${r.seq},"ts":${r.ts},"d":${r.data}}`);
+    const seq = more ? page[page.length - 1]!.seq : Math.max(cursor, store.headSeq());
+    out.push(JSON.stringify({ t: 'checkpoint', seq, epoch: store.epoch, serverTime: now, more, counts: stats.counts, sums: stats.sums }));
+    return { text: out.join('\n') + '\n', seq, more, lines: out.length };
+  });
 }
 
 export type CentralServer = http.Server & {
@@ -176,6 +193,19 @@ export function createCentralServer(opts: CentralServerOptions): CentralServer {
     if (entityParam !== null && !(entityNames as string[]).includes(entityParam)) throw new HttpError(400, { error: `entity must be one of ${entityNames.join(', ')}` });
     const entity = entityParam as EntityName | null;
     if (entity !== null && (since !== 0 || live)) throw new HttpError(400, { error: 'entity is for a one-entity snapshot: since=0 and live=0' });
+    const asOf = q.has('asOf') ? intParam(q, 'asOf', 0, 0, Number.MAX_SAFE_INTEGER) : null;
+    let asOfStats: Stats | null = null;
+    if (asOf !== null) {
+      if (!store.keepsHistory) throw new HttpError(400, { error: 'asOf not supported' });
+      if (since !== 0 || live || entity !== null) throw new HttpError(400, { error: 'asOf is for a whole snapshot: since=0, live=0, no entity' });
+      if (asOf > clock()) throw new HttpError(400, { error: `asOf ${asOf} is after the centre's time ${clock()}` });
+      try {
+        asOfStats = store.snapshot(() => store.statsAsOf(asOf, scopePath));
+      } catch (err) {
+        if (err instanceof AsOfError) throw new HttpError(400, { error: err.message });
+        throw err;
+      }
+    }
     if (since > 0 && !epoch) throw new HttpError(400, { error: 'epoch is required when since > 0' });
     if (schema !== null && schema !== store.schemaVersion) throw new HttpError(409, { reset: 'schema_incompatible', epoch: store.epoch });
     if (since > 0 && (epoch !== store.epoch || since > store.headSeq())) throw new HttpError(409, { reset: 'epoch_changed', epoch: store.epoch });
@@ -236,7 +266,10 @@ export function createCentralServer(opts: CentralServerOptions): CentralServer {
           for (;;) {
             if (closed) return;
             if (store.epoch !== startEpoch) return finish(); // the client will reconnect and get 409
-            const page = buildPage(store, cursor, scopePath, pageLimit, skipThrough, clock(), entity);
+            const page =
+              asOf !== null && asOfStats !== null
+                ? buildAsOfPage(store, asOf, scopePath, cursor, pageLimit, asOfStats, clock())
+                : buildPage(store, cursor, scopePath, pageLimit, skipThrough, clock(), entity);
             const advanced = page.seq !== cursor || page.lines > 1;
             cursor = page.seq;
             if (advanced || !live || !sentFirst) {

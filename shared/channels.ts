@@ -10,6 +10,7 @@ export const requestChannels = [
   'lead:timeline',
   'units:list',
   'review:leads',
+  'review:state',
   'stops:list',
   'review:export',
   'replay:leads',

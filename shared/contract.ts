@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { eventChannels, type requestChannels } from './channels.js';
 import type { FraudType, RiskLevel } from './domain.js';
 import type { DisplayConfig } from './display.js';
-import type { Indicators, LadderStep, RankRow, Ratio, Window } from './kpi.js';
+import type { Indicators, LadderStep, RankRow, Ratio, ReviewFreeze, Window } from './kpi.js';
 import type { HeldRecord, Lead, LeadEvent, LocalFault, Note, StopPayment } from './protocol.js';
 import type { UnitNode } from './units.js';
 
@@ -116,6 +116,14 @@ export type LeadTimeline = { lead: LeadView; unitName: string; events: LeadEvent
 /** One unmasked view of a lead: which key saw it, when, and whether the centre has it yet. */
 export type AuditEntry = { id: number; leadId: string; keyName: string; role: string; at: number; sentAt: number | null };
 
+/**
+ * Where a review stands: provisional before its cut-off; frozen at it (from this display's own
+ * versions, or the centre's as-of snapshot); or not verifiable (no snapshot of the cut-off can be
+ * had: the figures shown are the live data as of the cut-off, and say so).
+ */
+export type ReviewState = { state: ReviewFreeze; cutoff: number; source: 'display' | 'centre' | null; reason: string | null };
+
+
 /** A note, and whether it is still only in this display's outbox (and why, if it was refused). */
 export type RecentEvent = { id: string; leadId: string; at: number; kind: LeadEvent['kind']; tier: number | null; unitName: string; riskLevel: RiskLevel | null };
 
@@ -159,12 +167,14 @@ export const requests = {
   'trends:get': z.object({ unitId: unitId.optional(), days: z.number().int().min(1).max(120), asOf: time.optional() }).strict(),
   /** What the alert map draws. */
   'map:features': z.object({ unitId: unitId.optional() }).strict(),
-  /** One lead's timeline, stop-payments and notes. */
-  'lead:timeline': z.object({ leadId: z.string().min(1).max(128) }).strict(),
+  /** One lead's timeline, stop-payments and notes (with asOf a review's cut-off: as frozen then). */
+  'lead:timeline': z.object({ leadId: z.string().min(1).max(128), asOf: time.optional() }).strict(),
   /** Leads of a window as of a time for the review: the overdue ones, the victimisation cases, or all. */
   'review:leads': z
     .object({ unitId: unitId.optional(), window: windowArg, asOf: time, which: z.enum(['overdue', 'victimised', 'all']), limit: z.number().int().min(1).max(5000) })
     .strict(),
+  /** Freezes the review of a window at its cut-off if that has passed, and says where it stands. */
+  'review:state': z.object({ window: windowArg }).strict(),
   /** The stop-payments requested in a window, as of a time. */
   'stops:list': z.object({ unitId: unitId.optional(), window: windowArg, asOf: time }).strict(),
   /** The review's minutes as a file: the XLSX workbook, the PDF, or one table as CSV. */
@@ -222,6 +232,7 @@ export type Results = {
   'units:list': UnitNode[];
   'review:leads': ReviewLead[];
   'stops:list': StopRecord[];
+  'review:state': ReviewState;
   'review:export': { fileName: string; mime: string; base64: string };
   'replay:leads': ReplayLead[];
   'notes:list': PendingNote[];

@@ -165,9 +165,11 @@ const putLine = z.object({
   id,
   v: z.number().int().positive(),
   seq: seq.min(1),
+  /** The centre's commit time of the change; optional so a display still follows an older centre. */
+  ts: ms.optional(),
   d: z.record(z.string(), z.unknown()),
 });
-const delLine = z.object({ t: z.literal('del'), e: entityName, id, seq: seq.min(1) });
+const delLine = z.object({ t: z.literal('del'), e: entityName, id, seq: seq.min(1), ts: ms.optional() });
 const stats = z.partialRecord(entityName, z.number().int().nonnegative());
 const checkpointLine = z.object({
   t: z.literal('checkpoint'),

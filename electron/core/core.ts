@@ -7,10 +7,12 @@ import type { DisplayHealth, Events, EventName, Handlers, PendingNote } from '..
 import { DEFAULT_DISPLAY, type DisplayConfig } from '../../shared/display.js';
 import { HEARTBEAT_HELD_MAX, type Heartbeat } from '../../shared/protocol.js';
 import { APP_VERSION } from '../../shared/version.js';
-import { inWindow } from '../../shared/kpi.js';
+import { DAY, HOUR } from '../../shared/domain.js';
+import { inWindow, isReviewCutoff, reviewCutoff, reviewWindow } from '../../shared/kpi.js';
 import type { Note } from '../../shared/protocol.js';
 import type { Viewer } from '../../shared/privacy.js';
 import { exportReview } from './exporter.js';
+import { FrozenReviews } from './frozen.js';
 import { LocalStore } from './local.js';
 import { Outbox } from './outbox.js';
 import { DEFAULT_QUERY_CONFIG, Queries, type QueryConfig } from './queries.js';
@@ -44,6 +46,7 @@ export type Core = {
   readonly outbox: Outbox;
   /** Records an unmasked view of a lead, here and (through the outbox) at the centre. */
   recordView(leadId: string, viewer: Viewer): void;
+  readonly frozen: FrozenReviews;
 };
 
 /** The replica file and its rebuild twin, swapped by rename once a rebuild is complete. */
@@ -169,6 +172,7 @@ export function createCore(opts: CoreOptions): Core {
     }
   };
   let heartbeatTimer: NodeJS.Timeout | null = null;
+  let pruneTimer: NodeJS.Timeout | null = null;
 
   const reconcileOutbox = () => {
     const row = slot.current.db
@@ -195,25 +199,52 @@ export function createCore(opts: CoreOptions): Core {
   reconcileOutbox();
 
   const now = () => sync.serverNow();
+  // Reviews frozen at their cut-off, one file each, per scope (a display may change its scope).
+  const frozen = new FrozenReviews({
+    dir: join(opts.dataDir, 'frozen', encodeURIComponent(opts.central.scope ?? 'all')),
+    replica: () => slot.current,
+    sync,
+    config: queryConfig,
+    log,
+  });
+  frozen.prune(Date.now());
+  // The versions seen are kept long enough to freeze the week's review from them.
+  const pruneVersions = () => slot.current.pruneVersions(now() - 10 * DAY);
+  /**
+   * Runs a query as of T: a review's cut-off that has passed is answered from the state frozen at
+   * it (freezing it on first use); anything else from the live replica, synchronously as before.
+   */
+  const at = <T,>(asOf: number | undefined, run: (q: Queries) => T): T | Promise<T> => {
+    if (asOf === undefined || !isReviewCutoff(asOf, queryConfig.calendar) || asOf > now()) return run(queries);
+    return frozen.freeze(asOf, now()).then((st) => run(st.state === 'frozen' ? (frozen.queriesAt(asOf) ?? queries) : queries));
+  };
   const pendingNotes = (): PendingNote[] =>
     local.pending().flatMap((r) => (r.name === 'note.add' ? [r] : [])).map((r) => ({ ...r.args, clientId: local.clientId, mutationId: r.id, pending: true, error: r.error }));
 
   const handlers: Handlers = {
     'countdowns:list': ({ unitId, limit }) => queries.countdowns(unitId, now(), limit),
     'kpi:strip': ({ unitId, asOf }) => queries.kpiStrip(unitId, asOf ?? now()),
-    'kpi:get': ({ unitId, window, asOf }) => queries.indicators(unitId, window, asOf),
-    'ranking:get': ({ kind, level, within, asOf, window }) => queries.ranking(kind, level, within, asOf ?? now(), window),
+    'kpi:get': ({ unitId, window, asOf }) => at(asOf, (q) => q.indicators(unitId, window, asOf)),
+    'ranking:get': ({ kind, level, within, asOf, window }) => at(asOf, (q) => q.ranking(kind, level, within, asOf ?? now(), window)),
     'trends:get': ({ unitId, days, asOf }) => queries.trends(unitId, days, asOf ?? now()),
     'map:features': ({ unitId }) => queries.mapFeatures(unitId, now()),
     // The full record: the dispatcher gives each role its view of it (shared/privacy.ts).
-    'lead:timeline': ({ leadId }) => queries.leadTimeline(leadId, true),
+    'lead:timeline': ({ leadId, asOf }) => at(asOf, (q) => q.leadTimeline(leadId, true)),
     'units:list': () => queries.units(),
-    'review:leads': ({ unitId, window, asOf, which, limit }) => queries.reviewLeads(unitId, window, asOf, which, limit),
-    'stops:list': ({ unitId, window, asOf }) => queries.stopRecord(unitId, window, asOf),
-    'replay:leads': ({ unitId, window, asOf }) => queries.replayLeads(unitId, window, asOf),
-    'review:export': ({ date, week, unitId, format, table }) =>
-      exportReview(queries, { date, now: now(), format, ...(week !== undefined ? { week } : {}), ...(unitId ? { unitId } : {}), ...(table ? { table } : {}) }),
+    'review:leads': ({ unitId, window, asOf, which, limit }) => at(asOf, (q) => q.reviewLeads(unitId, window, asOf, which, limit)),
+    'stops:list': ({ unitId, window, asOf }) => at(asOf, (q) => q.stopRecord(unitId, window, asOf)),
+    'replay:leads': ({ unitId, window, asOf }) => at(asOf, (q) => q.replayLeads(unitId, window, asOf)),
+    'review:state': ({ window }) => frozen.freeze(reviewCutoff(window, Infinity), now()),
+    'review:export': async ({ date, week, unitId, format, table }) => {
+      const t = now();
+      const req = { date, now: t, format, ...(week !== undefined ? { week } : {}), ...(unitId ? { unitId } : {}), ...(table ? { table } : {}) };
+      // The minutes are those of the frozen review, and say so when it could not be frozen.
+      const st = await frozen.freeze(reviewCutoff(reviewWindow(date, week === true), Infinity), t);
+      const q = st.state === 'frozen' ? (frozen.queriesAt(st.cutoff) ?? queries) : queries;
+      return exportReview(q, { ...req, state: st });
+    },
     'notes:list': ({ leadId, unitId, window }) => {
+      // Notes stay live in a review: the meeting writes its minutes after the cut-off.
       const match = (n: Note) =>
         (leadId === undefined || n.leadId === leadId) && (unitId === undefined || n.unitId === unitId) && (window === undefined || inWindow(n.createdAt, window));
       const stored = queries.notes().filter(match).map((n) => ({ ...n, pending: false, error: null }));
@@ -253,6 +284,7 @@ export function createCore(opts: CoreOptions): Core {
       local.recordView({ leadId, keyName: viewer.name, role: viewer.role, at: now() });
       outbox.flush();
     },
+    frozen,
     on(channel, listener) {
       events.on(channel, listener as (p: unknown) => void);
       return () => events.off(channel, listener as (p: unknown) => void);
@@ -262,12 +294,16 @@ export function createCore(opts: CoreOptions): Core {
       outbox.start();
       heartbeatTimer = setInterval(() => void sendHeartbeat(), opts.heartbeatMs ?? 30_000);
       void sendHeartbeat();
+      pruneTimer = setInterval(pruneVersions, HOUR);
+      pruneTimer.unref();
     },
     async close() {
       if (heartbeatTimer) clearInterval(heartbeatTimer);
+      if (pruneTimer) clearInterval(pruneTimer);
       outbox.stop();
       await sync.stop();
       await outbox.idle();
+      frozen.close();
       slot.current.close();
       local.close();
       events.removeAllListeners();

@@ -89,6 +89,21 @@ export const MIGRATIONS: readonly string[] = [
      reason TEXT NOT NULL, excerpt TEXT NOT NULL, PRIMARY KEY (entity, id)) WITHOUT ROWID;
    ALTER TABLE sync_state ADD COLUMN complete INTEGER NOT NULL DEFAULT 0;
    ALTER TABLE sync_state ADD COLUMN confirmed_at INTEGER;`,
+  // 4: the versions this display saw, with the centre's commit time (ts), so a review can be
+  // frozen at its cut-off from what was on the wall then: each row's ts, the versions it
+  // replaced (valid from ts until the time they were replaced), and the span of time the
+  // replica holds whole (from its first complete snapshot to its latest final checkpoint).
+  `ALTER TABLE unit ADD COLUMN ts INTEGER;
+   ALTER TABLE lead ADD COLUMN ts INTEGER;
+   ALTER TABLE event ADD COLUMN ts INTEGER;
+   ALTER TABLE stop_payment ADD COLUMN ts INTEGER;
+   ALTER TABLE note ADD COLUMN ts INTEGER;
+   CREATE TABLE superseded (entity TEXT NOT NULL, id TEXT NOT NULL, v INTEGER NOT NULL, data TEXT NOT NULL, ts INTEGER, until INTEGER);
+   CREATE INDEX superseded_until ON superseded(until);
+   ALTER TABLE sync_state ADD COLUMN history_from INTEGER;
+   ALTER TABLE sync_state ADD COLUMN confirmed_at INTEGER;
+   ALTER TABLE sync_state ADD COLUMN kept_from INTEGER;
+   ALTER TABLE sync_state ADD COLUMN untimed INTEGER NOT NULL DEFAULT 0;`,
 ];
 
 export type EntityStats = Record<EntityName, { count: number; sum: number }>;
@@ -98,6 +113,8 @@ const TIME_FIELD: Partial<Record<EntityName, string>> = { lead: 'issuedAt', stop
 /** What a page changed: the tables, and the window times of the records it touched (old and new). */
 export type PageEffect = { tables: EntityName[]; times: number[] };
 export type FeedPosition = { seq: number; epoch: string | null };
+/** The span of centre time over which this replica holds every version it had in scope. */
+export type Coverage = { from: number; to: number } | null;
 export type Mismatch = { entity: EntityName; local: { count: number; sum: number }; centre: { count: number; sum: number } };
 
 /**
@@ -159,14 +176,15 @@ export function migrate(db: Database.Database, name: string, migrations: readonl
 export class Replica {
   readonly db: Database.Database;
   readonly #get: Record<EntityName, Database.Statement<[string], { v: number; t: number | null }>>;
-  readonly #put: Record<EntityName, Database.Statement<[string, number, string]>>;
-  readonly #insertNew: Record<EntityName, Database.Statement<[string, number, string]>>;
+  readonly #put: Record<EntityName, Database.Statement<[string, number, string, number | null]>>;
+  readonly #insertNew: Record<EntityName, Database.Statement<[string, number, string, number | null]>>;
+  readonly #supersede: Record<EntityName, Database.Statement<[number | null, string]>>;
   readonly #saveStat: Database.Statement<[string, number, number]>;
   readonly #savePos: Database.Statement<[number, string]>;
   readonly #del: Record<EntityName, Database.Statement<[string]>>;
   readonly #hold: Database.Statement<[string, string, number, number, string, string]>;
   readonly #unhold: Database.Statement<[string, string]>;
-  readonly #saveComplete: Database.Statement<[number]>;
+  readonly #saveComplete: Database.Statement<[number, number]>;
   #stats: EntityStats;
   #pos: FeedPosition;
   /** Held-back records, `entity\0id` → version: checked only when non-empty, so valid pages pay nothing. */
@@ -179,20 +197,21 @@ export class Replica {
     const per = <T>(f: (e: EntityName) => T) => Object.fromEntries(entityNames.map((e) => [e, f(e)])) as Record<EntityName, T>;
     this.#get = per((e) => this.db.prepare(`SELECT v, ${TIME_COLUMN[e] ?? 'NULL'} AS t FROM ${e} WHERE id = ?`));
     this.#put = per((e) =>
-      this.db.prepare(`INSERT INTO ${e} (id, v, data) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET v = excluded.v, data = excluded.data`),
+      this.db.prepare(`INSERT INTO ${e} (id, v, data, ts) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET v = excluded.v, data = excluded.data, ts = excluded.ts`),
     );
+    this.#supersede = per((e) => this.db.prepare(`INSERT INTO superseded (entity, id, v, data, ts, until) SELECT '${e}', id, v, data, ts, ? FROM ${e} WHERE id = ?`));
     this.#del = per((e) => this.db.prepare(`DELETE FROM ${e} WHERE id = ?`));
     this.#saveStat = this.db.prepare(
       'INSERT INTO entity_stats (entity, count, sum) VALUES (?, ?, ?) ON CONFLICT (entity) DO UPDATE SET count = excluded.count, sum = excluded.sum',
     );
     this.#savePos = this.db.prepare('UPDATE sync_state SET seq = ?, epoch = ? WHERE id = 1');
-    this.#insertNew = per((e) => this.db.prepare(`INSERT INTO ${e} (id, v, data) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING`));
+    this.#insertNew = per((e) => this.db.prepare(`INSERT INTO ${e} (id, v, data, ts) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`));
     this.#hold = this.db.prepare(
       `INSERT INTO quarantine (entity, id, v, seq, reason, excerpt) VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT (entity, id) DO UPDATE SET v = excluded.v, seq = excluded.seq, reason = excluded.reason, excerpt = excluded.excerpt`,
     );
     this.#unhold = this.db.prepare('DELETE FROM quarantine WHERE entity = ? AND id = ?');
-    this.#saveComplete = this.db.prepare('UPDATE sync_state SET complete = 1, confirmed_at = ? WHERE id = 1');
+    this.#saveComplete = this.db.prepare('UPDATE sync_state SET complete = 1, confirmed_at = ?, history_from = COALESCE(history_from, ?) WHERE id = 1');
     const st = this.db.prepare('SELECT seq, epoch, complete, confirmed_at AS confirmedAt FROM sync_state WHERE id = 1').get() as FeedPosition & { complete: number; confirmedAt: number | null };
     this.#pos = { seq: st.seq, epoch: st.epoch };
     this.#complete = st.complete === 1;
@@ -275,6 +294,7 @@ export class Replica {
       return held;
     };
     this.db.transaction(() => {
+      let untimed = false;
       for (const l of lines) {
         const s = stats[l.e];
         if (l.t === 'held') {
@@ -296,13 +316,15 @@ export class Replica {
             counted.add(l.e);
           }
         }
+        const ts = l.ts ?? null;
+        if (ts === null) untimed = true;
         if (l.t === 'put') {
           const field = TIME_FIELD[l.e];
           const t = field === undefined ? undefined : l.d[field];
           if (typeof t === 'number') times.add(t);
           const data = JSON.stringify(l.d);
           // Most puts of a snapshot are new records: one statement, no lookup first.
-          if (this.#insertNew[l.e].run(l.id, l.v, data).changes === 1) {
+          if (this.#insertNew[l.e].run(l.id, l.v, data, ts).changes === 1) {
             s.sum = addCrc(s.sum, recordCrc(l.id, l.v));
             s.count += 1;
             touched.add(l.e);
@@ -312,12 +334,14 @@ export class Replica {
           if (prev.v >= l.v) continue; // an older or repeated version: keep ours
           if (prev.t !== null) times.add(prev.t);
           s.sum = addCrc(s.sum, recordCrc(l.id, prev.v), -1);
-          this.#put[l.e].run(l.id, l.v, data);
+          this.#supersede[l.e].run(ts, l.id);
+          this.#put[l.e].run(l.id, l.v, data, ts);
           s.sum = addCrc(s.sum, recordCrc(l.id, l.v));
         } else {
           const prev = this.#get[l.e].get(l.id);
           if (!prev) continue;
           if (prev.t !== null) times.add(prev.t);
+          this.#supersede[l.e].run(ts, l.id);
           this.#del[l.e].run(l.id);
           s.sum = addCrc(s.sum, recordCrc(l.id, prev.v), -1);
           s.count -= 1;
@@ -326,7 +350,9 @@ export class Replica {
       }
       for (const e of new Set([...touched, ...counted])) this.#saveStat.run(e, stats[e].count, stats[e].sum);
       this.#savePos.run(checkpoint.seq, checkpoint.epoch);
-      if (!checkpoint.more) this.#saveComplete.run(checkpoint.serverTime);
+      if (untimed) this.db.exec('UPDATE sync_state SET untimed = 1 WHERE id = 1');
+      // A final checkpoint: the replica now holds the centre's whole state at serverTime.
+      if (!checkpoint.more) this.#saveComplete.run(checkpoint.serverTime, checkpoint.serverTime);
     })();
     this.#stats = stats;
     this.#held = held;
@@ -393,9 +419,11 @@ export class Replica {
           this.#hold.run(entity, l.id, l.v, l.seq, l.reason, l.excerpt);
         } else {
           this.#unhold.run(entity, l.id);
-          this.#put[entity].run(l.id, l.v, JSON.stringify(l.d));
+          this.#put[entity].run(l.id, l.v, JSON.stringify(l.d), l.ts ?? null);
         }
       }
+      // What this entity was before the repair is unknown: the versions seen start again here.
+      this.db.exec('UPDATE sync_state SET history_from = NULL WHERE id = 1');
       stats[entity] = this.#recountEntity(entity);
       this.#saveStat.run(entity, stats[entity].count, stats[entity].sum);
     })();
@@ -425,13 +453,43 @@ export class Replica {
       for (const e of entityNames) this.db.exec(`DELETE FROM ${e}`);
       this.db.exec('DELETE FROM entity_stats');
       this.db.exec('DELETE FROM quarantine');
-      this.db.prepare('UPDATE sync_state SET seq = 0, epoch = NULL, complete = 0, confirmed_at = NULL WHERE id = 1').run();
+      this.db.exec('DELETE FROM superseded');
+      this.db.prepare('UPDATE sync_state SET seq = 0, epoch = NULL, complete = 0, confirmed_at = NULL, history_from = NULL, kept_from = NULL, untimed = 0 WHERE id = 1').run();
     })();
     this.#stats = this.#readStats();
     this.#held = new Map();
     this.#complete = false;
     this.#confirmedAt = null;
     this.#pos = { seq: 0, epoch: null };
+  }
+
+  /**
+   * The span of centre time over which this replica holds the whole state and every version it
+   * replaced since: from its first complete snapshot (or the oldest replaced version kept) to its
+   * latest final checkpoint. Null when it cannot tell (a line came without ts).
+   */
+  coverage(): Coverage {
+    const r = this.db.prepare('SELECT history_from AS f, confirmed_at AS c, kept_from AS k, untimed AS u FROM sync_state WHERE id = 1').get() as {
+      f: number | null; c: number | null; k: number | null; u: number;
+    };
+    if (r.f === null || r.c === null || r.u !== 0) return null;
+    return { from: Math.max(r.f, r.k ?? r.f), to: r.c };
+  }
+
+  /** The centre said (a heartbeat at our seq) that nothing newer exists as of its time. */
+  confirm(serverTime: number): void {
+    if (this.db.prepare('SELECT history_from FROM sync_state WHERE id = 1').pluck().get() === null) return;
+    this.db.prepare('UPDATE sync_state SET confirmed_at = MAX(COALESCE(confirmed_at, 0), ?) WHERE id = 1').run(serverTime);
+    this.#confirmedAt = Math.max(this.#confirmedAt ?? 0, serverTime);
+  }
+
+  /** Forgets replaced versions that stopped being current before `before`. */
+  pruneVersions(before: number): number {
+    return this.db.transaction(() => {
+      const n = this.db.prepare('DELETE FROM superseded WHERE until < ?').run(before).changes;
+      this.db.prepare('UPDATE sync_state SET kept_from = MAX(COALESCE(kept_from, 0), ?) WHERE id = 1').run(before);
+      return n;
+    })();
   }
 
   close(): void {

@@ -50,6 +50,13 @@ export type ReplicaSlot = {
 };
 
 class FinalError extends Error {}
+/** The centre refused a request as bad (400), with its reason: e.g. `asOf not supported`. */
+export class RefusedError extends Error {
+  constructor(readonly reason: string) {
+    super(`the centre refused the request: ${reason}`);
+    this.name = 'RefusedError';
+  }
+}
 class ResetError extends Error {}
 /** A 429/503: the centre says how long to wait (null: it did not, so back off as usual). */
 class BusyError extends Error {
@@ -299,11 +306,36 @@ export class SyncEngine extends EventEmitter<SyncEvents> {
       await res.body?.cancel();
       throw new BusyError(`the centre is busy (${res.status})${wait === null ? '' : `; retrying in ${Math.round(wait / 100) / 10} s as it asked`}`, wait);
     }
+    if (res.status === 400) {
+      const body = (await res.json().catch(() => null)) as { error?: unknown } | null;
+      throw new RefusedError(typeof body?.error === 'string' ? body.error : 'bad request');
+    }
     if (!res.ok || !res.body) {
       await res.body?.cancel();
       throw new Error(`the centre answered ${res.status}`);
     }
     return res;
+  }
+
+  /**
+   * Fills an empty replica with a one-off snapshot (e.g. `asOf` a review's cut-off), through the
+   * same reader, validation and checksum check as the feed; the live replica and the status are
+   * left alone. Throws {@link RefusedError} when the centre cannot serve it.
+   */
+  async fetchSnapshot(target: Replica, params: Record<string, string>, timeoutMs = 120_000): Promise<void> {
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(new Error(`the snapshot took longer than ${Math.round(timeoutMs / 1000)} s`)), timeoutMs);
+    try {
+      const res = await this.#get({ ...params, since: '0', live: '0' }, abort);
+      const done = await this.#readStream(res.body!, target, 0, false, () => {}, false);
+      if (!done) throw new PageError('the snapshot ended before its final checkpoint');
+    } catch (err) {
+      if (abort.signal.aborted && abort.signal.reason instanceof Error) throw abort.signal.reason;
+      throw err;
+    } finally {
+      clearTimeout(timer);
+      abort.abort();
+    }
   }
 
   /** Follows the feed into `target`: live (forever) or until caught up (a rebuild). */
@@ -336,7 +368,7 @@ export class SyncEngine extends EventEmitter<SyncEvents> {
   }
 
   /** Reads NDJSON lines, applying each page at its checkpoint. Returns true once caught up (not live). */
-  async #readStream(body: ReadableStream<Uint8Array>, target: Replica, startSeq: number, live: boolean, arm: () => void): Promise<boolean> {
+  async #readStream(body: ReadableStream<Uint8Array>, target: Replica, startSeq: number, live: boolean, arm: () => void, report = true): Promise<boolean> {
     const decoder = new TextDecoder();
     let buf = '';
     let lineNo = 0;
@@ -367,17 +399,19 @@ export class SyncEngine extends EventEmitter<SyncEvents> {
           if (page.length > MAX_PAGE_LINES) throw new PageError(`a page of more than ${MAX_PAGE_LINES} lines before its checkpoint`);
           continue;
         }
-        this.#observeServerTime(line.serverTime);
+        if (report) this.#observeServerTime(line.serverTime);
         if (line.t === 'heartbeat') {
           if (live && line.seq <= target.position.seq && page.length === 0 && target.complete) {
-            // Nothing newer exists at the centre than what we hold: the data is current as of now.
+            // Nothing newer exists at the centre than what we hold: the data is current as of now,
+            // and the replica is the centre's whole state at this time (a review can freeze from it).
+            target.confirm(line.serverTime);
             const pos = target.position;
             this.#failures = 0;
             this.#set({ state: 'live', seq: pos.seq, epoch: pos.epoch, serverSeq: line.seq, progress: null, offlineSince: null, reason: null, confirmedAt: line.serverTime });
           } else if (line.seq > this.#status.serverSeq) this.#set({ serverSeq: line.seq });
           continue;
         }
-        const caughtUp = await this.#applyCheckpoint(target, page, line, startSeq, live);
+        const caughtUp = await this.#applyCheckpoint(target, page, line, startSeq, live, report);
         page = [];
         if (caughtUp && !live) return true;
       }
@@ -390,8 +424,8 @@ export class SyncEngine extends EventEmitter<SyncEvents> {
     return false;
   }
 
-  async #applyCheckpoint(target: Replica, page: (PutLine | DelLine | HeldLine)[], cp: CheckpointLine, startSeq: number, live: boolean): Promise<boolean> {
-    if (target === this.#slot.current) this.#slot.verify?.();
+  async #applyCheckpoint(target: Replica, page: (PutLine | DelLine | HeldLine)[], cp: CheckpointLine, startSeq: number, live: boolean, report = true): Promise<boolean> {
+    if (report && target === this.#slot.current) this.#slot.verify?.();
     const effect = target.applyPage(page, cp);
     for (const l of page) {
       if (l.t === 'held') this.#opts.log(`sync: held back ${l.e} ${JSON.stringify(l.id)} v${l.v} (seq ${l.seq}): ${l.reason}; counted, kept off screen until a valid version arrives`);
@@ -401,6 +435,11 @@ export class SyncEngine extends EventEmitter<SyncEvents> {
     const pos = target.position;
     const now = this.serverNow();
     const serverSeq = Math.max(cp.seq, this.#status.serverSeq);
+    if (!report) {
+      const mismatches = cp.more ? [] : target.compare(cp);
+      if (mismatches.length > 0) throw new PageError(`the snapshot disagrees with its checkpoint (${mismatches.map((m) => `${m.entity} ${m.local.count}/${m.centre.count}`).join(', ')})`);
+      return !cp.more;
+    }
     if (cp.more) {
       const progress = Math.min(99, Math.floor(((pos.seq - startSeq) / Math.max(1, serverSeq - startSeq)) * 100));
       if (live) this.#set({ state: 'catching-up', seq: pos.seq, epoch: pos.epoch, serverSeq, progress, lastAppliedAt: now, heldBack: target.heldCount, ...this.#clearLocalFault(false) });
