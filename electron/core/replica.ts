@@ -101,7 +101,6 @@ export const MIGRATIONS: readonly string[] = [
    CREATE TABLE superseded (entity TEXT NOT NULL, id TEXT NOT NULL, v INTEGER NOT NULL, data TEXT NOT NULL, ts INTEGER, until INTEGER);
    CREATE INDEX superseded_until ON superseded(until);
    ALTER TABLE sync_state ADD COLUMN history_from INTEGER;
-   ALTER TABLE sync_state ADD COLUMN confirmed_at INTEGER;
    ALTER TABLE sync_state ADD COLUMN kept_from INTEGER;
    ALTER TABLE sync_state ADD COLUMN untimed INTEGER NOT NULL DEFAULT 0;`,
 ];
