@@ -11,6 +11,7 @@ import { createClock, type Clock } from './clock.js';
 import { Scenario, stepOps, type LeadPlan } from './scenario.js';
 import { createCentralServer, type CentralServer } from './server.js';
 import { SqliteStore, type WriteOp } from './store.js';
+import { createTokenRegistry, SqliteTokens } from './tokens.js';
 
 export type CentreOptions = {
   port?: number;
@@ -21,8 +22,10 @@ export type CentreOptions = {
   historyDays?: number;
   leadsPerDay?: number;
   token?: string;
-  /** More tokens bound to narrower scopes: token → unit id. */
+  /** More configured tokens bound to narrower scopes: token → unit id. Issued tokens live in the store (`token issue`). */
   scopedTokens?: Record<string, string>;
+  /** How often open live streams are checked for revoked tokens (default 1000 ms). */
+  revocationCheckMs?: number;
   db?: string;
   fixture?: string;
   heartbeatMs?: number;
@@ -30,15 +33,25 @@ export type CentreOptions = {
   pageLimit?: number;
   /** Tombstones older than this many days (centre time) are purged (default 7). */
   tombstoneDays?: number;
+  /**
+   * Days of history (every version and deletion) kept for as-of snapshots (default 40: a
+   * month's reviews and the week before). `keepHistory: false` keeps none: `asOf` gets 400.
+   */
+  keepHistoryDays?: number;
+  keepHistory?: boolean;
   /** Requests a second each token may make, with a burst (default 50/s, burst 100). */
   rateLimit?: { perSecond: number; burst: number };
   maxStreams?: number;
+  /** The centre's clock, when a test moves time itself (overrides now and speed). */
+  clock?: Clock;
 };
 
 export type Centre = {
   url: string;
   token: string;
   store: SqliteStore;
+  /** The issued tokens in the store file (issue, list, revoke). */
+  tokens: SqliteTokens;
   clock: Clock;
   server: CentralServer;
   /** Publishes every scenario step due by now; returns the number of transactions written. */
@@ -78,6 +91,16 @@ export function readFixture(file: string): WriteOp[] {
   return ops;
 }
 
+/** When a loaded record first appeared: a lead's issue, an event's time, a stop-payment's request, a note's writing; units always. */
+function firstSeen(op: WriteOp): number {
+  if (op.t !== 'put') return Infinity; // clamped to the commit time
+  if (op.e === 'lead') return op.d.issuedAt;
+  if (op.e === 'event') return op.d.at;
+  if (op.e === 'stop_payment') return op.d.requestedAt;
+  if (op.e === 'note') return op.d.createdAt;
+  return 0;
+}
+
 /** Orders units parents-first so each unit's parent exists when it is written. */
 function unitsParentsFirst(units: Unit[]): Unit[] {
   const byId = new Map(units.map((u) => [u.id, u]));
@@ -87,8 +110,8 @@ function unitsParentsFirst(units: Unit[]): Unit[] {
 
 export async function startCentre(opts: CentreOptions = {}): Promise<Centre> {
   const tmp = opts.db ? null : mkdtempSync(join(tmpdir(), 'guardpost-centre-'));
-  const clock = createClock({ ...(opts.now !== undefined ? { start: opts.now } : {}), speed: opts.speed ?? 1 });
-  const store = new SqliteStore(opts.db ?? join(tmp!, 'centre.db'), clock);
+  const clock = opts.clock ?? createClock({ ...(opts.now !== undefined ? { start: opts.now } : {}), speed: opts.speed ?? 1 });
+  const store = new SqliteStore(opts.db ?? join(tmp!, 'centre.db'), clock, { history: opts.keepHistory ?? true });
   const token = opts.token ?? `demo-${randomBytes(9).toString('base64url')}`;
   const fixture = opts.fixture ? readFixture(opts.fixture) : [];
   const fixtureUnits = fixture.filter((op) => op.t === 'put' && op.e === 'unit').map((op) => op.d as Unit);
@@ -98,21 +121,25 @@ export async function startCentre(opts: CentreOptions = {}): Promise<Centre> {
   const fresh = store.headSeq() === 0;
   if (fresh) {
     const units = bringsCity ? fixtureUnits : scenario!.units;
-    store.write(unitsParentsFirst(units).map((d) => ({ t: 'put', e: 'unit', d })));
+    // What the centre starts with (a fixture, the generated past) is recorded as committed when
+    // each record first appeared, as a centre that had been running would have it, so a review of
+    // a day in it can be answered as of its cut-off.
+    store.write(unitsParentsFirst(units).map((d): WriteOp => ({ t: 'put', e: 'unit', d, at: 0 })));
     const rest = fixture.filter((op) => !(op.t === 'put' && op.e === 'unit' && bringsCity));
-    if (rest.length) store.write(rest);
+    if (rest.length) store.write(rest.map((op): WriteOp => ({ ...op, at: firstSeen(op) }) as WriteOp));
   }
 
   const now = clock();
   const active: { plan: LeadPlan; published: number }[] = [];
   let generatedUntil = now;
   if (scenario && fresh) {
-    const historyDays = opts.historyDays ?? 35;
-    const from = now - historyDays * DAY;
+    const from = now - (opts.historyDays ?? 35) * DAY;
     const plans = scenario.leadsBetween(from, now);
     for (let i = 0; i < plans.length; i += 500) {
       const batch = plans.slice(i, i + 500);
-      store.write(batch.flatMap((p) => stepOps(p, -Infinity, now)));
+      // Each record committed when it first appeared (its state carries its own later times,
+      // which every figure as of T filters by), so a past day's review sees the day's leads.
+      store.write(batch.flatMap((p) => stepOps(p, -Infinity, now).map((op): WriteOp => ({ ...op, at: firstSeen(op) }) as WriteOp)));
     }
     for (const p of plans) if (p.times[p.times.length - 1]! > now) active.push({ plan: p, published: now });
   }
@@ -139,10 +166,12 @@ export async function startCentre(opts: CentreOptions = {}): Promise<Centre> {
   const tokens = new Map<string, string>([[token, root]]);
   for (const [t, unit] of Object.entries(opts.scopedTokens ?? {})) tokens.set(t, unit);
 
+  const issued = new SqliteTokens(store.db);
   const server = createCentralServer({
     store,
     clock,
-    tokens,
+    tokens: createTokenRegistry(tokens, issued),
+    ...(opts.revocationCheckMs !== undefined ? { revocationCheckMs: opts.revocationCheckMs } : {}),
     ...(opts.heartbeatMs !== undefined ? { heartbeatMs: opts.heartbeatMs } : {}),
     ...(opts.pageLimit !== undefined ? { defaultPageLimit: opts.pageLimit } : {}),
     ...(opts.rateLimit !== undefined ? { rateLimit: opts.rateLimit } : {}),
@@ -156,7 +185,11 @@ export async function startCentre(opts: CentreOptions = {}): Promise<Centre> {
   const timer = scenario && (opts.speed ?? 1) > 0 ? setInterval(tick, opts.tickMs ?? 250) : null;
   timer?.unref();
   const tombstoneMs = (opts.tombstoneDays ?? 7) * DAY;
-  const purge = () => store.purgeTombstones(clock() - tombstoneMs);
+  const keepHistoryMs = (opts.keepHistoryDays ?? 40) * DAY;
+  const purge = () => {
+    store.purgeTombstones(clock() - tombstoneMs);
+    store.purgeHistory(clock() - keepHistoryMs);
+  };
   purge();
   const purgeTimer = setInterval(purge, 60_000);
   purgeTimer.unref();
@@ -165,6 +198,7 @@ export async function startCentre(opts: CentreOptions = {}): Promise<Centre> {
     url: `http://${opts.host ?? '127.0.0.1'}:${port}`,
     token,
     store,
+    tokens: issued,
     clock,
     server,
     tick,

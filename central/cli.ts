@@ -1,7 +1,10 @@
 // `npm run central -- --port 8787 --seed 7 --speed 60 --history-days 35 --token T`
+// `npm run central -- token issue|list|revoke … --db FILE`: the display tokens in a store file.
+import { existsSync } from 'node:fs';
 import { FlagError, flagHelp, parseFlags } from '../shared/args.js';
 import { FixtureError, startCentre } from './centre.js';
-import { StoreError } from './store.js';
+import { SqliteStore, StoreError } from './store.js';
+import { SqliteTokens, TokenError, tokenRoles, type TokenRole } from './tokens.js';
 
 const spec = {
   port: { kind: 'int', help: 'TCP port (default 8787; 0 = any free port)', min: 0, max: 65535 },
@@ -15,14 +18,79 @@ const spec = {
   db: { kind: 'string', help: 'store file (default: a fresh temporary file)' },
   fixture: { kind: 'string', help: 'NDJSON fixture of {"t":"put","e":…,"id":…,"d":{…}} lines to load' },
   'tombstone-days': { kind: 'number', help: 'purge deletions older than this many days (default 7)', min: 0, max: 3650 },
+  'keep-history-days': { kind: 'number', help: 'days of history kept for as-of snapshots of past reviews (default 40)', min: 0, max: 3650 },
+  'no-history': { kind: 'bool', help: 'keep no history: answer asOf with 400, as a centre without history does' },
   'heartbeat-ms': { kind: 'int', help: 'heartbeat interval on live streams (default 15000)', min: 100, max: 600000 },
   help: { kind: 'bool', help: 'show this help' },
 } as const;
 
+const tokenSpec = {
+  db: { kind: 'string', help: "the centre's store file (the centre's --db)" },
+  name: { kind: 'string', help: 'issue: the display this token is for, unique among live tokens' },
+  scope: { kind: 'string', help: 'issue: the unit id the token is bound to (it reads and writes that unit and below)' },
+  role: { kind: 'string', help: `issue: ${tokenRoles.join(' | ')} (default display)` },
+  help: { kind: 'bool', help: 'show this help' },
+} as const;
+
+const TOKEN_USAGE = `Guardpost centre tokens
+
+  central token issue --db FILE --name NAME --scope UNIT [--role ${tokenRoles.join('|')}]
+  central token list --db FILE
+  central token revoke NAME|ID --db FILE
+
+${flagHelp(tokenSpec)}`;
+
+/** The admin's token commands, on the store file (the centre may be running: SQLite WAL lets both write). */
+function tokenCommand(argv: string[]): void {
+  const [verb, ...rest] = argv;
+  if (verb === undefined || verb === '--help') {
+    console.log(TOKEN_USAGE);
+    return;
+  }
+  const target = verb === 'revoke' && rest[0] !== undefined && !rest[0].startsWith('--') ? rest.shift() : undefined;
+  const flags = parseFlags(tokenSpec, rest);
+  if (flags.help) {
+    console.log(TOKEN_USAGE);
+    return;
+  }
+  if (!['issue', 'list', 'revoke'].includes(verb)) throw new FlagError(`token: unknown command ${JSON.stringify(verb)}; use issue, list or revoke`);
+  if (!flags.db) throw new FlagError(`token ${verb} needs --db FILE (the centre's store file)`);
+  if (!existsSync(flags.db)) throw new FlagError(`token ${verb}: no store at ${flags.db} (start the centre with --db ${flags.db} first)`);
+  const store = new SqliteStore(flags.db);
+  try {
+    const tokens = new SqliteTokens(store.db);
+    if (verb === 'issue') {
+      if (!flags.name) throw new FlagError('token issue needs --name NAME');
+      if (!flags.scope) throw new FlagError('token issue needs --scope UNIT');
+      const role = (flags.role ?? 'display') as TokenRole;
+      if (!tokenRoles.includes(role)) throw new FlagError(`--role must be one of ${tokenRoles.join(', ')}, got ${JSON.stringify(flags.role)}`);
+      if (!store.unitPath(flags.scope)) throw new FlagError(`--scope ${flags.scope} is not a unit in ${flags.db}`);
+      const { id, secret } = tokens.issue({ name: flags.name, scope: flags.scope, role, now: Date.now() });
+      console.log(`issued ${id} "${flags.name}" (${role}, scope ${flags.scope})`);
+      console.log(`secret: ${secret}`);
+      console.log('The secret is shown this once; the centre keeps only its sha256.');
+    } else if (verb === 'list') {
+      const list = tokens.list();
+      if (list.length === 0) console.log('no issued tokens');
+      for (const t of list) {
+        const state = t.revokedAt === null ? 'live' : `revoked ${new Date(t.revokedAt).toISOString()}`;
+        console.log([t.id, JSON.stringify(t.name), t.role, `scope ${t.scope}`, `issued ${new Date(t.createdAt).toISOString()}`, state].join('  '));
+      }
+    } else {
+      if (target === undefined) throw new FlagError('token revoke needs the token’s NAME or ID');
+      const t = tokens.revoke(target, Date.now());
+      console.log(`revoked ${t.id} "${t.name}" (scope ${t.scope}); the centre refuses it from its next request`);
+    }
+  } finally {
+    store.close();
+  }
+}
+
 async function main(): Promise<void> {
+  if (process.argv[2] === 'token') return tokenCommand(process.argv.slice(3));
   const flags = parseFlags(spec, process.argv.slice(2));
   if (flags.help) {
-    console.log(`Guardpost reference centre\n\n${flagHelp(spec)}`);
+    console.log(`Guardpost reference centre\n\n${flagHelp(spec)}\n\nDisplay tokens: central token issue|list|revoke --db FILE (central token --help)`);
     return;
   }
   const centre = await startCentre({
@@ -37,6 +105,8 @@ async function main(): Promise<void> {
     ...(flags.db !== undefined ? { db: flags.db } : {}),
     ...(flags.fixture !== undefined ? { fixture: flags.fixture } : {}),
     ...(flags['tombstone-days'] !== undefined ? { tombstoneDays: flags['tombstone-days'] } : {}),
+    ...(flags['keep-history-days'] !== undefined ? { keepHistoryDays: flags['keep-history-days'] } : {}),
+    ...(flags['no-history'] ? { keepHistory: false } : {}),
     ...(flags['heartbeat-ms'] !== undefined ? { heartbeatMs: flags['heartbeat-ms'] } : {}),
   });
   const stop = () => void centre.close().then(() => process.exit(0));
@@ -48,7 +118,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  if (err instanceof FlagError || err instanceof FixtureError || err instanceof StoreError) {
+  if (err instanceof FlagError || err instanceof FixtureError || err instanceof StoreError || err instanceof TokenError) {
     console.error(`central: ${err.message}`);
     process.exit(2);
   }

@@ -12,6 +12,7 @@ import { centreForTest, FIXED_NOW, tempDir } from '../tests/support/harness.js';
 import { centreDigests, rowDifferences } from '../tests/support/rows.js';
 import { makeLead } from '../tests/support/records.js';
 import type { Centre } from './centre.js';
+import { addCrc, recordCrc } from '../shared/crc32.js';
 import { createRng } from './rng.js';
 import type { WriteOp } from './store.js';
 
@@ -280,5 +281,119 @@ describe('mutations', () => {
     expect(await res.json()).toMatchObject({ error: 'note N-BAD: lead L-NOPE does not exist' });
     expect(c.store.headSeq()).toBe(seq);
     expect(c.store.lastMutationId('wall-8')).toBe(0);
+  });
+});
+
+describe('as-of snapshots (since=0&asOf=T)', () => {
+  type Line = Record<string, unknown>;
+  async function lines(url: string, params: string): Promise<{ status: number; body: Line[] | { error: string } }> {
+    const res = await fetch(`${url}/v1/changes?${params}`, { headers: { Authorization: `Bearer ${TOKEN}` } });
+    const text = await res.text();
+    if (res.status !== 200) return { status: res.status, body: JSON.parse(text) as { error: string } };
+    return { status: 200, body: text.trim().split('\n').map((l) => JSON.parse(l) as Line) };
+  }
+  /** What a snapshot says the state is: each put's (e, id, v, d), and the final checkpoint's counts and sums. */
+  function state(ls: Line[]) {
+    const puts = ls.filter((l) => l['t'] === 'put').map((l) => `${String(l['e'])}|${String(l['id'])}|${String(l['v'])}|${JSON.stringify(l['d'])}`).sort();
+    const cps = ls.filter((l) => l['t'] === 'checkpoint');
+    const last = cps[cps.length - 1]!;
+    return { puts, counts: last['counts'], sums: last['sums'], pages: cps.length };
+  }
+  /** Independent: counts and sums recomputed from the lines themselves. */
+  function recount(ls: Line[]) {
+    const counts: Record<string, number> = {};
+    const sums: Record<string, number> = {};
+    for (const l of ls) {
+      if (l['t'] !== 'put') continue;
+      const e = l['e'] as string;
+      counts[e] = (counts[e] ?? 0) + 1;
+      sums[e] = addCrc(sums[e] ?? 0, recordCrc(l['id'] as string, l['v'] as number));
+    }
+    return { counts, sums };
+  }
+
+  it('answers the state as it stood at T, whatever was corrected, voided, deleted, moved or added after T, paged', async () => {
+    let t = FIXED_NOW;
+    const c = await centre({ historyDays: 0, clock: () => t });
+    const unit = 'SZ-FT-S01-B1';
+    const t0 = FIXED_NOW - 10 * 60_000;
+    t = FIXED_NOW + 1_000;
+    c.store.write([
+      { t: 'put', e: 'lead', d: makeLead('L-A', unit, t0) },
+      { t: 'put', e: 'lead', d: makeLead('L-B', unit, t0) },
+      { t: 'put', e: 'lead', d: makeLead('L-C', unit, t0) },
+      { t: 'put', e: 'lead', d: makeLead('L-D', unit, t0) },
+    ]);
+    t = FIXED_NOW + 2_000;
+    c.store.write([{ t: 'put', e: 'lead', d: makeLead('L-A', unit, t0, { metAt: t0 + 60_000 }) }]); // v2, before T
+    const T = FIXED_NOW + 5_000;
+    t = T;
+    const atT = await lines(c.url, 'since=0');
+    const atTBranch = await lines(c.url, 'since=0&scope=SZ-FT');
+    // After the cut-off: an outcome corrected, a lead voided, one deleted, one moved to another branch, one added.
+    t = FIXED_NOW + 60_000;
+    c.store.write([{ t: 'put', e: 'lead', d: makeLead('L-A', unit, t0, { metAt: t0 + 60_000, feedbackAt: t0 + 30 * 60_000, outcome: 'defrauded_after_warning', lossAmount: 900 }) }]);
+    c.store.write([{ t: 'put', e: 'lead', d: makeLead('L-B', unit, t0, { voided: true }) }]);
+    c.store.write([{ t: 'del', e: 'lead', id: 'L-C' }]);
+    c.store.write([{ t: 'put', e: 'lead', d: makeLead('L-D', 'SZ-LH-S01-B1', t0) }]);
+    c.store.write([{ t: 'put', e: 'lead', d: makeLead('L-E', unit, t0) }]);
+
+    const now = await lines(c.url, 'since=0');
+    expect(state(now.body as Line[]).puts).not.toEqual(state(atT.body as Line[]).puts);
+    for (const [params, before] of [
+      [`since=0&asOf=${T}`, atT],
+      [`since=0&asOf=${T}&limit=7`, atT],
+      [`since=0&asOf=${T}&scope=SZ-FT`, atTBranch],
+    ] as const) {
+      const asOf = await lines(c.url, params);
+      expect(asOf.status, params).toBe(200);
+      const got = state(asOf.body as Line[]);
+      const want = state(before.body as Line[]);
+      expect(got.puts, params).toEqual(want.puts);
+      expect(got.counts, params).toEqual(want.counts);
+      expect(got.sums, params).toEqual(want.sums);
+      expect(recount(asOf.body as Line[]), params).toEqual({ counts: got.counts, sums: got.sums });
+      if (params.includes('limit=7')) expect(got.pages).toBeGreaterThan(2);
+      for (const l of asOf.body as Line[]) if (l['t'] === 'put') expect(l['ts'] as number).toBeLessThanOrEqual(T);
+    }
+    // Every put and del line carries its commit time.
+    const tail = (await lines(c.url, `since=${(atT.body as Line[]).at(-1)!['seq'] as number}&epoch=${c.store.epoch}`)).body as Line[];
+    const changes = tail.filter((l) => l['t'] !== 'checkpoint');
+    expect(changes.length).toBeGreaterThanOrEqual(5);
+    for (const l of changes) expect(l['ts']).toBe(FIXED_NOW + 60_000);
+    expect(changes.some((l) => l['t'] === 'del' && l['id'] === 'L-C')).toBe(true);
+  });
+
+  it('keeps history for the retention asked, refuses times before it, after now, or with other parameters', async () => {
+    let t = FIXED_NOW;
+    const c = await centre({ historyDays: 0, clock: () => t });
+    const unit = 'SZ-FT-S01-B1';
+    t = FIXED_NOW + 1_000;
+    c.store.write([{ t: 'put', e: 'lead', d: makeLead('L-A', unit, FIXED_NOW) }]);
+    t = FIXED_NOW + 2_000;
+    c.store.write([{ t: 'put', e: 'lead', d: makeLead('L-A', unit, FIXED_NOW, { metAt: FIXED_NOW + 1 }) }]);
+    t = FIXED_NOW + 3_000;
+    c.store.write([{ t: 'del', e: 'lead', id: 'L-A' }]);
+    t = FIXED_NOW + 10_000;
+    const leadAt = async (T: number) => ((await lines(c.url, `since=0&asOf=${T}`)).body as Line[]).filter((l) => l['e'] === 'lead').map((l) => `${String(l['id'])}:${String(l['v'])}`);
+    expect(await leadAt(FIXED_NOW + 1_500)).toEqual(['L-A:1']);
+    expect(await leadAt(FIXED_NOW + 2_500)).toEqual(['L-A:2']);
+    expect(await leadAt(FIXED_NOW + 3_500)).toEqual([]);
+    expect(c.store.purgeHistory(FIXED_NOW + 2_500)).toBe(1); // v1, superseded by v2 before then
+    expect(await leadAt(FIXED_NOW + 2_500)).toEqual(['L-A:2']);
+    const old = await lines(c.url, `since=0&asOf=${FIXED_NOW + 1_500}`);
+    expect(old.status).toBe(400);
+    expect((old.body as { error: string }).error).toMatch(/before the history/);
+    expect((await lines(c.url, `since=0&asOf=${t + 60_000}`)).status).toBe(400);
+    expect((await lines(c.url, `since=5&epoch=${c.store.epoch}&asOf=${t}`)).status).toBe(400);
+    expect((await lines(c.url, `since=0&live=1&asOf=${t}`)).status).toBe(400);
+  });
+
+  it('a centre that keeps no history answers 400 asOf not supported, and still serves the feed', async () => {
+    const c = await centre({ historyDays: 0, keepHistory: false });
+    const res = await lines(c.url, `since=0&asOf=${FIXED_NOW}`);
+    expect(res).toMatchObject({ status: 400, body: { error: 'asOf not supported' } });
+    expect((await lines(c.url, 'since=0')).status).toBe(200);
+    expect(c.store.db.prepare('SELECT COUNT(*) AS n FROM history').get()).toEqual({ n: 0 });
   });
 });

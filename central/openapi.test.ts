@@ -3,11 +3,13 @@
 // body the document's schema accepts (every feed line, every record).
 import Ajv2020 from 'ajv/dist/2020.js';
 import { readFileSync } from 'node:fs';
+import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { centreForTest, FIXED_NOW } from '../tests/support/harness.js';
 import { makeLead } from '../tests/support/records.js';
 import type { Centre } from './centre.js';
 import { openApiText } from './openapi.js';
+import { MAX_HEARTBEAT_BODY, MAX_MUTATION_BODY } from './server.js';
 
 type Doc = { paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: { $ref: string } }> }> }>>; components: { schemas: Record<string, unknown> } };
 const doc = JSON.parse(readFileSync('central/openapi.json', 'utf8')) as Doc;
@@ -49,15 +51,32 @@ const provoke: Record<string, () => Promise<Response>> = {
   'post /v1/mutations 200': () => post(centre, { clientId: 'wall-1', mutations: [{ id: 1, name: 'note.add', args: { id: 'N-1', unitId: 'SZ-FT', kind: 'meeting', body: '会议纪要', author: '值班长', createdAt: FIXED_NOW } }] }),
   'post /v1/mutations 400': () => post(centre, { clientId: 'wall-1', mutations: [{ id: 2, name: 'note.add', args: { id: 'N-2', kind: 'meeting' } }] }),
   'post /v1/mutations 401': () => fetch(`${centre.url}/v1/mutations`, { method: 'POST', body: '{}' }),
+  'post /v1/mutations 403': () => post(centre, { clientId: 'wall-2', mutations: [{ id: 1, name: 'note.add', args: { id: 'N-9', unitId: 'SZ-NS', kind: 'meeting', body: '会议纪要', author: '值班长', createdAt: FIXED_NOW } }] }, 'futian-token'),
+  'post /v1/mutations 413': () => oversized('/v1/mutations', MAX_MUTATION_BODY + 1),
+  'post /v1/mutations 429': () => post(scoped, {}).then(() => post(scoped, {})),
   'get /v1/health 200': () => fetch(`${centre.url}/v1/health`),
   'post /v1/displays/heartbeat 200': () => beat({ clientId: 'wall-9', name: '大屏', version: '0.1.0', state: 'live', seq: 10, seqLag: 0, dataAgeMs: 1200, memoryMB: 180.5, lastError: null }),
   'post /v1/displays/heartbeat 400': () => beat({ clientId: 'wall-9', state: 'live' }),
   'post /v1/displays/heartbeat 401': () => fetch(`${centre.url}/v1/displays/heartbeat`, { method: 'POST', body: '{}' }),
+  'post /v1/displays/heartbeat 403': () => fetch(`${centre.url}/v1/displays/heartbeat`, { method: 'POST', headers: auth(issued('ingest')), body: '{}' }),
+  'post /v1/displays/heartbeat 413': () => oversized('/v1/displays/heartbeat', MAX_HEARTBEAT_BODY + 1),
+  'post /v1/displays/heartbeat 429': () => fetch(`${scoped.url}/v1/displays/heartbeat`, { method: 'POST', headers: auth(), body: '{}' }).then(() => fetch(`${scoped.url}/v1/displays/heartbeat`, { method: 'POST', headers: auth(), body: '{}' })),
   'get /v1/displays 200': async () => {
     await beat({ clientId: 'wall-8', name: '大屏', version: '0.1.0', state: 'offline', seq: 1, seqLag: 3, dataAgeMs: null, memoryMB: 1, lastError: 'no data for 45 s' });
     return fetch(`${centre.url}/v1/displays`, { headers: auth() });
   },
   'get /v1/displays 401': () => fetch(`${centre.url}/v1/displays`),
+  'get /v1/displays 403': () => fetch(`${centre.url}/v1/displays`, { headers: auth(issued('display')) }),
+  'get /v1/displays 429': () => fetch(`${scoped.url}/v1/displays`, { headers: auth() }).then(() => fetch(`${scoped.url}/v1/displays`, { headers: auth() })),
+  'get /v1/audit 200': async () => {
+    await fetch(`${centre.url}/v1/mutations`, {
+      method: 'POST',
+      headers: { ...auth(), 'Content-Type': 'application/json' },
+      body: JSON.stringify({ clientId: 'wall-audit', mutations: [{ id: 1, name: 'audit.view', args: { leadId: 'L-1', keyName: 'desk', role: 'unmask', at: 1 } }] }),
+    });
+    return fetch(`${centre.url}/v1/audit`, { headers: auth() });
+  },
+  'get /v1/audit 401': () => fetch(`${centre.url}/v1/audit`),
 };
 
 // A centre that takes no streams at all answers 503 to every feed request.
@@ -73,8 +92,26 @@ function beat(body: unknown): Promise<Response> {
   return fetch(`${centre.url}/v1/displays/heartbeat`, { method: 'POST', headers: { ...auth(), 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
 }
 
-function post(c: Centre, body: unknown): Promise<Response> {
-  return fetch(`${c.url}/v1/mutations`, { method: 'POST', headers: { ...auth(), 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+function post(c: Centre, body: unknown, token?: string): Promise<Response> {
+  return fetch(`${c.url}/v1/mutations`, { method: 'POST', headers: { ...auth(token), 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+}
+
+/** A token of a role, issued in the centre's store. */
+function issued(role: 'display' | 'ingest'): string {
+  return centre.tokens.issue({ name: `oas-${role}-${Math.random().toString(36).slice(2)}`, scope: 'SZ', role, now: FIXED_NOW }).secret;
+}
+
+/** A body over the limit, declared up front; sent with http so the early answer is read, not a reset. */
+function oversized(path: string, bytes: number): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(`${centre.url}${path}`, { method: 'POST', headers: { ...auth(), 'Content-Type': 'application/json', 'Content-Length': String(bytes) } }, (res) => {
+      let text = '';
+      res.on('data', (d: Buffer) => (text += d.toString()));
+      res.on('end', () => resolve(new Response(text, { status: res.statusCode!, headers: res.headers as Record<string, string> })));
+    });
+    req.on('error', (err) => (/EPIPE|ECONNRESET/.test(String(err)) ? undefined : reject(err)));
+    req.end(Buffer.alloc(bytes, 0x20));
+  });
 }
 
 describe('central/openapi.json', () => {

@@ -3,7 +3,8 @@
 // central/openapi.json; a test checks the committed file is current and that the running
 // reference server answers every documented path and status as the document says.
 import { z } from 'zod';
-import { entitySchemas, healthSchema, heartbeatSchema, mutationRequestSchema, PROTOCOL_VERSION, resetBodySchema, resetReasons, type EntityName } from '../shared/protocol.js';
+import { auditViewSchema, entitySchemas, healthSchema, heartbeatSchema, mutationRequestSchema, PROTOCOL_VERSION, resetBodySchema, resetReasons, type EntityName } from '../shared/protocol.js';
+import { MAX_HEARTBEAT_BODY, MAX_MUTATION_BODY } from './server.js';
 
 type Json = Record<string, unknown>;
 
@@ -18,20 +19,21 @@ const stats = { type: 'object', propertyNames: { enum: Object.keys(entitySchemas
 
 export function buildOpenApi(): Json {
   const schemas: Record<string, Json> = {};
+  const commitTs = { type: 'integer', minimum: 0, description: "the centre's commit time of this change (ms): when it became true at the centre" };
   for (const [e, schema] of Object.entries(entitySchemas) as [EntityName, z.ZodType][]) schemas[entityTitle[e]] = json(schema);
   for (const e of Object.keys(entitySchemas) as EntityName[]) {
     schemas[`Put${entityTitle[e]}`] = {
       type: 'object',
-      required: ['t', 'e', 'id', 'v', 'seq', 'd'],
+      required: ['t', 'e', 'id', 'v', 'seq', 'ts', 'd'],
       additionalProperties: false,
-      properties: { t: { const: 'put' }, e: { const: e }, id: { type: 'string' }, v: { type: 'integer', minimum: 1 }, seq: { type: 'integer', minimum: 1 }, d: ref(entityTitle[e]) },
+      properties: { t: { const: 'put' }, e: { const: e }, id: { type: 'string' }, v: { type: 'integer', minimum: 1 }, seq: { type: 'integer', minimum: 1 }, ts: commitTs, d: ref(entityTitle[e]) },
     };
   }
   schemas['Del'] = {
     type: 'object',
-    required: ['t', 'e', 'id', 'seq'],
+    required: ['t', 'e', 'id', 'seq', 'ts'],
     additionalProperties: false,
-    properties: { t: { const: 'del' }, e: { enum: Object.keys(entitySchemas) }, id: { type: 'string' }, seq: { type: 'integer', minimum: 1 } },
+    properties: { t: { const: 'del' }, e: { enum: Object.keys(entitySchemas) }, id: { type: 'string' }, seq: { type: 'integer', minimum: 1 }, ts: commitTs },
   };
   schemas['Checkpoint'] = {
     type: 'object',
@@ -53,6 +55,14 @@ export function buildOpenApi(): Json {
   schemas['Health'] = json(healthSchema);
   schemas['Reset'] = json(resetBodySchema);
   schemas['MutationRequest'] = json(mutationRequestSchema);
+  schemas['AuditViews'] = {
+    type: 'object',
+    required: ['views', 'serverTime'],
+    properties: {
+      views: { type: 'array', items: json(auditViewSchema.extend({ clientId: z.string(), scope: z.string(), receivedAt: z.number().int() })) },
+      serverTime: { type: 'integer' },
+    },
+  };
   schemas['MutationResult'] = { type: 'object', required: ['lastMutationId', 'serverTime'], additionalProperties: false, properties: { lastMutationId: { type: 'integer', minimum: 0 }, serverTime: { type: 'integer' } } };
   schemas['Heartbeat'] = json(heartbeatSchema);
   schemas['Ack'] = { type: 'object', required: ['ok', 'serverTime'], additionalProperties: false, properties: { ok: { const: true }, serverTime: { type: 'integer' } } };
@@ -84,7 +94,17 @@ export function buildOpenApi(): Json {
       description:
         'The contract between a wall display and any central early-warning system: one ordered change feed per scope (seq in commit order, epoch as generation), mutations applied exactly once, health. Times are ms since the Unix epoch (UTC); money is integer fen. See shared/design/central-protocol.md.',
     },
-    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'A display token, bound to a scope (a unit and its subtree).' } }, schemas },
+    components: {
+      securitySchemes: {
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          description:
+            'A token bound to a scope (a unit and its subtree) and a role: display (changes, mutations, heartbeat), ingest (mutations), admin (all, and GET /v1/displays). Issued and revoked with `central token issue|list|revoke`; a revoked token is refused from its next request and its live streams end. Every authenticated endpoint is rate-limited per token; requests without a valid token per address.',
+        },
+      },
+      schemas,
+    },
     paths: {
       '/v1/changes': {
         get: {
@@ -97,13 +117,20 @@ export function buildOpenApi(): Json {
             { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 50000, default: 5000 }, description: 'lines a page (pages never split a transaction)' },
             { name: 'live', in: 'query', schema: { type: 'integer', enum: [0, 1], default: 0 }, description: '1: keep the response open, stream new transactions, heartbeat every 15 s' },
             { name: 'schema', in: 'query', schema: { type: 'integer' }, description: 'the record schema version the client holds' },
-            { name: 'entity', in: 'query', schema: { enum: Object.keys(entitySchemas) }, description: 'with since=0 and live=0: only this entity (a client re-fetches one entity after a checksum mismatch); checkpoints still describe every entity' },
+            {
+              name: 'asOf',
+              in: 'query',
+              schema: { type: 'integer', minimum: 0 },
+              description:
+                "with since=0 and live=0: the scope's state as it stood at the centre at this time (ms), for a review frozen at its cut-off: each record's latest version committed by then that was not deleted or moved out of scope by then; the checkpoint's counts and sums describe that state. The reference centre keeps 40 days of history (--keep-history-days). A centre without history answers 400 {\"error\":\"asOf not supported\"}; a time before the history kept, or after the centre's clock, also gets 400 naming it",
+            },
+            { name: 'entity', in: 'query', schema: { enum: Object.keys(entitySchemas) }, description: 'optional narrowing, with since=0 and live=0: only this entity (a client re-fetches one entity after a checksum mismatch); checkpoints still describe every entity. A centre may ignore it and send every entity: the client filters the lines by entity itself' },
           ],
           responses: {
             '200': { description: 'NDJSON lines; every page ends with a checkpoint (gzip when asked)', headers: serverTime, content: { 'application/x-ndjson': { schema: ref('FeedLine') } } },
-            '400': errorResponse('bad parameters'),
-            '401': errorResponse('no or unknown token: final until configuration changes'),
-            '403': errorResponse("scope outside the token's scope: final until configuration changes"),
+            '400': errorResponse('bad parameters; {"error":"asOf not supported"} from a centre that keeps no history'),
+            '401': errorResponse('no, unknown or revoked token: final until configuration changes'),
+            '403': errorResponse("scope outside the token's scope, or a role that may not read the feed (ingest): final until configuration changes"),
             '409': { description: `the position cannot be served: ${resetReasons.join(', ')}; re-sync from since=0`, content: { 'application/json': { schema: ref('Reset') } } },
             '429': errorResponse('too many requests for this token', retryAfter),
             '503': errorResponse('overloaded', retryAfter),
@@ -118,7 +145,10 @@ export function buildOpenApi(): Json {
           responses: {
             '200': { description: 'the last applied mutation id of this client', headers: serverTime, content: { 'application/json': { schema: ref('MutationResult') } } },
             '400': errorResponse('malformed request or a mutation that cannot apply; nothing was applied'),
-            '401': errorResponse('no or unknown token'),
+            '401': errorResponse('no, unknown or revoked token'),
+            '403': errorResponse("a note whose lead or unit is outside the token's scope, or unknown (answered alike, so no scope can be probed); nothing was applied"),
+            '413': errorResponse(`body larger than ${MAX_MUTATION_BODY} bytes; the connection is closed`),
+            '429': errorResponse('too many requests for this token', retryAfter),
           },
         },
       },
@@ -130,7 +160,10 @@ export function buildOpenApi(): Json {
           responses: {
             '200': { description: 'recorded', headers: serverTime, content: { 'application/json': { schema: ref('Ack') } } },
             '400': errorResponse('malformed heartbeat'),
-            '401': errorResponse('no or unknown token'),
+            '401': errorResponse('no, unknown or revoked token'),
+            '403': errorResponse('a role that does not report heartbeats (ingest)'),
+            '413': errorResponse(`body larger than ${MAX_HEARTBEAT_BODY} bytes; the connection is closed`),
+            '429': errorResponse('too many requests for this token', retryAfter),
           },
         },
       },
@@ -140,6 +173,18 @@ export function buildOpenApi(): Json {
           security: auth,
           responses: {
             '200': { description: 'the displays', headers: serverTime, content: { 'application/json': { schema: ref('Displays') } } },
+            '401': errorResponse('no, unknown or revoked token'),
+            '403': errorResponse('only an admin token sees the displays'),
+            '429': errorResponse('too many requests for this token', retryAfter),
+          },
+        },
+      },
+      '/v1/audit': {
+        get: {
+          summary: "The unmasked views of leads that displays in the token's scope reported (audit.view mutations), newest first",
+          security: auth,
+          responses: {
+            '200': { description: 'the views', headers: serverTime, content: { 'application/json': { schema: ref('AuditViews') } } },
             '401': errorResponse('no or unknown token'),
           },
         },

@@ -4,13 +4,16 @@ import http from 'node:http';
 import { createGzip, constants as zlibConstants, type Gzip } from 'node:zlib';
 import { describeZodError, entityNames, heartbeatSchema, mutationRequestSchema, PROTOCOL_VERSION, type EntityName } from '../shared/protocol.js';
 import type { Clock } from './clock.js';
-import { StoreError, type CentralStore, type StoredRow } from './store.js';
+import { AsOfError, StoreError, type CentralStore, type Stats, type StoredRow } from './store.js';
+import { roleAllows, type Principal, type TokenAction, type TokenRegistry } from './tokens.js';
 
 export type CentralServerOptions = {
   store: CentralStore;
   clock: Clock;
-  /** Display token → the unit id its scope is bound to. */
-  tokens: ReadonlyMap<string, string>;
+  /** Who each bearer secret is: scope, role; asked on every request, so a revocation bites at once. */
+  tokens: TokenRegistry;
+  /** How often open live streams are checked for a revoked token, which ends them (default 1000 ms). */
+  revocationCheckMs?: number;
   heartbeatMs?: number;
   defaultPageLimit?: number;
   /** Concurrent change streams before new ones get 503 with Retry-After. */
@@ -37,6 +40,9 @@ export function createRateLimiter(perSecond: number, burst: number, now: () => n
 }
 
 const MAX_PAGE = 50_000;
+/** Request bodies: a batch of notes, and a display's heartbeat. Larger gets 413 before it is read. */
+export const MAX_MUTATION_BODY = 1 << 20;
+export const MAX_HEARTBEAT_BODY = 64 * 1024;
 const READ_BATCH = 2_000;
 
 class HttpError extends Error {
@@ -83,11 +89,11 @@ function pageIn(store: CentralStore, cursor: number, scopePath: string, limit: n
       lastTx = r.tx;
       if (entity !== null && r.entity !== entity) continue;
       if (!r.deleted && inScope(r.path)) {
-        out.push(`{"t":"put","e":"${r.entity}","id":${JSON.stringify(r.id)},"v":${r.v},"seq":${r.seq},"d":${r.data}}`);
+        out.push(`{"t":"put","e":"${r.entity}","id":${JSON.stringify(r.id)},"v":${r.v},"seq":${r.seq},"ts":${r.ts},"d":${r.data}}`);
         emitted++;
       } else if (r.seq > skipTombstonesThrough && (JSON.parse(r.paths) as string[]).some(inScope)) {
         // Deleted, or moved out of this scope: either way it leaves the display.
-        out.push(`{"t":"del","e":"${r.entity}","id":${JSON.stringify(r.id)},"seq":${r.seq}}`);
+        out.push(`{"t":"del","e":"${r.entity}","id":${JSON.stringify(r.id)},"seq":${r.seq},"ts":${r.ts}}`);
         emitted++;
       }
     }
@@ -98,6 +104,23 @@ function pageIn(store: CentralStore, cursor: number, scopePath: string, limit: n
   const { counts, sums } = store.stats(scopePath);
   out.push(JSON.stringify({ t: 'checkpoint', seq, epoch: store.epoch, serverTime: now, more, counts, sums }));
   return { text: out.join('\n') + '\n', seq, more, lines: out.length };
+}
+
+/**
+ * One page of the scope's state as it stood at time `asOf` (a review's cut-off), after `cursor`:
+ * each record's newest version committed by then, unless deleted or out of scope by then. The
+ * checkpoint's counts and sums (computed once per request) describe that state.
+ */
+export function buildAsOfPage(store: CentralStore, asOf: number, scopePath: string, cursor: number, limit: number, stats: Stats, now: number): Page {
+  return store.snapshot(() => {
+    const rows = store.rowsAsOf(asOf, scopePath, cursor, limit + 1);
+    const more = rows.length > limit;
+    const page = more ? rows.slice(0, limit) : rows;
+    const out = page.map((r) => `{"t":"put","e":"${r.entity}","id":${JSON.stringify(r.id)},"v":${r.v},"seq":${r.seq},"ts":${r.ts},"d":${r.data}}`);
+    const seq = more ? page[page.length - 1]!.seq : Math.max(cursor, store.headSeq());
+    out.push(JSON.stringify({ t: 'checkpoint', seq, epoch: store.epoch, serverTime: now, more, counts: stats.counts, sums: stats.sums }));
+    return { text: out.join('\n') + '\n', seq, more, lines: out.length };
+  });
 }
 
 export type CentralServer = http.Server & {
@@ -112,17 +135,39 @@ export function createCentralServer(opts: CentralServerOptions): CentralServer {
   const maxStreams = opts.maxStreams ?? 256;
   const limit = createRateLimiter(opts.rateLimit?.perSecond ?? 50, opts.rateLimit?.burst ?? 100);
   let streams = 0;
-  const finishers = new Set<() => void>();
+  /** Each open stream's finisher, with the token it was opened with. */
+  const finishers = new Map<() => void, string>();
+  let revocationTimer: NodeJS.Timeout | null = null;
 
-  function authorise(req: http.IncomingMessage): string {
+  /** Ends the live streams of tokens revoked since they opened; runs only while streams are open. */
+  function watchRevocations(): void {
+    if (revocationTimer || finishers.size === 0) return;
+    revocationTimer = setInterval(() => {
+      if (finishers.size === 0) {
+        clearInterval(revocationTimer!);
+        revocationTimer = null;
+        return;
+      }
+      const gone = opts.tokens.revoked([...new Set(finishers.values())]);
+      for (const [finish, id] of [...finishers]) if (gone.has(id)) finish();
+    }, opts.revocationCheckMs ?? 1_000);
+    revocationTimer.unref();
+  }
+
+  /**
+   * The caller's principal, allowed `action`, within its rate. A request without a valid token
+   * is charged to its address instead, so guessing is slowed as well as refused.
+   */
+  function authorise(req: http.IncomingMessage, action: TokenAction): Principal {
     const header = req.headers.authorization ?? '';
     const m = /^Bearer\s+(\S+)$/i.exec(header);
+    const principal = m ? opts.tokens.resolve(m[1]!) : null;
+    const wait = limit(principal ? `token:${principal.id}` : `addr:${req.socket.remoteAddress ?? '?'}`);
+    if (wait > 0) throw new HttpError(429, { error: principal ? 'too many requests for this token' : 'too many unauthenticated requests' }, { 'Retry-After': String(wait) });
     if (!m) throw new HttpError(401, { error: 'missing bearer token' });
-    const scope = opts.tokens.get(m[1]!);
-    if (scope === undefined) throw new HttpError(401, { error: 'unknown token' });
-    const wait = limit(m[1]!);
-    if (wait > 0) throw new HttpError(429, { error: 'too many requests for this token' }, { 'Retry-After': String(wait) });
-    return scope;
+    if (!principal) throw new HttpError(401, { error: 'unknown or revoked token' });
+    if (!roleAllows(principal.role, action)) throw new HttpError(403, { error: `a ${principal.role} token may not use ${action}` });
+    return principal;
   }
 
   function scopePathFor(tokenScope: string, requested: string | null): string {
@@ -136,7 +181,8 @@ export function createCentralServer(opts: CentralServerOptions): CentralServer {
   }
 
   async function changes(req: http.IncomingMessage, res: http.ServerResponse, q: URLSearchParams): Promise<void> {
-    const tokenScope = authorise(req);
+    const principal = authorise(req, 'changes');
+    const tokenScope = principal.scope;
     const since = intParam(q, 'since', 0, 0, Number.MAX_SAFE_INTEGER);
     const pageLimit = intParam(q, 'limit', defaultLimit, 1, MAX_PAGE);
     const live = intParam(q, 'live', 0, 0, 1) === 1;
@@ -147,6 +193,19 @@ export function createCentralServer(opts: CentralServerOptions): CentralServer {
     if (entityParam !== null && !(entityNames as string[]).includes(entityParam)) throw new HttpError(400, { error: `entity must be one of ${entityNames.join(', ')}` });
     const entity = entityParam as EntityName | null;
     if (entity !== null && (since !== 0 || live)) throw new HttpError(400, { error: 'entity is for a one-entity snapshot: since=0 and live=0' });
+    const asOf = q.has('asOf') ? intParam(q, 'asOf', 0, 0, Number.MAX_SAFE_INTEGER) : null;
+    let asOfStats: Stats | null = null;
+    if (asOf !== null) {
+      if (!store.keepsHistory) throw new HttpError(400, { error: 'asOf not supported' });
+      if (since !== 0 || live || entity !== null) throw new HttpError(400, { error: 'asOf is for a whole snapshot: since=0, live=0, no entity' });
+      if (asOf > clock()) throw new HttpError(400, { error: `asOf ${asOf} is after the centre's time ${clock()}` });
+      try {
+        asOfStats = store.snapshot(() => store.statsAsOf(asOf, scopePath));
+      } catch (err) {
+        if (err instanceof AsOfError) throw new HttpError(400, { error: err.message });
+        throw err;
+      }
+    }
     if (since > 0 && !epoch) throw new HttpError(400, { error: 'epoch is required when since > 0' });
     if (schema !== null && schema !== store.schemaVersion) throw new HttpError(409, { reset: 'schema_incompatible', epoch: store.epoch });
     if (since > 0 && (epoch !== store.epoch || since > store.headSeq())) throw new HttpError(409, { reset: 'epoch_changed', epoch: store.epoch });
@@ -186,7 +245,8 @@ export function createCentralServer(opts: CentralServerOptions): CentralServer {
       else res.end();
     };
     res.on('close', finish);
-    finishers.add(finish);
+    finishers.set(finish, principal.id);
+    watchRevocations();
 
     const write = (text: string) =>
       new Promise<void>((resolve) => {
@@ -206,7 +266,10 @@ export function createCentralServer(opts: CentralServerOptions): CentralServer {
           for (;;) {
             if (closed) return;
             if (store.epoch !== startEpoch) return finish(); // the client will reconnect and get 409
-            const page = buildPage(store, cursor, scopePath, pageLimit, skipThrough, clock(), entity);
+            const page =
+              asOf !== null && asOfStats !== null
+                ? buildAsOfPage(store, asOf, scopePath, cursor, pageLimit, asOfStats, clock())
+                : buildPage(store, cursor, scopePath, pageLimit, skipThrough, clock(), entity);
             const advanced = page.seq !== cursor || page.lines > 1;
             cursor = page.seq;
             if (advanced || !live || !sentFirst) {
@@ -236,8 +299,8 @@ export function createCentralServer(opts: CentralServerOptions): CentralServer {
   }
 
   async function mutations(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    authorise(req);
-    const body = await readBody(req, 1 << 20);
+    const principal = authorise(req, 'mutations');
+    const body = await readBody(req, MAX_MUTATION_BODY);
     let json: unknown;
     try {
       json = JSON.parse(body);
@@ -246,10 +309,26 @@ export function createCentralServer(opts: CentralServerOptions): CentralServer {
     }
     const parsed = mutationRequestSchema.safeParse(json);
     if (!parsed.success) throw new HttpError(400, { error: describeZodError(parsed.error) });
+    const scopePath = store.unitPath(principal.scope);
+    if (!scopePath) throw new HttpError(403, { error: `token scope ${principal.scope} is not a unit of this centre` });
+    // A token below the root answers an unknown id like an out-of-scope one (403), so it cannot
+    // tell "elsewhere" from "nowhere"; a token that sees the whole centre has nothing to probe,
+    // and an unknown id is then just a bad request (400, from the store).
+    const seesAll = scopePath.split('/').length === 3;
+    for (const m of parsed.data.mutations) {
+      const leadId = m.args.leadId;
+      const unitId = 'unitId' in m.args ? m.args.unitId : undefined;
+      const paths = [leadId === undefined ? null : { what: `lead ${leadId}`, path: store.leadPath(leadId) }, unitId === undefined ? null : { what: `unit ${unitId}`, path: store.unitPath(unitId) }];
+      for (const p of paths) {
+        if (!p || (p.path === null && seesAll) || p.path?.startsWith(scopePath)) continue;
+        throw new HttpError(403, { error: `mutation ${m.id}: ${p.what} is not in this token's scope (or does not exist); nothing was applied` });
+      }
+    }
     try {
       const last = store.applyMutations(
         parsed.data.clientId,
-        parsed.data.mutations.map((m) => ({ id: m.id, note: m.args })),
+        parsed.data.mutations.map((m) => (m.name === 'note.add' ? { id: m.id, note: m.args } : { id: m.id, audit: m.args })),
+        principal.scope,
       );
       sendJson(res, 200, { lastMutationId: last, serverTime: clock() }, clock());
     } catch (err) {
@@ -259,11 +338,12 @@ export function createCentralServer(opts: CentralServerOptions): CentralServer {
   }
 
   async function heartbeat(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const scope = authorise(req);
+    const scope = authorise(req, 'heartbeat').scope;
     let json: unknown;
     try {
-      json = JSON.parse(await readBody(req, 64 * 1024));
-    } catch {
+      json = JSON.parse(await readBody(req, MAX_HEARTBEAT_BODY));
+    } catch (err) {
+      if (err instanceof HttpError) throw err;
       throw new HttpError(400, { error: 'body is not JSON' });
     }
     const parsed = heartbeatSchema.safeParse(json);
@@ -273,8 +353,9 @@ export function createCentralServer(opts: CentralServerOptions): CentralServer {
   }
 
   async function displays(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const scope = authorise(req);
-    const path = store.unitPath(scope) ?? '/';
+    const scope = authorise(req, 'displays').scope;
+    const path = store.unitPath(scope);
+    if (!path) throw new HttpError(403, { error: `token scope ${scope} is not a unit of this centre` });
     const now = clock();
     const list = store.displays(path).map((d) => ({ ...(d.report as object), scope: d.scope, receivedAt: d.receivedAt, silentForMs: now - d.receivedAt }));
     sendJson(res, 200, { displays: list, serverTime: now }, now);
@@ -295,6 +376,11 @@ export function createCentralServer(opts: CentralServerOptions): CentralServer {
           return heartbeat(req, res);
         case 'GET /v1/displays':
           return displays(req, res);
+        case 'GET /v1/audit': {
+          // The unmasked views the displays in this token's scope reported (an administrator's read).
+          const path = store.unitPath(authorise(req, 'displays').scope) ?? '/';
+          return sendJson(res, 200, { views: store.auditViews(path, 5000), serverTime: clock() }, clock());
+        }
         default:
           throw new HttpError(404, { error: `no route ${route}` });
       }
@@ -304,7 +390,11 @@ export function createCentralServer(opts: CentralServerOptions): CentralServer {
         res.destroy();
         return;
       }
-      if (err instanceof HttpError) return sendJson(res, err.status, { ...err.body, serverTime: clock() }, clock(), err.headers);
+      if (err instanceof HttpError) {
+        // A body refused unread: answer, then close the connection rather than read the rest.
+        if (err.status === 413) res.once('finish', () => req.destroy());
+        return sendJson(res, err.status, { ...err.body, serverTime: clock() }, clock(), err.status === 413 ? { ...err.headers, Connection: 'close' } : err.headers);
+      }
       sendJson(res, 500, { error: 'internal error', serverTime: clock() }, clock());
       console.error('centre: internal error', err);
     });
@@ -312,7 +402,9 @@ export function createCentralServer(opts: CentralServerOptions): CentralServer {
   server.keepAliveTimeout = 5_000;
   return Object.assign(server, {
     endStreams() {
-      for (const f of [...finishers]) f();
+      for (const f of [...finishers.keys()]) f();
+      if (revocationTimer) clearInterval(revocationTimer);
+      revocationTimer = null;
     },
   });
 }
@@ -323,17 +415,22 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown, now: 
   res.end(text);
 }
 
+/** Reads a body of at most `max` bytes; a declared or actual larger one is refused with 413, unread. */
 function readBody(req: http.IncomingMessage, max: number): Promise<string> {
+  const tooLarge = () => new HttpError(413, { error: `body larger than ${max} bytes` });
+  if (Number(req.headers['content-length'] ?? 0) > max) return Promise.reject(tooLarge());
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (c: Buffer) => {
+    const onData = (c: Buffer) => {
       size += c.length;
       if (size > max) {
-        reject(new HttpError(413, { error: `body larger than ${max} bytes` }));
-        req.destroy();
+        req.off('data', onData);
+        req.pause();
+        reject(tooLarge());
       } else chunks.push(c);
-    });
+    };
+    req.on('data', onData);
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });

@@ -1,14 +1,23 @@
 // The reference centre's durable store. Every change gets a seq inside its write transaction, so
 // seq order is commit order; the records table keeps the latest version (or tombstone) of each
-// record, indexed by seq, which serves snapshot, catch-up and live with one query.
+// record, indexed by seq, which serves snapshot, catch-up and live with one query. The history
+// table keeps every version and deletion with its commit time (ts), for as long as a review may
+// ask for the state as it stood at its cut-off (`since=0&asOf=T`).
 import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { addCrc, recordCrc } from '../shared/crc32.js';
-import { describeZodError, entitySchemas, PROTOCOL_VERSION, type EntityName, type EntityRecord, type Note } from '../shared/protocol.js';
+import { describeZodError, entitySchemas, PROTOCOL_VERSION, type AuditView, type EntityName, type EntityRecord, type Note } from '../shared/protocol.js';
 
-export type PutOp = { [E in EntityName]: { t: 'put'; e: E; d: EntityRecord[E] } }[EntityName];
-export type DelOp = { t: 'del'; e: EntityName; id: string };
+/** One mutation as the store applies it: a note (into the feed) or an audit view (kept aside). */
+export type StoreMutation = { id: number; note: Omit<Note, 'clientId' | 'mutationId'> } | { id: number; audit: AuditView };
+
+/**
+ * `at` (optional) is the commit time to record for a backfill of history that a running centre
+ * would have committed earlier (the demo's generated past); it is never later than now.
+ */
+export type PutOp = { [E in EntityName]: { t: 'put'; e: E; d: EntityRecord[E]; at?: number } }[EntityName];
+export type DelOp = { t: 'del'; e: EntityName; id: string; at?: number };
 export type WriteOp = PutOp | DelOp;
 
 export type StoredRow = {
@@ -21,7 +30,19 @@ export type StoredRow = {
   path: string;
   paths: string;
   data: string | null;
+  /** The centre's commit time of this version (ms). */
+  ts: number;
 };
+
+/** A version as it stood at some time: what an as-of snapshot sends. */
+export type HistoryRow = { entity: EntityName; id: string; v: number; seq: number; ts: number; data: string };
+
+export class AsOfError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AsOfError';
+  }
+}
 
 export type Stats = { counts: Partial<Record<EntityName, number>>; sums: Partial<Record<EntityName, number>> };
 
@@ -44,10 +65,24 @@ export interface CentralStore {
   rowsAfter(seq: number, limit: number): StoredRow[];
   hasRowsAfter(seq: number): boolean;
   unitPath(unitId: string): string | null;
+  /** The scope path of a live lead, or null when there is none. */
+  leadPath(leadId: string): string | null;
   stats(scopePath: string): Stats;
-  applyMutations(clientId: string, notes: { id: number; note: Omit<Note, 'clientId' | 'mutationId'> }[]): number;
+  applyMutations(clientId: string, mutations: StoreMutation[], scope?: string): number;
+  /** The unmasked views displays reported, newest first, of displays whose scope lies within a path. */
+  auditViews(scopePath: string, limit: number): (AuditView & { clientId: string; scope: string; receivedAt: number })[];
   lastMutationId(clientId: string): number;
   purgeTombstones(cutoff: number): number;
+  /** Whether this store keeps the history `asOf` needs; a store without answers asOf with 400. */
+  readonly keepsHistory: boolean;
+  /** The earliest time an as-of snapshot can be served for (older history has been purged). */
+  historyFrom(): number;
+  /** The latest live version at time T of each record in scope with seq above `after`, in seq order. */
+  rowsAsOf(asOf: number, scopePath: string, after: number, limit: number): HistoryRow[];
+  /** Counts and sums of the scope's state at time T. */
+  statsAsOf(asOf: number, scopePath: string): Stats;
+  /** Forgets versions superseded (and deletions made) at or before `before`. */
+  purgeHistory(before: number): number;
   resetEpoch(): string;
   onCommit(listener: () => void): () => void;
   recordHeartbeat(clientId: string, scope: string, receivedAt: number, report: object): void;
@@ -69,7 +104,25 @@ const MIGRATIONS: string[] = [
    CREATE TABLE clients (client_id TEXT PRIMARY KEY, last_mutation_id INTEGER NOT NULL);`,
   // 2: the displays' heartbeats, for the centre's operators.
   `CREATE TABLE displays (client_id TEXT PRIMARY KEY, scope TEXT NOT NULL, received_at INTEGER NOT NULL, report TEXT NOT NULL);`,
+  // 3: issued display tokens (central/tokens.ts): only the sha256 of each secret is kept.
+  `CREATE TABLE tokens (id TEXT PRIMARY KEY, name TEXT NOT NULL, scope TEXT NOT NULL, role TEXT NOT NULL, hash TEXT NOT NULL UNIQUE,
+     created_at INTEGER NOT NULL, revoked_at INTEGER);
+   CREATE UNIQUE INDEX tokens_live_name ON tokens(name) WHERE revoked_at IS NULL;`,
+  // 4: the displays' unmasked views of leads, for the audit (never in the feed).
+  `CREATE TABLE audit (client_id TEXT NOT NULL, mutation_id INTEGER NOT NULL, scope TEXT NOT NULL, lead_id TEXT NOT NULL, key_name TEXT NOT NULL,
+     role TEXT NOT NULL, at INTEGER NOT NULL, received_at INTEGER NOT NULL, PRIMARY KEY (client_id, mutation_id)) WITHOUT ROWID;`,
+  // 5: every version and deletion with its commit time, for as-of snapshots. A store that had no
+  // history keeps its current versions and serves as-of times from the latest of them on.
+  `CREATE TABLE history (entity TEXT NOT NULL, id TEXT NOT NULL, seq INTEGER NOT NULL, v INTEGER NOT NULL, ts INTEGER NOT NULL,
+     deleted INTEGER NOT NULL, path TEXT NOT NULL, data TEXT, crc INTEGER NOT NULL, PRIMARY KEY (entity, id, seq)) WITHOUT ROWID;
+   CREATE INDEX history_seq ON history(seq);
+   CREATE INDEX history_ts ON history(ts);
+   INSERT INTO history (entity, id, seq, v, ts, deleted, path, data, crc) SELECT entity, id, seq, v, at, deleted, path, data, crc FROM records;
+   INSERT INTO meta (k, v) SELECT 'history_from', CAST(COALESCE(MAX(at), 0) AS TEXT) FROM records;`,
 ];
+
+/** Scope paths are prefixes: the upper bound of a range scan over one subtree. */
+const SUBTREE_END = '\uffff';
 
 function pathSegment(id: string): string {
   return encodeURIComponent(id) + '/';
@@ -92,8 +145,19 @@ export class SqliteStore implements CentralStore {
   #dataVersion = 0;
   #poll: NodeJS.Timeout | null = null;
 
-  /** @param now the centre's clock, stamped on every change (tombstones are purged by age). */
-  constructor(file: string, readonly now: () => number = Date.now) {
+  readonly keepsHistory: boolean;
+  readonly #history: Database.Statement;
+  readonly #asOfRows: Database.Statement<{ asOf: number; lo: string; hi: string; after: number; limit: number }, HistoryRow>;
+  /** The commit time of the transaction being written. */
+  #txTs = 0;
+
+  /**
+   * @param now the centre's clock, stamped on every change (tombstones are purged by age).
+   * @param opts.history keep every version for as-of snapshots (default true); without it the
+   *   centre answers `asOf` with 400, as a centre that keeps no history does.
+   */
+  constructor(file: string, readonly now: () => number = Date.now, opts: { history?: boolean } = {}) {
+    this.keepsHistory = opts.history ?? true;
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
@@ -122,7 +186,18 @@ export class SqliteStore implements CentralStore {
       `INSERT INTO unit_agg (path, entity, count, sum) VALUES (@path, @entity, @count, @sum)
        ON CONFLICT (path, entity) DO UPDATE SET count = count + excluded.count, sum = (sum + excluded.sum + 4294967296) % 4294967296`,
     );
-    this.#after = this.db.prepare('SELECT entity, id, v, seq, tx, deleted, path, paths, data FROM records WHERE seq > ? ORDER BY seq LIMIT ?');
+    this.#after = this.db.prepare('SELECT entity, id, v, seq, tx, deleted, path, paths, data, at AS ts FROM records WHERE seq > ? ORDER BY seq LIMIT ?');
+    this.#history = this.db.prepare(
+      'INSERT INTO history (entity, id, seq, v, ts, deleted, path, data, crc) VALUES (@entity, @id, @seq, @v, @at, @deleted, @path, @data, @crc)',
+    );
+    // Per record, the newest version committed by T (by seq: a record's versions are written in
+    // order), if that is not a deletion and lies in the scope.
+    this.#asOfRows = this.db.prepare(
+      `SELECT h.entity, h.id, h.v, h.seq, h.ts, h.data FROM history h
+       WHERE h.seq > @after AND h.ts <= @asOf AND h.deleted = 0 AND h.path >= @lo AND h.path < @hi
+         AND NOT EXISTS (SELECT 1 FROM history n WHERE n.entity = h.entity AND n.id = h.id AND n.seq > h.seq AND n.ts <= @asOf)
+       ORDER BY h.seq LIMIT @limit`,
+    );
     this.#children = this.db.prepare(
       `SELECT entity, id FROM records WHERE json_extract(data, '$.leadId') = ? AND entity IN ('event','stop_payment','note') AND deleted = 0`,
     );
@@ -160,6 +235,11 @@ export class SqliteStore implements CentralStore {
     return row && !row.deleted ? row.path : null;
   }
 
+  leadPath(leadId: string): string | null {
+    const row = this.#get.get('lead', leadId);
+    return row && !row.deleted ? row.path : null;
+  }
+
   /** The scope path a record lives under: a unit's own path; anything else its unit's or its lead's. */
   #pathOf(op: PutOp): string {
     const d = op.d as Record<string, unknown>;
@@ -194,7 +274,7 @@ export class SqliteStore implements CentralStore {
 
   #applyPut(op: PutOp, tx: number): void {
     const parsed = entitySchemas[op.e].safeParse(op.d);
-    if (!parsed.success) throw new StoreError(`${op.e} ${String((op.d as { id?: unknown }).id)}: ${describeZodError(parsed.error)}`);
+    if (!parsed.success && !this.#unchecked) throw new StoreError(`${op.e} ${String((op.d as { id?: unknown }).id)}: ${describeZodError(parsed.error)}`);
     const id = op.d.id;
     const prev = this.#get.get(op.e, id);
     const path = this.#pathOf(op);
@@ -205,7 +285,7 @@ export class SqliteStore implements CentralStore {
     if (prev && !prev.deleted) this.#aggAdd.run({ path: prev.path, entity: op.e, count: -1, sum: -prev.crc });
     this.#aggAdd.run({ path, entity: op.e, count: 1, sum: crc });
     const { seq } = this.#bump();
-    this.#upsert.run({ entity: op.e, id, v, seq, tx, deleted: 0, path, paths: JSON.stringify(paths), data: JSON.stringify(parsed.data), crc, at: this.now() });
+    this.#store({ entity: op.e, id, v, seq, tx, deleted: 0, path, paths: JSON.stringify(paths), data: JSON.stringify(parsed.success ? parsed.data : op.d), crc, at: this.#stamp(op.at) });
     // A lead that moves takes its timeline with it: children get a new seq (not a new version) so
     // displays of the old scope receive `del` and those of the new scope receive `put`.
     if (op.e === 'lead' && prev && !prev.deleted && prev.path !== path) this.#repathChildren(id, path, tx);
@@ -221,7 +301,7 @@ export class SqliteStore implements CentralStore {
       this.#aggAdd.run({ path: row.path, entity: child.entity, count: -1, sum: -row.crc });
       this.#aggAdd.run({ path, entity: child.entity, count: 1, sum: row.crc });
       const { seq } = this.#bump();
-      this.#upsert.run({ entity: child.entity, id: child.id, v: row.v, seq, tx, deleted: 0, path, paths: JSON.stringify(paths), data: row.data, crc: row.crc, at: this.now() });
+      this.#store({ entity: child.entity, id: child.id, v: row.v, seq, tx, deleted: 0, path, paths: JSON.stringify(paths), data: row.data, crc: row.crc, at: this.#txTs });
     }
   }
 
@@ -230,12 +310,36 @@ export class SqliteStore implements CentralStore {
     if (!prev || prev.deleted) throw new StoreError(`del ${op.e} ${op.id}: no such record`);
     this.#aggAdd.run({ path: prev.path, entity: op.e, count: -1, sum: -prev.crc });
     const { seq } = this.#bump();
-    this.#upsert.run({ entity: op.e, id: op.id, v: prev.v + 1, seq, tx, deleted: 1, path: prev.path, paths: prev.paths, data: null, crc: 0, at: this.now() });
+    this.#store({ entity: op.e, id: op.id, v: prev.v + 1, seq, tx, deleted: 1, path: prev.path, paths: prev.paths, data: null, crc: 0, at: this.#stamp(op.at) });
+  }
+
+  /** The commit time of a change: the transaction's, or a backfill's own earlier time. */
+  #stamp(at: number | undefined): number {
+    return at === undefined ? this.#txTs : Math.min(at, this.#txTs);
+  }
+
+  #store(row: { entity: EntityName; id: string; v: number; seq: number; tx: number; deleted: 0 | 1; path: string; paths: string; data: string | null; crc: number; at: number }): void {
+    this.#upsert.run(row);
+    if (this.keepsHistory) this.#history.run(row);
   }
 
   /** Applies every op in one transaction, or none of them (the error names the bad op). */
   write(ops: WriteOp[]): { firstSeq: number; lastSeq: number } {
     return this.#commit(() => this.#writeOps(ops));
+  }
+
+  #unchecked = false;
+  /**
+   * For tests only: writes records without checking them against the protocol's schemas, as a
+   * faulty or newer centre might serve them (a display must hold such a record back, not stall).
+   */
+  writeUnchecked(ops: { t: 'put'; e: EntityName; d: Record<string, unknown> & { id: string } }[]): { firstSeq: number; lastSeq: number } {
+    this.#unchecked = true;
+    try {
+      return this.write(ops as unknown as WriteOp[]);
+    } finally {
+      this.#unchecked = false;
+    }
   }
 
   /** Runs fn in one IMMEDIATE transaction, then tells live streams; counters roll back on failure. */
@@ -262,6 +366,7 @@ export class SqliteStore implements CentralStore {
 
   #writeOps(ops: WriteOp[]): { firstSeq: number; lastSeq: number } {
     this.#tx += 1;
+    this.#txTs = this.now();
     const firstSeq = this.#seq + 1;
     for (const op of ops) {
       if (op.t === 'put') this.#applyPut(op, this.#tx);
@@ -299,17 +404,20 @@ export class SqliteStore implements CentralStore {
    * Applies each mutation whose id is above the client's last applied id, all in one
    * transaction, so a retry after a lost response applies nothing twice.
    */
-  applyMutations(clientId: string, notes: { id: number; note: Omit<Note, 'clientId' | 'mutationId'> }[]): number {
+  applyMutations(clientId: string, mutations: StoreMutation[], scope = ''): number {
     const last = this.lastMutationId(clientId);
-    const fresh = notes.filter((m) => m.id > last).sort((a, b) => a.id - b.id);
+    const fresh = mutations.filter((m) => m.id > last).sort((a, b) => a.id - b.id);
     if (fresh.length === 0) return last;
     const newest = fresh[fresh.length - 1]!.id;
-    const ops: WriteOp[] = fresh.map((m) => ({ t: 'put', e: 'note', d: { ...m.note, clientId, mutationId: m.id } }));
+    const ops: WriteOp[] = fresh.flatMap((m) => ('note' in m ? [{ t: 'put', e: 'note', d: { ...m.note, clientId, mutationId: m.id } } as WriteOp] : []));
+    const audit = this.db.prepare('INSERT OR IGNORE INTO audit (client_id, mutation_id, scope, lead_id, key_name, role, at, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+    const receivedAt = Date.now();
     const save = this.db.prepare(
       'INSERT INTO clients (client_id, last_mutation_id) VALUES (?, ?) ON CONFLICT (client_id) DO UPDATE SET last_mutation_id = excluded.last_mutation_id',
     );
     this.#commit(() => {
-      this.#writeOps(ops);
+      if (ops.length) this.#writeOps(ops);
+      for (const m of fresh) if ('audit' in m) audit.run(clientId, m.id, scope, m.audit.leadId, m.audit.keyName, m.audit.role, m.audit.at, receivedAt);
       save.run(clientId, newest);
     });
     return newest;
@@ -329,10 +437,72 @@ export class SqliteStore implements CentralStore {
     })();
   }
 
+  historyFrom(): number {
+    const row = this.db.prepare("SELECT v FROM meta WHERE k = 'history_from'").get() as { v: string } | undefined;
+    return Number(row?.v ?? 0);
+  }
+
+  #checkAsOf(asOf: number): void {
+    if (!this.keepsHistory) throw new AsOfError('asOf not supported');
+    const from = this.historyFrom();
+    if (asOf < from) throw new AsOfError(`asOf ${asOf} is before the history this centre keeps (from ${from})`);
+  }
+
+  rowsAsOf(asOf: number, scopePath: string, after: number, limit: number): HistoryRow[] {
+    this.#checkAsOf(asOf);
+    return this.#asOfRows.all({ asOf, lo: scopePath, hi: scopePath + SUBTREE_END, after, limit });
+  }
+
+  statsAsOf(asOf: number, scopePath: string): Stats {
+    this.#checkAsOf(asOf);
+    const rows = this.db
+      .prepare(
+        `SELECT h.entity AS entity, COUNT(*) AS count, SUM(h.crc) AS sum FROM history h
+         WHERE h.ts <= @asOf AND h.deleted = 0 AND h.path >= @lo AND h.path < @hi
+           AND NOT EXISTS (SELECT 1 FROM history n WHERE n.entity = h.entity AND n.id = h.id AND n.seq > h.seq AND n.ts <= @asOf)
+         GROUP BY h.entity`,
+      )
+      .all({ asOf, lo: scopePath, hi: scopePath + SUBTREE_END }) as { entity: EntityName; count: number; sum: number }[];
+    const out: Stats = { counts: {}, sums: {} };
+    for (const r of rows) {
+      out.counts[r.entity] = r.count;
+      out.sums[r.entity] = r.sum % 0x100000000;
+    }
+    return out;
+  }
+
+  /**
+   * Forgets what no as-of time from `before` on can need: versions superseded by then, and
+   * deletions made by then (a record deleted by T is simply absent at T).
+   */
+  purgeHistory(before: number): number {
+    const from = this.historyFrom();
+    if (!this.keepsHistory || before <= from) return 0;
+    // Only records changed since the last purge can have a version newly superseded by `before`.
+    return this.db.transaction(() => {
+      let n = this.db
+        .prepare(
+          `DELETE FROM history WHERE (entity, id) IN (SELECT entity, id FROM history WHERE ts > @from AND ts <= @before) AND ts <= @before
+             AND EXISTS (SELECT 1 FROM history n WHERE n.entity = history.entity AND n.id = history.id AND n.seq > history.seq AND n.ts <= @before)`,
+        )
+        .run({ from, before }).changes;
+      n += this.db.prepare('DELETE FROM history WHERE deleted = 1 AND ts > ? AND ts <= ?').run(from, before).changes;
+      this.#setMeta.run('history_from', String(before));
+      return n;
+    })();
+  }
+
   recordHeartbeat(clientId: string, scope: string, receivedAt: number, report: object): void {
     this.db
       .prepare('INSERT INTO displays (client_id, scope, received_at, report) VALUES (?, ?, ?, ?) ON CONFLICT (client_id) DO UPDATE SET scope = excluded.scope, received_at = excluded.received_at, report = excluded.report')
       .run(clientId, scope, receivedAt, JSON.stringify(report));
+  }
+
+  auditViews(scopePath: string, limit: number): (AuditView & { clientId: string; scope: string; receivedAt: number })[] {
+    const rows = this.db
+      .prepare('SELECT client_id AS clientId, scope, lead_id AS leadId, key_name AS keyName, role, at, received_at AS receivedAt FROM audit ORDER BY at DESC, client_id, mutation_id DESC')
+      .all() as (AuditView & { clientId: string; scope: string; receivedAt: number })[];
+    return rows.filter((r) => (this.unitPath(r.scope) ?? '').startsWith(scopePath)).slice(0, limit);
   }
 
   /** The latest heartbeat of every display whose scope lies within a scope path. */

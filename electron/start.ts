@@ -4,24 +4,26 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
-import { delimiter, dirname, join } from 'node:path';
+import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startCentre } from '../central/centre.js';
-import { FlagError, flagHelp, parseFlags } from '../shared/args.js';
+import { appFlagSpec, FlagError, flagArgs, flagHelp, parseFlags } from '../shared/args.js';
 import { ConfigError, parseDisplayConfig } from '../shared/display.js';
 import { createCore } from './core/core.js';
+import { AnyKeys, FileKeys, isLoopback, keysCommand, KeyFileError, newSecret, StaticKeys, type KeyRing } from './host/auth.js';
 import { startHost } from './host/host.js';
 import { startKiosk } from './host/kiosk.js';
 import { electronRuntime } from './runtime.js';
 
+// The flags the Electron shell reads too live in shared/args.ts; these are the launcher's own.
 const spec = {
-  central: { kind: 'string', help: 'URL of a real centre (default: start the embedded demo centre)' },
-  token: { kind: 'string', help: 'display token for --central' },
-  scope: { kind: 'string', help: 'unit id this display shows (default: the token’s scope)' },
+  ...appFlagSpec,
   port: { kind: 'int', help: 'browser host port (default 0: any free port)', min: 0, max: 65535 },
-  host: { kind: 'string', help: 'browser host address (default 127.0.0.1; 0.0.0.0 for kiosk browsers on the LAN)' },
-  'data-dir': { kind: 'string', help: 'replica folder (default ~/.guardpost, or a fresh folder for the demo centre)' },
-  display: { kind: 'string', help: 'display configuration JSON: name, language, targets, map indicator, font floor (see README)' },
+  host: { kind: 'string', help: 'browser host address (default 127.0.0.1; 0.0.0.0 for kiosk browsers on the LAN, which needs --keys)' },
+  keys: { kind: 'string', help: 'browser host: the display keys file (made with `keys add NAME --keys FILE`; re-read when it changes)' },
+  key: { kind: 'string', help: 'browser host: one display key (role wall) instead of a keys file; it shows in the process list, so prefer --keys' },
+  'tls-cert': { kind: 'string', help: 'browser host: serve HTTPS with this certificate (PEM), with --tls-key' },
+  'tls-key': { kind: 'string', help: 'browser host: the private key (PEM) for --tls-cert' },
   browser: { kind: 'bool', help: 'serve the browser host even where Electron could run' },
   kiosk: { kind: 'bool', help: 'browser host: show the wall full-screen in a Chromium this process launches and watches (replaced if the page hangs or the browser dies)' },
   chromium: { kind: 'string', help: 'the Chromium for --kiosk (default: $CHROMIUM_PATH, else chromium or google-chrome on the PATH)' },
@@ -35,6 +37,8 @@ const spec = {
 const here = dirname(fileURLToPath(import.meta.url));
 
 async function main(): Promise<void> {
+  // `keys add|revoke|list`: the display keys of the browser host (electron/host/auth.ts).
+  if (process.argv[2] === 'keys') return keysCommand(process.argv.slice(3));
   const flags = parseFlags(spec, process.argv.slice(2));
   if (flags.help) {
     console.log(`Guardpost\n\n${flagHelp(spec)}`);
@@ -46,6 +50,14 @@ async function main(): Promise<void> {
     throw new FlagError('--seed, --speed, --now and --history-days set the demo centre; they do not go with --central');
   }
   if (flags.chromium && !flags.kiosk) throw new FlagError('--chromium goes with --kiosk');
+  if (flags.keys && flags.key) throw new FlagError('--keys and --key: give one of them');
+  if (!!flags['tls-cert'] !== !!flags['tls-key']) throw new FlagError('--tls-cert and --tls-key go together');
+  // Read before anything starts: a bad keys file or certificate never half-starts the app.
+  const fileKeys = flags.keys ? new FileKeys(flags.keys, (m) => console.log(m)) : null;
+  if (flags.host && !isLoopback(flags.host) && !flags.keys && !flags.key) {
+    throw new FlagError(`--host ${flags.host} serves beyond this machine: give --keys FILE (make one with \`npm start -- keys add wall-1 --keys FILE\`) or --key`);
+  }
+  const tls = flags['tls-cert'] && flags['tls-key'] ? { cert: readFileSync(flags['tls-cert']), key: readFileSync(flags['tls-key']) } : undefined;
   const chromium = flags.kiosk ? findChromium(flags.chromium) : null;
   // Checked before anything starts, so a bad file never half-starts the app.
   const display = flags.display ? parseDisplayConfig(readFileSync(flags.display, 'utf8'), flags.display) : undefined;
@@ -64,8 +76,11 @@ async function main(): Promise<void> {
 
   const runtime = flags.browser ? { why: '--browser was given' } : flags.kiosk ? { why: '--kiosk was given' } : electronRuntime();
   if ('path' in runtime) {
-    const args = [join(here, '..', 'electron', 'main.cjs'), '--central', central.url, '--token', central.token, '--data-dir', dataDir];
-    if (central.scope) args.push('--scope', central.scope);
+    // The shell parses these with the same spec; it re-reads and checks the display file itself.
+    const args = [
+      join(here, '..', 'electron', 'main.cjs'),
+      ...flagArgs(appFlagSpec, { central: central.url, token: central.token, 'data-dir': dataDir, ...(central.scope ? { scope: central.scope } : {}), ...(flags.display ? { display: resolve(flags.display) } : {}) }),
+    ];
     const child = spawn(runtime.path, args, { stdio: 'inherit' });
     child.on('exit', (code) => {
       void centre?.close().then(() => process.exit(code ?? 0));
@@ -75,10 +90,27 @@ async function main(): Promise<void> {
 
   const core = createCore({ dataDir, central, log: (m) => console.log(m), ...(display ? { display } : {}) });
   core.start();
-  const host = await startHost({ core, rendererDir: join(here, '..', 'renderer'), ...(flags.port !== undefined ? { port: flags.port } : {}), ...(flags.host ? { host: flags.host } : {}) });
+  // The kiosk browser this process launches gets a key of its own, given on its command line.
+  const kioskKey = chromium && (fileKeys || flags.key) ? newSecret() : null;
+  const rings: KeyRing[] = [
+    ...(fileKeys ? [fileKeys] : []),
+    ...(flags.key ? [new StaticKeys([{ name: 'flag', role: 'wall', secret: flags.key }])] : []),
+    ...(kioskKey ? [new StaticKeys([{ name: 'kiosk', role: 'wall', secret: kioskKey }])] : []),
+  ];
+  const host = await startHost({
+    core,
+    rendererDir: join(here, '..', 'renderer'),
+    log: (m) => console.log(m),
+    ...(rings.length ? { keys: new AnyKeys(rings) } : {}),
+    ...(tls ? { tls } : {}),
+    ...(flags.port !== undefined ? { port: flags.port } : {}),
+    ...(flags.host ? { host: flags.host } : {}),
+  });
   console.log(`Browser host (not the Electron window): ${runtime.why}.`);
   console.log(`Open ${host.url}#/wall`);
-  const kiosk = chromium ? startKiosk({ url: `${host.url}#/wall`, chromium, profileDir: join(dataDir, 'kiosk-profile'), log: (m) => console.log(m) }) : null;
+  if (rings.length) console.log('A browser opens it with ?key=<its display key> once; the key is then kept in a cookie and leaves the address bar.');
+  const kioskUrl = kioskKey ? `${host.origin}/?key=${encodeURIComponent(kioskKey)}#/wall` : `${host.url}#/wall`;
+  const kiosk = chromium ? startKiosk({ url: kioskUrl, chromium, profileDir: join(dataDir, 'kiosk-profile'), log: (m) => console.log(m) }) : null;
   if (kiosk) console.log(`Kiosk: ${chromium} shows the wall full-screen and is replaced if it hangs or dies.`);
   const stop = () => {
     void (async () => {
@@ -109,5 +141,5 @@ function findChromium(named: string | undefined): string {
 
 main().catch((err: unknown) => {
   console.error(`guardpost: ${err instanceof Error ? err.message : String(err)}`);
-  process.exit(err instanceof FlagError || err instanceof ConfigError ? 2 : 1);
+  process.exit(err instanceof FlagError || err instanceof ConfigError || err instanceof KeyFileError ? 2 : 1);
 });

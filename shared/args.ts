@@ -58,3 +58,46 @@ export function flagHelp(spec: FlagSpec): string {
     .map(([k, v]) => `  --${k.padEnd(16)} ${v.help}`)
     .join('\n');
 }
+
+/**
+ * The flags every way of running the app shares (`npm start`'s browser host and the Electron
+ * shell it spawns): one spec, so the shell reads exactly what the launcher passes.
+ */
+export const appFlagSpec = {
+  central: { kind: 'string', help: 'URL of a real centre (default: start the embedded demo centre)' },
+  token: { kind: 'string', help: 'display token for --central' },
+  scope: { kind: 'string', help: 'unit id this display shows (default: the token’s scope)' },
+  'data-dir': { kind: 'string', help: 'replica folder (default ~/.guardpost, or a fresh folder for the demo centre)' },
+  display: { kind: 'string', help: 'display configuration JSON: name, language, targets, map indicator, font floor (see README)' },
+} as const satisfies FlagSpec;
+
+// Switches Chromium, Electron or Node put on an Electron process's command line (Playwright's
+// _electron adds --inspect=0 and --remote-debugging-port=0); they are the runtime's, not ours.
+const runtimeSwitch = /^--(inspect(-brk|-port)?|remote-debugging-(port|pipe)|no-sandbox|enable-logging|v|vmodule|js-flags|lang|user-data-dir|enable-features|disable-features|disable-gpu[a-z-]*|ozone-platform[a-z-]*|force-device-scale-factor|no-zygote|enable-crash-reporter|allow-file-access-from-files|in-process-gpu|headless)(=.*)?$/;
+
+/**
+ * Our own arguments from an Electron process's argv: without the executable, the app path (when
+ * run as `electron app.js`, `defaultApp`), a macOS process serial number, and runtime switches.
+ */
+export function electronArgs(argv: readonly string[], defaultApp: boolean): string[] {
+  const rest = argv.slice(1).filter((a) => !runtimeSwitch.test(a) && !a.startsWith('-psn_'));
+  // The first non-switch argument is the app path Electron was given.
+  if (defaultApp) {
+    const app = rest.findIndex((a) => !a.startsWith('-'));
+    if (app >= 0) rest.splice(app, 1);
+  }
+  return rest;
+}
+
+/** The command line that gives these values back through {@link parseFlags}: how `npm start` hands its flags on. */
+export function flagArgs<S extends FlagSpec>(spec: S, values: FlagValues<S>): string[] {
+  const out: string[] = [];
+  for (const [name, def] of Object.entries(spec)) {
+    const v = values[name as keyof S];
+    if (v === undefined) continue;
+    if (def.kind === 'bool') {
+      if (v) out.push(`--${name}`);
+    } else out.push(`--${name}`, String(v));
+  }
+  return out;
+}

@@ -10,6 +10,7 @@ export const requestChannels = [
   'lead:timeline',
   'units:list',
   'review:leads',
+  'review:state',
   'stops:list',
   'review:export',
   'replay:leads',
@@ -20,6 +21,7 @@ export const requestChannels = [
   'sync:status',
   'health:get',
   'clock:now',
+  'audit:list',
 ] as const;
 export const eventChannels = ['db:changed', 'sync:status'] as const;
 export type RequestChannel = (typeof requestChannels)[number];

@@ -5,8 +5,8 @@ import { z } from 'zod';
 import { eventChannels, type requestChannels } from './channels.js';
 import type { FraudType, RiskLevel } from './domain.js';
 import type { DisplayConfig } from './display.js';
-import type { Indicators, LadderStep, RankRow, Ratio, Window } from './kpi.js';
-import type { Lead, LeadEvent, Note, StopPayment } from './protocol.js';
+import type { Indicators, LadderStep, RankRow, Ratio, ReviewFreeze, Window } from './kpi.js';
+import type { HeldRecord, Lead, LeadEvent, LocalFault, Note, StopPayment } from './protocol.js';
 import type { UnitNode } from './units.js';
 
 export const syncStates = ['connecting', 'catching-up', 'live', 'offline', 'stale', 'error'] as const;
@@ -25,6 +25,18 @@ export type SyncStatus = {
   offlineSince: number | null;
   /** When the replica last applied a page, on the centre's clock (ms). */
   lastAppliedAt: number | null;
+  /**
+   * When the centre last confirmed the replica current, on the centre's clock (ms): the
+   * serverTime of the last final checkpoint applied, or of a heartbeat at our seq while live.
+   * Every panel's data age counts from it; offline it stays put, so the age grows.
+   */
+  confirmedAt: number | null;
+  /** The replica holds a complete snapshot (a final checkpoint applied); until then no figure is known. */
+  complete: boolean;
+  /** Records held back because they failed validation (counted, shown nowhere). */
+  heldBack: number;
+  /** A fault of this machine that stops the replica taking data, and what to do (not "offline"). */
+  localFault: LocalFault | null;
   /** A human-readable reason when state is error or offline. */
   reason: string | null;
   /** centre clock − core clock, ms, from the latest serverTime seen. */
@@ -79,7 +91,9 @@ export type ReviewLead = {
   branchName: string | null;
   branchNameEn: string | null;
   personName: string;
-  personAge: number | null;
+  /** The age for a role that sees it whole; a wall gets the band alone (shared/privacy.ts). */
+  personAge?: number | null;
+  personAgeBand?: string | null;
   personOccupation: string | null;
   warningCount: number;
   fraudType: FraudType;
@@ -99,7 +113,21 @@ export type ReplayLead = { id: string; lat: number; lng: number; riskLevel: Risk
 /** A stop-payment as the meeting's record shows it, as of the cut-off. */
 export type StopRecord = { id: string; leadId: string; unitName: string; unitNameEn: string | null; bank: string; accountMasked: string; amount: number; requestedAt: number; frozenAt: number | null; status: StopPayment['status']; within30: boolean | null };
 
-export type LeadTimeline = { lead: Lead; unitName: string; unitNameEn: string | null; events: LeadEvent[]; stops: StopPayment[]; notes: Note[] };
+/** A lead as a role sees it: the wall view has no person id, address or exact age (shared/privacy.ts). */
+export type LeadView = Omit<Lead, 'personId' | 'address' | 'personAge'> & { personId?: string; address?: string | undefined; personAge?: number | undefined; personAgeBand?: string | null };
+
+export type LeadTimeline = { lead: LeadView; unitName: string; unitNameEn: string | null; events: LeadEvent[]; stops: StopPayment[]; notes: Note[] };
+
+/** One unmasked view of a lead: which key saw it, when, and whether the centre has it yet. */
+export type AuditEntry = { id: number; leadId: string; keyName: string; role: string; at: number; sentAt: number | null };
+
+/**
+ * Where a review stands: provisional before its cut-off; frozen at it (from this display's own
+ * versions, or the centre's as-of snapshot); or not verifiable (no snapshot of the cut-off can be
+ * had: the figures shown are the live data as of the cut-off, and say so).
+ */
+export type ReviewState = { state: ReviewFreeze; cutoff: number; source: 'display' | 'centre' | null; reason: string | null };
+
 
 /** A note, and whether it is still only in this display's outbox (and why, if it was refused). */
 export type RecentEvent = { id: string; leadId: string; at: number; kind: LeadEvent['kind']; tier: number | null; unitName: string; unitNameEn: string | null; riskLevel: RiskLevel | null };
@@ -112,6 +140,11 @@ export type DisplayHealth = {
   dataAgeMs: number | null;
   memoryMB: number;
   lastError: string | null;
+  /** Whether the replica holds a complete snapshot. */
+  complete: boolean;
+  localFault: LocalFault | null;
+  /** Held-back records: the whole count, and the first few with why. */
+  heldBack: { count: number; records: HeldRecord[] };
   /** When the centre last acknowledged this display's heartbeat (centre time). */
   lastHeartbeatAt: number | null;
   heartbeatError: string | null;
@@ -139,12 +172,14 @@ export const requests = {
   'trends:get': z.object({ unitId: unitId.optional(), days: z.number().int().min(1).max(120), asOf: time.optional() }).strict(),
   /** What the alert map draws. */
   'map:features': z.object({ unitId: unitId.optional() }).strict(),
-  /** One lead's timeline, stop-payments and notes. */
-  'lead:timeline': z.object({ leadId: z.string().min(1).max(128) }).strict(),
+  /** One lead's timeline, stop-payments and notes (with asOf a review's cut-off: as frozen then). */
+  'lead:timeline': z.object({ leadId: z.string().min(1).max(128), asOf: time.optional() }).strict(),
   /** Leads of a window as of a time for the review: the overdue ones, the victimisation cases, or all. */
   'review:leads': z
     .object({ unitId: unitId.optional(), window: windowArg, asOf: time, which: z.enum(['overdue', 'victimised', 'all']), limit: z.number().int().min(1).max(5000) })
     .strict(),
+  /** Freezes the review of a window at its cut-off if that has passed, and says where it stands. */
+  'review:state': z.object({ window: windowArg }).strict(),
   /** The stop-payments requested in a window, as of a time. */
   'stops:list': z.object({ unitId: unitId.optional(), window: windowArg, asOf: time }).strict(),
   /** The review's minutes as a file: the XLSX workbook, the PDF, or one table as CSV. */
@@ -184,6 +219,8 @@ export const requests = {
   'health:get': z.object({}).strict(),
   /** The centre's time now, as the core estimates it, for the renderer's one clock. */
   'clock:now': z.object({}).strict(),
+  /** The unmasked views of leads this display has recorded, newest first (the unmask role only). */
+  'audit:list': z.object({ limit: z.number().int().min(1).max(5000) }).strict(),
 } as const;
 
 export type RequestName = keyof typeof requests;
@@ -200,6 +237,7 @@ export type Results = {
   'units:list': UnitNode[];
   'review:leads': ReviewLead[];
   'stops:list': StopRecord[];
+  'review:state': ReviewState;
   'review:export': { fileName: string; mime: string; base64: string };
   'replay:leads': ReplayLead[];
   'notes:list': PendingNote[];
@@ -209,6 +247,7 @@ export type Results = {
   'sync:status': SyncStatus;
   'health:get': DisplayHealth;
   'clock:now': { serverTime: number };
+  'audit:list': AuditEntry[];
 };
 
 export const tableNames = ['unit', 'lead', 'event', 'stop_payment', 'note'] as const;

@@ -18,6 +18,8 @@ export function maskName(name: string): string {
 
 /** Masks a phone number, keeping the first 3 and last 4 digits: 13812341234 → 138****1234. */
 export function maskPhone(phone: string): string {
+  // Masking twice is masking once: a masked number passes through unchanged.
+  if (/^\d{3}\*{4}\d{4}$/.test(phone)) return phone;
   const digits = phone.replace(/\D/g, '');
   if (digits.length < 8) return '*'.repeat(digits.length);
   return `${digits.slice(0, 3)}****${digits.slice(-4)}`;

@@ -301,8 +301,29 @@ export function nextTier(ladder: readonly LadderStep[], now: number): LadderStep
  * morning, when the meeting sits), or now if that has not come yet. Every display computes the
  * same cut-off, so every screen in the room shows the same numbers.
  */
-export function reviewCutoff(w: Window, now: number, afterEndMs = 8 * HOUR): number {
+export function reviewCutoff(w: Window, now: number, afterEndMs = REVIEW_AFTER_END_MS): number {
   return Math.min(now, w.end + afterEndMs);
+}
+
+/** The window a review of a date shows: that day, or the week it falls in. */
+export function reviewWindow(date: string, weekly: boolean, cal: Calendar = DEFAULT_CALENDAR): Window {
+  const day = dateWindow(date, cal);
+  return weekly ? weekWindow(day.start, cal) : day;
+}
+
+/** The meeting sits this long after its window ends (08:00 the next morning). */
+export const REVIEW_AFTER_END_MS = 8 * HOUR;
+
+/** Where a review stands: before its cut-off it is provisional; after, frozen at the cut-off. */
+export type ReviewFreeze = 'provisional' | 'frozen' | 'unverifiable';
+
+/**
+ * Whether T is a review's cut-off (a day's, and so also a week's: a week ends at a day's end).
+ * Figures as of such a T are those of the centre's state at T (kpis.md), not today's data
+ * filtered by timestamps.
+ */
+export function isReviewCutoff(t: number, cal: Calendar = DEFAULT_CALENDAR, afterEndMs = REVIEW_AFTER_END_MS): boolean {
+  return dayWindow(t - afterEndMs, cal).start === t - afterEndMs;
 }
 
 /** In the overdue rate's denominator as of T (kpis.md): due by T, or fed back by T. */

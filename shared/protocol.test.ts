@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FeedLineError, parseFeedLine } from './protocol.js';
+import { FeedLineError, HELD_EXCERPT_CHARS, parseFeedLine } from './protocol.js';
 
 const unit = { id: 'SZ', parentId: null, level: 'city', code: 'SZ', name: '深圳市公安局' };
 
@@ -13,12 +13,26 @@ describe('feed lines', () => {
 
   it.each([
     ['{garbage', /line 7: not JSON/],
-    ['{"t":"put","e":"unit","id":"SZ","v":1,"seq":1,"d":{"id":"SZ"}}', /line 7: unit SZ: parentId/],
-    ['{"t":"put","e":"unit","id":"X","v":1,"seq":1,"d":' + JSON.stringify(unit) + '}', /d.id SZ differs from id X/],
     ['{"t":"put","e":"robot","id":"X","v":1,"seq":1,"d":{}}', /line 7: e:/],
     ['{"t":"del","e":"lead","id":"L1","seq":-4}', /line 7: seq/],
   ])('rejects %s with a message naming the line', (text, message) => {
     expect(() => parseFeedLine(text, 7)).toThrow(FeedLineError);
     expect(() => parseFeedLine(text, 7)).toThrow(message);
+  });
+
+  it.each([
+    ['{"t":"put","e":"unit","id":"SZ","v":1,"seq":1,"d":{"id":"SZ"}}', /^parentId/],
+    ['{"t":"put","e":"unit","id":"X","v":1,"seq":1,"d":' + JSON.stringify(unit) + '}', /^d.id SZ differs from id X$/],
+    [JSON.stringify({ t: 'put', e: 'unit', id: 'SZ', v: 3, seq: 9, d: { ...unit, level: 'planet' } }), /^level: /],
+  ])('holds back %s: not fatal, counted by id and version, with why', (text, reason) => {
+    const line = parseFeedLine(text, 7);
+    expect(line).toMatchObject({ t: 'held', e: 'unit', id: JSON.parse(text).id, v: JSON.parse(text).v, seq: JSON.parse(text).seq });
+    expect(line.t === 'held' && line.reason).toMatch(reason);
+  });
+
+  it('keeps only a bounded excerpt of a held-back line', () => {
+    const text = JSON.stringify({ t: 'put', e: 'unit', id: 'SZ', v: 1, seq: 1, d: { ...unit, name: 'x'.repeat(100_000) } });
+    const line = parseFeedLine(text, 1);
+    expect(line.t === 'held' && line.excerpt.length).toBe(HELD_EXCERPT_CHARS);
   });
 });

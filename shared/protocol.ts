@@ -165,9 +165,11 @@ const putLine = z.object({
   id,
   v: z.number().int().positive(),
   seq: seq.min(1),
+  /** The centre's commit time of the change; optional so a display still follows an older centre. */
+  ts: ms.optional(),
   d: z.record(z.string(), z.unknown()),
 });
-const delLine = z.object({ t: z.literal('del'), e: entityName, id, seq: seq.min(1) });
+const delLine = z.object({ t: z.literal('del'), e: entityName, id, seq: seq.min(1), ts: ms.optional() });
 const stats = z.partialRecord(entityName, z.number().int().nonnegative());
 const checkpointLine = z.object({
   t: z.literal('checkpoint'),
@@ -198,11 +200,25 @@ export class FeedLineError extends Error {
 }
 
 /**
- * Parses and validates one NDJSON line of the change feed, including the record inside a put,
- * and the rule that a record's `d.id` is the line's `id`. Throws {@link FeedLineError} naming
- * the line and the first problem found.
+ * A put whose record fails its entity's schema (too long, wrong type, unknown enum value, or a
+ * `d.id` that is not the line's id): the feed goes on. The client counts its id and version as
+ * received, so its checksums agree with the centre's, keeps it off every screen, and reports it.
  */
-export function parseFeedLine(text: string, lineNo: number): FeedLine {
+export type HeldLine = { t: 'held'; e: EntityName; id: string; v: number; seq: number; reason: string; excerpt: string };
+export type ParsedLine = FeedLine | HeldLine;
+/** How much of a held-back line is kept to show an operator what came (it may be hostile and huge). */
+export const HELD_EXCERPT_CHARS = 300;
+
+export function heldLine(put: PutLine, reason: string, text: string): HeldLine {
+  return { t: 'held', e: put.e, id: put.id, v: put.v, seq: put.seq, reason, excerpt: text.slice(0, HELD_EXCERPT_CHARS) };
+}
+
+/**
+ * Parses and validates one NDJSON line of the change feed. A structural fault (not JSON, not a
+ * line of the protocol) throws {@link FeedLineError} naming the line: the page is rejected whole.
+ * A put whose record fails its entity's schema comes back as a {@link HeldLine}.
+ */
+export function parseFeedLine(text: string, lineNo: number): ParsedLine {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -213,8 +229,8 @@ export function parseFeedLine(text: string, lineNo: number): FeedLine {
   if (!line.success) throw new FeedLineError(`line ${lineNo}: ${describeZodError(line.error)}`, lineNo);
   if (line.data.t === 'put') {
     const rec = entitySchemas[line.data.e].safeParse(line.data.d);
-    if (!rec.success) throw new FeedLineError(`line ${lineNo}: ${line.data.e} ${line.data.id}: ${describeZodError(rec.error)}`, lineNo);
-    if (rec.data.id !== line.data.id) throw new FeedLineError(`line ${lineNo}: d.id ${rec.data.id} differs from id ${line.data.id}`, lineNo);
+    if (!rec.success) return heldLine(line.data, describeZodError(rec.error), text);
+    if (rec.data.id !== line.data.id) return heldLine(line.data, `d.id ${rec.data.id} differs from id ${line.data.id}`, text);
     return { ...line.data, d: rec.data as Record<string, unknown> };
   }
   return line.data;
@@ -240,17 +256,30 @@ export const healthSchema = z.object({
 });
 export type Health = z.infer<typeof healthSchema>;
 
-export const mutationSchema = z.object({
-  id: z.number().int().positive(),
-  name: z.literal('note.add'),
-  args: noteSchema.omit({ clientId: true, mutationId: true }),
-});
+/** One unmasked view of a lead at a display: the centre keeps it for its audit (not in the feed). */
+export const auditViewSchema = z.object({ leadId: id, keyName: z.string().min(1).max(200), role: z.string().min(1).max(32), at: ms }).strict();
+export type AuditView = z.infer<typeof auditViewSchema>;
+
+export const mutationSchema = z.discriminatedUnion('name', [
+  z.object({ id: z.number().int().positive(), name: z.literal('note.add'), args: noteSchema.omit({ clientId: true, mutationId: true }) }),
+  z.object({ id: z.number().int().positive(), name: z.literal('audit.view'), args: auditViewSchema }),
+]);
 export const mutationRequestSchema = z.object({
   clientId: z.string().min(1).max(128),
   mutations: z.array(mutationSchema).min(1).max(500),
 });
 export type Mutation = z.infer<typeof mutationSchema>;
 export type MutationRequest = z.infer<typeof mutationRequestSchema>;
+
+/** Faults of the display's own machine that stop its replica taking data (not the link's). */
+export const localFaultKinds = ['disk_full', 'read_only', 'missing_dir', 'set_aside'] as const;
+export type LocalFaultKind = (typeof localFaultKinds)[number];
+export const localFaultSchema = z.object({ kind: z.enum(localFaultKinds), detail: z.string().max(500), action: z.string().max(300) }).strict();
+export type LocalFault = z.infer<typeof localFaultSchema>;
+/** How many held-back records a heartbeat lists by id (the count is always whole). */
+export const HEARTBEAT_HELD_MAX = 20;
+export const heldRecordSchema = z.object({ entity: entityName, id, reason: z.string().max(200) }).strict();
+export type HeldRecord = z.infer<typeof heldRecordSchema>;
 
 /** A display's heartbeat: what its operators at the centre need to see of it. */
 export const heartbeatSchema = z
@@ -264,6 +293,12 @@ export const heartbeatSchema = z
     dataAgeMs: z.number().int().nonnegative().nullable(),
     memoryMB: z.number().nonnegative(),
     lastError: z.string().max(500).nullable(),
+    /** Whether the replica holds a complete snapshot (until then the display shows no figures). */
+    complete: z.boolean().optional(),
+    /** A fault of the display's own machine, and what to do about it. */
+    localFault: localFaultSchema.nullable().optional(),
+    /** Records held back because they failed validation: how many, and the first few with why. */
+    heldBack: z.object({ count: z.number().int().nonnegative(), records: z.array(heldRecordSchema).max(HEARTBEAT_HELD_MAX) }).strict().optional(),
   })
   .strict();
 export type Heartbeat = z.infer<typeof heartbeatSchema>;

@@ -5,15 +5,18 @@ import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DisplayHealth, Events, EventName, Handlers, PendingNote } from '../../shared/contract.js';
 import { DEFAULT_DISPLAY, type DisplayConfig } from '../../shared/display.js';
-import type { Heartbeat } from '../../shared/protocol.js';
+import { HEARTBEAT_HELD_MAX, type Heartbeat } from '../../shared/protocol.js';
 import { APP_VERSION } from '../../shared/version.js';
-import { inWindow } from '../../shared/kpi.js';
+import { DAY, HOUR } from '../../shared/domain.js';
+import { inWindow, isReviewCutoff, reviewCutoff, reviewWindow } from '../../shared/kpi.js';
 import type { Note } from '../../shared/protocol.js';
+import type { Viewer } from '../../shared/privacy.js';
 import { exportReview } from './exporter.js';
+import { FrozenReviews } from './frozen.js';
 import { LocalStore } from './local.js';
 import { Outbox } from './outbox.js';
 import { DEFAULT_QUERY_CONFIG, Queries, type QueryConfig } from './queries.js';
-import { openReplica, Replica } from './replica.js';
+import { openReplica, Replica, setAsideFault } from './replica.js';
 import { SyncEngine, type ReplicaSlot } from './sync.js';
 
 export type CoreOptions = {
@@ -41,15 +44,20 @@ export type Core = {
   readonly sync: SyncEngine;
   readonly local: LocalStore;
   readonly outbox: Outbox;
+  /** Records an unmasked view of a lead, here and (through the outbox) at the centre. */
+  recordView(leadId: string, viewer: Viewer): void;
+  readonly frozen: FrozenReviews;
 };
 
 /** The replica file and its rebuild twin, swapped by rename once a rebuild is complete. */
 class FileSlot implements ReplicaSlot {
   current: Replica;
+  readonly dir: string;
   readonly #file: string;
   readonly #onSwap: (r: Replica) => void;
 
-  constructor(file: string, current: Replica, onSwap: (r: Replica) => void) {
+  constructor(dir: string, file: string, current: Replica, onSwap: (r: Replica) => void) {
+    this.dir = dir;
     this.#file = file;
     this.current = current;
     this.#onSwap = onSwap;
@@ -61,6 +69,13 @@ class FileSlot implements ReplicaSlot {
 
   #remove(file: string): void {
     for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
+  }
+
+  verify(): void {
+    if (existsSync(this.#file)) return;
+    const dirThere = existsSync(this.dir);
+    // Named as SQLite names a database whose file was removed, or as a missing folder.
+    throw Object.assign(new Error(dirThere ? `the replica file ${this.#file} was removed` : `the data folder ${this.dir} is gone`), { code: dirThere ? 'SQLITE_READONLY_DBMOVED' : 'ENOENT' });
   }
 
   fresh(): Replica {
@@ -92,7 +107,7 @@ export function createCore(opts: CoreOptions): Core {
   events.setMaxListeners(0);
   const queryConfig = opts.queries ?? DEFAULT_QUERY_CONFIG;
   let queries = new Queries(opened.replica.db, queryConfig);
-  const slot = new FileSlot(join(opts.dataDir, 'replica.db'), opened.replica, (r) => {
+  const slot = new FileSlot(opts.dataDir, join(opts.dataDir, 'replica.db'), opened.replica, (r) => {
     queries = new Queries(r.db, queryConfig);
   });
   const sync = new SyncEngine(slot, {
@@ -102,7 +117,7 @@ export function createCore(opts: CoreOptions): Core {
     ...(opts.backoffMinMs !== undefined ? { backoffMinMs: opts.backoffMinMs } : {}),
     ...(opts.backoffMaxMs !== undefined ? { backoffMaxMs: opts.backoffMaxMs } : {}),
   });
-  if (opened.setAside) sync.note(`the replica failed its integrity check and was set aside (${opened.setAside}); rebuilding`);
+  if (opened.setAside) sync.reportLocalFault(setAsideFault(opened.setAside));
   const outbox = new Outbox(local, { url: opts.central.url, token: opts.central.token, log, now: () => sync.serverNow(), retryMs: opts.outboxRetryMs ?? 5_000 });
 
   // Health: reported to the centre's operators, and shown on the display's own status bar.
@@ -115,16 +130,33 @@ export function createCore(opts: CoreOptions): Core {
       state: st.state,
       seq: st.seq,
       seqLag: Math.max(0, st.serverSeq - st.seq),
-      dataAgeMs: st.lastAppliedAt === null ? null : Math.max(0, Math.round(sync.serverNow() - st.lastAppliedAt)),
+      // The age of what the screens show: since the centre last confirmed it current.
+      dataAgeMs: st.confirmedAt === null ? null : Math.max(0, Math.round(sync.serverNow() - st.confirmedAt)),
       memoryMB: Math.round((process.memoryUsage().rss / 1_048_576) * 10) / 10,
       lastError: st.state === 'live' ? null : st.reason,
+      complete: st.complete,
+      localFault: st.localFault,
+      heldBack: { count: slot.current.heldCount, records: slot.current.heldRecords(HEARTBEAT_HELD_MAX) },
       lastHeartbeatAt,
       heartbeatError,
     };
   };
   const sendHeartbeat = async () => {
     const h = health();
-    const body: Heartbeat = { clientId: local.clientId, name: (opts.display ?? DEFAULT_DISPLAY).displayName, version: h.version, state: h.state, seq: h.seq, seqLag: h.seqLag, dataAgeMs: h.dataAgeMs, memoryMB: h.memoryMB, lastError: h.lastError?.slice(0, 500) ?? null };
+    const body: Heartbeat = {
+      clientId: local.clientId,
+      name: (opts.display ?? DEFAULT_DISPLAY).displayName,
+      version: h.version,
+      state: h.state,
+      seq: h.seq,
+      seqLag: h.seqLag,
+      dataAgeMs: h.dataAgeMs,
+      memoryMB: h.memoryMB,
+      lastError: h.lastError?.slice(0, 500) ?? null,
+      complete: h.complete,
+      localFault: h.localFault && { ...h.localFault, detail: h.localFault.detail.slice(0, 500), action: h.localFault.action.slice(0, 300) },
+      heldBack: { count: h.heldBack.count, records: h.heldBack.records.map((r) => ({ ...r, reason: r.reason.slice(0, 200) })) },
+    };
     try {
       const res = await fetch(`${opts.central.url}/v1/displays/heartbeat`, {
         method: 'POST',
@@ -140,6 +172,7 @@ export function createCore(opts: CoreOptions): Core {
     }
   };
   let heartbeatTimer: NodeJS.Timeout | null = null;
+  let pruneTimer: NodeJS.Timeout | null = null;
 
   const reconcileOutbox = () => {
     const row = slot.current.db
@@ -150,9 +183,11 @@ export function createCore(opts: CoreOptions): Core {
   let lastState: string | null = null;
   sync.on('status', (s) => {
     events.emit('sync:status', s);
-    // The centre's operators hear of a change of state at once, not at the next beat.
-    if (s.state !== lastState && heartbeatTimer) void sendHeartbeat();
-    lastState = s.state;
+    // The centre's operators hear of a change of state, a local fault or a record held back at
+    // once, not at the next beat.
+    const state = `${s.state}/${s.localFault?.kind ?? ''}/${s.heldBack}/${s.complete}`;
+    if (state !== lastState && heartbeatTimer) void sendHeartbeat();
+    lastState = state;
     if (s.state === 'live') outbox.flush();
   });
   sync.on('changed', (tables, times) => {
@@ -164,24 +199,52 @@ export function createCore(opts: CoreOptions): Core {
   reconcileOutbox();
 
   const now = () => sync.serverNow();
+  // Reviews frozen at their cut-off, one file each, per scope (a display may change its scope).
+  const frozen = new FrozenReviews({
+    dir: join(opts.dataDir, 'frozen', encodeURIComponent(opts.central.scope ?? 'all')),
+    replica: () => slot.current,
+    sync,
+    config: queryConfig,
+    log,
+  });
+  frozen.prune(Date.now());
+  // The versions seen are kept long enough to freeze the week's review from them.
+  const pruneVersions = () => slot.current.pruneVersions(now() - 10 * DAY);
+  /**
+   * Runs a query as of T: a review's cut-off that has passed is answered from the state frozen at
+   * it (freezing it on first use); anything else from the live replica, synchronously as before.
+   */
+  const at = <T,>(asOf: number | undefined, run: (q: Queries) => T): T | Promise<T> => {
+    if (asOf === undefined || !isReviewCutoff(asOf, queryConfig.calendar) || asOf > now()) return run(queries);
+    return frozen.freeze(asOf, now()).then((st) => run(st.state === 'frozen' ? (frozen.queriesAt(asOf) ?? queries) : queries));
+  };
   const pendingNotes = (): PendingNote[] =>
-    local.pending().map((r) => ({ ...(r.args as Note), clientId: local.clientId, mutationId: r.id, pending: true, error: r.error }));
+    local.pending().flatMap((r) => (r.name === 'note.add' ? [r] : [])).map((r) => ({ ...r.args, clientId: local.clientId, mutationId: r.id, pending: true, error: r.error }));
 
   const handlers: Handlers = {
     'countdowns:list': ({ unitId, limit }) => queries.countdowns(unitId, now(), limit),
     'kpi:strip': ({ unitId, asOf }) => queries.kpiStrip(unitId, asOf ?? now()),
-    'kpi:get': ({ unitId, window, asOf }) => queries.indicators(unitId, window, asOf),
-    'ranking:get': ({ kind, level, within, asOf, window }) => queries.ranking(kind, level, within, asOf ?? now(), window),
+    'kpi:get': ({ unitId, window, asOf }) => at(asOf, (q) => q.indicators(unitId, window, asOf)),
+    'ranking:get': ({ kind, level, within, asOf, window }) => at(asOf, (q) => q.ranking(kind, level, within, asOf ?? now(), window)),
     'trends:get': ({ unitId, days, asOf }) => queries.trends(unitId, days, asOf ?? now()),
     'map:features': ({ unitId }) => queries.mapFeatures(unitId, now()),
-    'lead:timeline': ({ leadId }) => queries.leadTimeline(leadId),
+    // The full record: the dispatcher gives each role its view of it (shared/privacy.ts).
+    'lead:timeline': ({ leadId, asOf }) => at(asOf, (q) => q.leadTimeline(leadId, true)),
     'units:list': () => queries.units(),
-    'review:leads': ({ unitId, window, asOf, which, limit }) => queries.reviewLeads(unitId, window, asOf, which, limit),
-    'stops:list': ({ unitId, window, asOf }) => queries.stopRecord(unitId, window, asOf),
-    'replay:leads': ({ unitId, window, asOf }) => queries.replayLeads(unitId, window, asOf),
-    'review:export': ({ date, week, unitId, format, table }) =>
-      exportReview(queries, { date, now: now(), format, ...(week !== undefined ? { week } : {}), ...(unitId ? { unitId } : {}), ...(table ? { table } : {}) }),
+    'review:leads': ({ unitId, window, asOf, which, limit }) => at(asOf, (q) => q.reviewLeads(unitId, window, asOf, which, limit)),
+    'stops:list': ({ unitId, window, asOf }) => at(asOf, (q) => q.stopRecord(unitId, window, asOf)),
+    'replay:leads': ({ unitId, window, asOf }) => at(asOf, (q) => q.replayLeads(unitId, window, asOf)),
+    'review:state': ({ window }) => frozen.freeze(reviewCutoff(window, Infinity), now()),
+    'review:export': async ({ date, week, unitId, format, table }) => {
+      const t = now();
+      const req = { date, now: t, format, ...(week !== undefined ? { week } : {}), ...(unitId ? { unitId } : {}), ...(table ? { table } : {}) };
+      // The minutes are those of the frozen review, and say so when it could not be frozen.
+      const st = await frozen.freeze(reviewCutoff(reviewWindow(date, week === true), Infinity), t);
+      const q = st.state === 'frozen' ? (frozen.queriesAt(st.cutoff) ?? queries) : queries;
+      return exportReview(q, { ...req, state: st });
+    },
     'notes:list': ({ leadId, unitId, window }) => {
+      // Notes stay live in a review: the meeting writes its minutes after the cut-off.
       const match = (n: Note) =>
         (leadId === undefined || n.leadId === leadId) && (unitId === undefined || n.unitId === unitId) && (window === undefined || inWindow(n.createdAt, window));
       const stored = queries.notes().filter(match).map((n) => ({ ...n, pending: false, error: null }));
@@ -202,6 +265,7 @@ export function createCore(opts: CoreOptions): Core {
     'sync:status': () => sync.status,
     'health:get': () => health(),
     'clock:now': () => ({ serverTime: now() }),
+    'audit:list': ({ limit }) => local.auditList(limit),
   };
   outbox.on('changed', () => events.emit('db:changed', { tables: ['note'] }));
 
@@ -216,6 +280,11 @@ export function createCore(opts: CoreOptions): Core {
     sync,
     local,
     outbox,
+    recordView(leadId, viewer) {
+      local.recordView({ leadId, keyName: viewer.name, role: viewer.role, at: now() });
+      outbox.flush();
+    },
+    frozen,
     on(channel, listener) {
       events.on(channel, listener as (p: unknown) => void);
       return () => events.off(channel, listener as (p: unknown) => void);
@@ -225,12 +294,16 @@ export function createCore(opts: CoreOptions): Core {
       outbox.start();
       heartbeatTimer = setInterval(() => void sendHeartbeat(), opts.heartbeatMs ?? 30_000);
       void sendHeartbeat();
+      pruneTimer = setInterval(pruneVersions, HOUR);
+      pruneTimer.unref();
     },
     async close() {
       if (heartbeatTimer) clearInterval(heartbeatTimer);
+      if (pruneTimer) clearInterval(pruneTimer);
       outbox.stop();
       await sync.stop();
       await outbox.idle();
+      frozen.close();
       slot.current.close();
       local.close();
       events.removeAllListeners();

@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import PDFDocument from 'pdfkit';
 import { DAY } from '../../shared/domain.js';
 import { dateWindow, previousWindow, reviewCutoff, weekWindow, type Indicators, type Window } from '../../shared/kpi.js';
+import type { ReviewState } from '../../shared/contract.js';
 import type { Note } from '../../shared/protocol.js';
 import { clockText, dateText } from '../../shared/time.js';
 import type { Queries } from './queries.js';
@@ -32,7 +33,8 @@ const CJK_FONTS: [string, string][] = [
   ['/System/Library/Fonts/PingFang.ttc', 'PingFangSC-Regular'],
 ];
 
-export type ReviewRequest = { date: string; week?: boolean; unitId?: string; now: number };
+/** `state`: where the review stands (frozen, provisional, not verifiable), said in the minutes. */
+export type ReviewRequest = { date: string; week?: boolean; unitId?: string; now: number; state?: ReviewState };
 
 /** The meeting's tables, as of its cut-off. */
 export function reviewTables(q: Queries, req: ReviewRequest): { window: Window; asOf: number; unitId: string; unitName: string; tables: Table[] } {
@@ -137,6 +139,12 @@ export function toPdf(title: string, subtitle: string, tables: Table[], fontFile
   });
 }
 
+const STATE_TEXT: Record<ReviewState['state'], string> = {
+  frozen: '已按截止时间冻结',
+  provisional: '临时数据，截止前仍会变化',
+  unverifiable: '无法核验：中心未能提供截止时的状态，以下为当前数据',
+};
+
 /** One export of the review: the whole workbook, the PDF minutes, or one table as CSV. */
 export async function exportReview(q: Queries, req: ReviewRequest & { format: 'xlsx' | 'pdf' | 'csv'; table?: string }, fontFile?: string): Promise<ExportFile> {
   const r = reviewTables(q, req);
@@ -148,6 +156,7 @@ export async function exportReview(q: Queries, req: ReviewRequest & { format: 'x
   }
   if (req.format === 'xlsx') return { fileName: `${base}.xlsx`, mime: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', base64: (await toXlsx(r.tables)).toString('base64') };
   const title = `${req.week ? '每周研判' : '每日研判会'} ${req.date} · ${r.unitName}`;
-  const subtitle = `数据截至 ${shanghai(r.asOf)}（窗口 ${shanghai(r.window.start)} – ${shanghai(r.window.end)}）`;
+  const mark = req.state ? `，${STATE_TEXT[req.state.state]}` : '';
+  const subtitle = `数据截至 ${shanghai(r.asOf)}${mark}（窗口 ${shanghai(r.window.start)} – ${shanghai(r.window.end)}）`;
   return { fileName: `${base}.pdf`, mime: 'application/pdf', base64: (await toPdf(title, subtitle, r.tables, fontFile)).toString('base64') };
 }

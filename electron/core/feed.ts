@@ -3,7 +3,7 @@
 // interpreting the zod schemas; a snapshot of a million leads is validated line by line.
 import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import { z } from 'zod';
-import { entitySchemas, feedLineSchema, FeedLineError, type EntityName, type FeedLine } from '../../shared/protocol.js';
+import { entitySchemas, feedLineSchema, FeedLineError, heldLine, type EntityName, type FeedLine, type ParsedLine, type PutLine } from '../../shared/protocol.js';
 
 function compile(ajv: Ajv2020, schema: z.ZodType): ValidateFunction {
   const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
@@ -20,7 +20,11 @@ function describe(errors: ErrorObject[] | null | undefined): string {
   return `${path}: ${e.message ?? 'invalid'}${extra}`;
 }
 
-export type FeedParser = (text: string, lineNo: number) => FeedLine;
+/**
+ * Structural faults throw {@link FeedLineError} (the page is rejected whole); a put whose record
+ * fails its entity's schema comes back held (shared/protocol.ts `parseFeedLine` is the rule).
+ */
+export type FeedParser = (text: string, lineNo: number) => ParsedLine;
 
 export function createFeedParser(): FeedParser {
   const ajv = new Ajv2020({ allErrors: false, strict: false });
@@ -37,8 +41,8 @@ export function createFeedParser(): FeedParser {
     const l = raw as FeedLine;
     if (l.t === 'put') {
       const check = entity[l.e];
-      if (!check(l.d)) throw new FeedLineError(`line ${lineNo}: ${l.e} ${l.id}: ${describe(check.errors)}`, lineNo);
-      if (l.d['id'] !== l.id) throw new FeedLineError(`line ${lineNo}: d.id ${String(l.d['id'])} differs from id ${l.id}`, lineNo);
+      if (!check(l.d)) return heldLine(l, describe(check.errors), text);
+      if (l.d['id'] !== l.id) return heldLine(l as PutLine, `d.id ${String(l.d['id'])} differs from id ${l.id}`, text);
     }
     return l;
   };

@@ -72,13 +72,16 @@ export class Outbox extends EventEmitter<{ changed: [] }> {
       return;
     }
     const text = await res.text();
-    if (res.status !== 400) throw new Error(`the centre answered ${res.status}: ${text.slice(0, 200)}`);
+    // 400: a mutation cannot apply; 403: one lies outside this token's scope. Either way the
+    // batch applied nothing and retrying it would fail the same way forever.
+    const refused = (status: number) => status === 400 || status === 403;
+    if (!refused(res.status)) throw new Error(`the centre answered ${res.status}: ${text.slice(0, 200)}`);
     // The centre refused the batch and applied none of it: find the one it refuses, mark it
     // (it stays visible, never silently dropped) and let the others go on.
     for (const row of batch) {
       const one = await this.#post([row]);
       if (one.ok) this.#local.markSent(row.id, this.#opts.now());
-      else if (one.status === 400) {
+      else if (refused(one.status)) {
         const reason = ((await one.json().catch(() => ({}))) as { error?: string }).error ?? 'refused';
         this.#local.markFailed(row.id, reason);
         this.#opts.log(`outbox: the centre refused mutation ${row.id}: ${reason}`);

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { eventNames } from '../../shared/contract.js';
 import { displayConfigSchema } from '../../shared/display.js';
+import { roles, WALL_VIEWER, type Viewer } from '../../shared/privacy.js';
 import { scrub } from './log.js';
 import { dispatch } from './dispatch.js';
 import { createCore } from './core.js';
@@ -14,6 +15,8 @@ const startMessage = z.object({
   dataDir: z.string(),
   central: z.object({ url: z.string().url(), token: z.string().min(1), scope: z.string().optional() }),
   display: displayConfigSchema.optional(),
+  /** The role the shell's window has (shared/privacy.ts); the wall view unless configured. */
+  viewer: z.object({ role: z.enum(roles), name: z.string().min(1).max(200) }).strict().optional(),
 });
 const invokeMessage = z.object({ type: z.literal('invoke'), id: z.number(), channel: z.string(), args: z.unknown() });
 
@@ -21,10 +24,12 @@ const port = (process as unknown as { parentPort?: ParentPort }).parentPort;
 if (!port) throw new Error('core process: no parentPort (start it with utilityProcess.fork)');
 
 let core: ReturnType<typeof createCore> | null = null;
+let viewer: Viewer = WALL_VIEWER;
 port.on('message', ({ data }) => {
   const start = startMessage.safeParse(data);
   if (start.success && !core) {
     const { dataDir, central, display } = start.data;
+    viewer = start.data.viewer ?? WALL_VIEWER;
     core = createCore({
       dataDir,
       central: { url: central.url, token: central.token, ...(central.scope ? { scope: central.scope } : {}) },
@@ -39,6 +44,7 @@ port.on('message', ({ data }) => {
   const invoke = invokeMessage.safeParse(data);
   if (invoke.success && core) {
     const { id, channel, args } = invoke.data;
-    void dispatch(core.handlers, channel, args).then((r) => port.postMessage({ type: 'result', id, ...r }));
+    const c = core;
+    void dispatch(c.handlers, channel, args, { viewer, recordView: (leadId, v) => c.recordView(leadId, v) }).then((r) => port.postMessage({ type: 'result', id, ...r }));
   }
 });

@@ -3,10 +3,10 @@ import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { recordCrc } from '../../shared/crc32.js';
-import type { CheckpointLine, PutLine } from '../../shared/protocol.js';
+import type { CheckpointLine, HeldLine, PutLine } from '../../shared/protocol.js';
 import { tempDir } from '../../tests/support/harness.js';
 import { makeLead } from '../../tests/support/records.js';
-import { MIGRATIONS, migrate, openReplica, Replica, ReplicaError } from './replica.js';
+import { localFaultOf, MIGRATIONS, migrate, openReplica, Replica, ReplicaError } from './replica.js';
 
 let dirs: { remove(): void }[] = [];
 afterEach(() => {
@@ -38,7 +38,7 @@ describe('migrations', () => {
     const lead = makeLead('L1', 'U1', 1000, { metAt: 2000, outcome: 'dissuaded', preventedAmount: 300 });
     db.prepare('INSERT INTO lead (id, v, data) VALUES (?, ?, ?)').run('L1', 3, JSON.stringify(lead));
     db.prepare('INSERT INTO event (id, v, data) VALUES (?, ?, ?)').run('E1', 1, JSON.stringify({ id: 'E1', leadId: 'L1', at: 5, kind: 'escalation', unitId: 'U1', tier: 2 }));
-    migrate(db, 'r');
+    migrate(db, 'r', MIGRATIONS.slice(0, 2));
     expect(db.pragma('user_version', { simple: true })).toBe(2);
     expect(db.prepare('SELECT id, v, unit_id, met_at, outcome, prevented_amount, voided FROM lead').get()).toEqual({ id: 'L1', v: 3, unit_id: 'U1', met_at: 2000, outcome: 'dissuaded', prevented_amount: 300, voided: 0 });
     expect(db.prepare('SELECT kind, tier FROM event').get()).toEqual({ kind: 'escalation', tier: 2 });
@@ -107,6 +107,134 @@ describe('applying pages', () => {
     expect(row.personName).toBe(hostile.slice(0, 200));
     expect(r.db.prepare('SELECT COUNT(*) AS n FROM lead').get()).toEqual({ n: 1 });
     r.close();
+  });
+});
+
+const held = (id: string, v: number, seq: number, reason = 'personName: too long'): HeldLine => ({ t: 'held', e: 'lead', id, v, seq, reason, excerpt: '{"t":"put"' });
+const leadRows = (r: Replica) => r.db.prepare('SELECT id, v FROM lead ORDER BY id').all();
+const heldRows = (r: Replica) => r.db.prepare('SELECT entity, id, v, reason FROM quarantine ORDER BY id').all();
+
+describe('records held back', () => {
+  it('counts a held-back record as received, keeps it off the tables, and lets a valid newer version replace it', () => {
+    const file = join(dir(), 'r.db');
+    let r = new Replica(file);
+    r.applyPage([put('L1', 1, 1), held('L2', 1, 2)], cp(2));
+    const sum = (recordCrc('L1', 1) + recordCrc('L2', 1)) % 2 ** 32;
+    expect(r.stats.lead).toEqual({ count: 2, sum });
+    expect(r.recount().lead).toEqual({ count: 2, sum });
+    expect(leadRows(r)).toEqual([{ id: 'L1', v: 1 }]);
+    expect(r.heldCount).toBe(1);
+    expect(r.heldRecords(10)).toEqual([{ entity: 'lead', id: 'L2', reason: 'personName: too long' }]);
+    // Survives a restart.
+    r.close();
+    r = new Replica(file);
+    expect(r.heldCount).toBe(1);
+    // An older valid version does not replace it; a newer one does.
+    r.applyPage([put('L2', 1, 3)], cp(3));
+    expect(heldRows(r)).toHaveLength(1);
+    r.applyPage([put('L2', 2, 4)], cp(4));
+    expect(heldRows(r)).toEqual([]);
+    expect(leadRows(r)).toEqual([{ id: 'L1', v: 1 }, { id: 'L2', v: 2 }]);
+    expect(r.stats.lead).toEqual(r.recount().lead);
+    expect(r.stats.lead.count).toBe(2);
+    r.close();
+  });
+
+  it('a bad newer version takes the place of a stored one; a del removes a held one', () => {
+    const r = new Replica(join(dir(), 'r.db'));
+    r.applyPage([put('L1', 1, 1), put('L2', 1, 2)], cp(2));
+    r.applyPage([held('L1', 2, 3)], cp(3));
+    expect(leadRows(r)).toEqual([{ id: 'L2', v: 1 }]);
+    expect(r.stats.lead).toEqual({ count: 2, sum: (recordCrc('L1', 2) + recordCrc('L2', 1)) % 2 ** 32 });
+    r.applyPage([{ t: 'del', e: 'lead', id: 'L1', seq: 4 }], cp(4));
+    expect(heldRows(r)).toEqual([]);
+    expect(r.heldCount).toBe(0);
+    expect(r.stats.lead).toEqual({ count: 1, sum: recordCrc('L2', 1) });
+    expect(r.stats.lead).toEqual(r.recount().lead);
+    r.close();
+  });
+
+  it('a page that fails leaves the held-back records as they were', () => {
+    const r = new Replica(join(dir(), 'r.db'));
+    r.applyPage([held('L1', 1, 1)], cp(1));
+    expect(() => r.applyPage([put('L1', 2, 2), put('L3', 1, 2)], cp(2))).toThrow(/not above/);
+    expect(r.heldCount).toBe(1);
+    expect(heldRows(r)).toHaveLength(1);
+    r.applyPage([put('L1', 2, 2)], cp(2));
+    expect(r.heldCount).toBe(0);
+    r.close();
+  });
+
+  it('a repair replaces held-back records too', () => {
+    const r = new Replica(join(dir(), 'r.db'));
+    r.applyPage([held('L1', 1, 1), put('L2', 1, 2)], cp(2));
+    r.replaceEntity('lead', [put('L1', 2, 3), held('L2', 2, 4)]);
+    expect(leadRows(r)).toEqual([{ id: 'L1', v: 2 }]);
+    expect(heldRows(r)).toEqual([{ entity: 'lead', id: 'L2', v: 2, reason: 'personName: too long' }]);
+    expect(r.heldCount).toBe(1);
+    expect(r.stats.lead).toEqual(r.recount().lead);
+    r.close();
+  });
+
+  it('knows whether it ever held a complete snapshot, and when the centre last confirmed it', () => {
+    const file = join(dir(), 'r.db');
+    let r = new Replica(file);
+    expect([r.complete, r.confirmedAt]).toEqual([false, null]);
+    r.applyPage([put('L1', 1, 1)], { ...cp(1, true), serverTime: 1000 });
+    expect([r.complete, r.confirmedAt]).toEqual([false, null]);
+    r.applyPage([put('L2', 1, 2)], { ...cp(2), serverTime: 2000 });
+    r.close();
+    r = new Replica(file);
+    expect([r.complete, r.confirmedAt]).toEqual([true, 2000]);
+    r.clear();
+    expect([r.complete, r.confirmedAt]).toEqual([false, null]);
+    r.close();
+  });
+});
+
+describe('local faults', () => {
+  it('names a full disk (a real SQLITE_FULL) and leaves the replica as it was', () => {
+    const d = dir();
+    const r = new Replica(join(d, 'r.db'));
+    r.applyPage([put('L1', 1, 1)], cp(1));
+    const pages = r.db.pragma('page_count', { simple: true }) as number;
+    r.db.pragma(`max_page_count = ${pages}`);
+    const many = Array.from({ length: 400 }, (_, i) => put(`L-${i}`, 1, 2 + i, makeLead(`L-${i}`, 'U', 1, { address: 'x'.repeat(400) })));
+    let err: unknown;
+    try {
+      r.applyPage(many, cp(500));
+    } catch (e) {
+      err = e;
+    }
+    expect((err as { code?: string }).code).toBe('SQLITE_FULL');
+    expect(localFaultOf(err, d)).toMatchObject({ kind: 'disk_full', action: expect.stringMatching(/free space/) });
+    expect(r.position.seq).toBe(1);
+    expect(r.stats.lead.count).toBe(1);
+    r.close();
+  });
+
+  it('names a read-only replica and a missing folder; other errors are not local faults', () => {
+    const d = dir();
+    const r = new Replica(join(d, 'r.db'));
+    r.db.pragma('query_only = 1');
+    let err: unknown;
+    try {
+      r.applyPage([put('L1', 1, 1)], cp(1));
+    } catch (e) {
+      err = e;
+    }
+    expect(localFaultOf(err, d)?.kind).toBe('read_only');
+    r.close();
+    const gone = join(d, 'gone');
+    let cant: unknown;
+    try {
+      new Replica(join(gone, 'r.db'));
+    } catch (e) {
+      cant = e;
+    }
+    expect(localFaultOf(cant, gone)?.kind).toBe('missing_dir');
+    expect(localFaultOf(new Error('the centre answered 500'), d)).toBeNull();
+    expect(localFaultOf(new ReplicaError('page from epoch e2'), d)).toBeNull();
   });
 });
 

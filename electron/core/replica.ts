@@ -4,7 +4,7 @@
 import Database from 'better-sqlite3';
 import { existsSync, renameSync } from 'node:fs';
 import { addCrc, recordCrc } from '../../shared/crc32.js';
-import { entityNames, type CheckpointLine, type DelLine, type EntityName, type PutLine } from '../../shared/protocol.js';
+import { entityNames, type CheckpointLine, type DelLine, type EntityName, type HeldLine, type HeldRecord, type LocalFault, type PutLine } from '../../shared/protocol.js';
 
 export class ReplicaError extends Error {
   constructor(message: string) {
@@ -83,6 +83,26 @@ export const MIGRATIONS: readonly string[] = [
    ALTER TABLE stop_payment_v2 RENAME TO stop_payment;
    CREATE INDEX stop_payment_lead ON stop_payment(lead_id);
    CREATE INDEX stop_payment_requested ON stop_payment(requested_at);`,
+  // 3: records held back because they failed validation (counted in the stats, shown nowhere),
+  // whether the replica ever held a complete snapshot, and when the centre last confirmed it.
+  `CREATE TABLE quarantine (entity TEXT NOT NULL, id TEXT NOT NULL, v INTEGER NOT NULL, seq INTEGER NOT NULL,
+     reason TEXT NOT NULL, excerpt TEXT NOT NULL, PRIMARY KEY (entity, id)) WITHOUT ROWID;
+   ALTER TABLE sync_state ADD COLUMN complete INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE sync_state ADD COLUMN confirmed_at INTEGER;`,
+  // 4: the versions this display saw, with the centre's commit time (ts), so a review can be
+  // frozen at its cut-off from what was on the wall then: each row's ts, the versions it
+  // replaced (valid from ts until the time they were replaced), and the span of time the
+  // replica holds whole (from its first complete snapshot to its latest final checkpoint).
+  `ALTER TABLE unit ADD COLUMN ts INTEGER;
+   ALTER TABLE lead ADD COLUMN ts INTEGER;
+   ALTER TABLE event ADD COLUMN ts INTEGER;
+   ALTER TABLE stop_payment ADD COLUMN ts INTEGER;
+   ALTER TABLE note ADD COLUMN ts INTEGER;
+   CREATE TABLE superseded (entity TEXT NOT NULL, id TEXT NOT NULL, v INTEGER NOT NULL, data TEXT NOT NULL, ts INTEGER, until INTEGER);
+   CREATE INDEX superseded_until ON superseded(until);
+   ALTER TABLE sync_state ADD COLUMN history_from INTEGER;
+   ALTER TABLE sync_state ADD COLUMN kept_from INTEGER;
+   ALTER TABLE sync_state ADD COLUMN untimed INTEGER NOT NULL DEFAULT 0;`,
 ];
 
 export type EntityStats = Record<EntityName, { count: number; sum: number }>;
@@ -92,7 +112,37 @@ const TIME_FIELD: Partial<Record<EntityName, string>> = { lead: 'issuedAt', stop
 /** What a page changed: the tables, and the window times of the records it touched (old and new). */
 export type PageEffect = { tables: EntityName[]; times: number[] };
 export type FeedPosition = { seq: number; epoch: string | null };
+/** The span of centre time over which this replica holds every version it had in scope. */
+export type Coverage = { from: number; to: number } | null;
 export type Mismatch = { entity: EntityName; local: { count: number; sum: number }; centre: { count: number; sum: number } };
+
+/**
+ * Names a failure of this machine's storage (SQLite's or the file system's code), with what an
+ * operator should do; null for anything else (a fault of the link or of the data).
+ */
+export function localFaultOf(err: unknown, dir: string | undefined): LocalFault | null {
+  const code = typeof err === 'object' && err !== null && typeof (err as { code?: unknown }).code === 'string' ? (err as { code: string }).code : '';
+  const where = dir ?? 'the data folder';
+  const message = err instanceof Error ? err.message : String(err);
+  // Whatever the error says (better-sqlite3 refuses a missing folder with a plain TypeError), a
+  // failure while the folder is gone is that.
+  if (dir !== undefined && !existsSync(dir)) {
+    return { kind: 'missing_dir', detail: `the data folder ${where} is missing (${message})`, action: `restore or remount ${where}; the sync resumes by itself` };
+  }
+  if (code === 'SQLITE_FULL' || code === 'ENOSPC') {
+    return { kind: 'disk_full', detail: `the disk of ${where} is full: the replica cannot store new data (${message})`, action: `free space on the disk of ${where}; the sync resumes by itself` };
+  }
+  if (code.startsWith('SQLITE_READONLY') || code === 'EROFS' || code === 'EACCES' || code === 'EPERM') {
+    return { kind: 'read_only', detail: `${where} is read-only: the replica cannot be written (${message})`, action: `make ${where} writable for this app; the sync resumes by itself` };
+  }
+  return null;
+}
+
+export function setAsideFault(aside: string): LocalFault {
+  return { kind: 'set_aside', detail: `the replica failed its integrity check and was set aside as ${aside}`, action: 'rebuilding from the centre; keep the file for inspection and check the disk' };
+}
+
+const heldKey = (entity: string, id: string) => `${entity}\u0000${id}`;
 
 export function openDatabase(file: string, migrations: readonly string[] = MIGRATIONS): Database.Database {
   const db = new Database(file);
@@ -125,29 +175,73 @@ export function migrate(db: Database.Database, name: string, migrations: readonl
 export class Replica {
   readonly db: Database.Database;
   readonly #get: Record<EntityName, Database.Statement<[string], { v: number; t: number | null }>>;
-  readonly #put: Record<EntityName, Database.Statement<[string, number, string]>>;
-  readonly #insertNew: Record<EntityName, Database.Statement<[string, number, string]>>;
+  readonly #put: Record<EntityName, Database.Statement<[string, number, string, number | null]>>;
+  readonly #insertNew: Record<EntityName, Database.Statement<[string, number, string, number | null]>>;
+  readonly #supersede: Record<EntityName, Database.Statement<[number | null, string]>>;
   readonly #saveStat: Database.Statement<[string, number, number]>;
   readonly #savePos: Database.Statement<[number, string]>;
   readonly #del: Record<EntityName, Database.Statement<[string]>>;
+  readonly #hold: Database.Statement<[string, string, number, number, string, string]>;
+  readonly #unhold: Database.Statement<[string, string]>;
+  readonly #saveComplete: Database.Statement<[number, number]>;
   #stats: EntityStats;
   #pos: FeedPosition;
+  /** Held-back records, `entity\0id` → version: checked only when non-empty, so valid pages pay nothing. */
+  #held: Map<string, number>;
+  #complete: boolean;
+  #confirmedAt: number | null;
 
   constructor(file: string) {
     this.db = openDatabase(file);
     const per = <T>(f: (e: EntityName) => T) => Object.fromEntries(entityNames.map((e) => [e, f(e)])) as Record<EntityName, T>;
     this.#get = per((e) => this.db.prepare(`SELECT v, ${TIME_COLUMN[e] ?? 'NULL'} AS t FROM ${e} WHERE id = ?`));
     this.#put = per((e) =>
-      this.db.prepare(`INSERT INTO ${e} (id, v, data) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET v = excluded.v, data = excluded.data`),
+      this.db.prepare(`INSERT INTO ${e} (id, v, data, ts) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET v = excluded.v, data = excluded.data, ts = excluded.ts`),
     );
+    this.#supersede = per((e) => this.db.prepare(`INSERT INTO superseded (entity, id, v, data, ts, until) SELECT '${e}', id, v, data, ts, ? FROM ${e} WHERE id = ?`));
     this.#del = per((e) => this.db.prepare(`DELETE FROM ${e} WHERE id = ?`));
     this.#saveStat = this.db.prepare(
       'INSERT INTO entity_stats (entity, count, sum) VALUES (?, ?, ?) ON CONFLICT (entity) DO UPDATE SET count = excluded.count, sum = excluded.sum',
     );
     this.#savePos = this.db.prepare('UPDATE sync_state SET seq = ?, epoch = ? WHERE id = 1');
-    this.#insertNew = per((e) => this.db.prepare(`INSERT INTO ${e} (id, v, data) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING`));
-    this.#pos = this.db.prepare('SELECT seq, epoch FROM sync_state WHERE id = 1').get() as FeedPosition;
+    this.#insertNew = per((e) => this.db.prepare(`INSERT INTO ${e} (id, v, data, ts) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`));
+    this.#hold = this.db.prepare(
+      `INSERT INTO quarantine (entity, id, v, seq, reason, excerpt) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (entity, id) DO UPDATE SET v = excluded.v, seq = excluded.seq, reason = excluded.reason, excerpt = excluded.excerpt`,
+    );
+    this.#unhold = this.db.prepare('DELETE FROM quarantine WHERE entity = ? AND id = ?');
+    this.#saveComplete = this.db.prepare('UPDATE sync_state SET complete = 1, confirmed_at = ?, history_from = COALESCE(history_from, ?) WHERE id = 1');
+    const st = this.db.prepare('SELECT seq, epoch, complete, confirmed_at AS confirmedAt FROM sync_state WHERE id = 1').get() as FeedPosition & { complete: number; confirmedAt: number | null };
+    this.#pos = { seq: st.seq, epoch: st.epoch };
+    this.#complete = st.complete === 1;
+    this.#confirmedAt = st.confirmedAt;
     this.#stats = this.#readStats();
+    this.#held = this.#readHeld();
+  }
+
+  #readHeld(): Map<string, number> {
+    const rows = this.db.prepare('SELECT entity, id, v FROM quarantine').all() as { entity: string; id: string; v: number }[];
+    return new Map(rows.map((r) => [heldKey(r.entity, r.id), r.v]));
+  }
+
+  /** Whether a snapshot has ever been applied whole (a final checkpoint): until then nothing is known. */
+  get complete(): boolean {
+    return this.#complete;
+  }
+
+  /** The centre's time at the last final checkpoint applied (persisted: it survives a restart). */
+  get confirmedAt(): number | null {
+    return this.#confirmedAt;
+  }
+
+  get heldCount(): number {
+    return this.#held.size;
+  }
+
+  /** Held-back records, oldest first, with why (never their content: it may be hostile). */
+  heldRecords(limit: number): HeldRecord[] {
+    if (this.#held.size === 0) return [];
+    return this.db.prepare('SELECT entity, id, reason FROM quarantine ORDER BY seq LIMIT ?').all(limit) as HeldRecord[];
   }
 
   #readStats(): EntityStats {
@@ -171,7 +265,7 @@ export class Replica {
    * updated stats. Rejects, changing nothing, a page that goes backwards or changes epoch.
    * Returns the tables it touched.
    */
-  applyPage(lines: readonly (PutLine | DelLine)[], checkpoint: CheckpointLine): PageEffect {
+  applyPage(lines: readonly (PutLine | DelLine | HeldLine)[], checkpoint: CheckpointLine): PageEffect {
     const pos = this.#pos;
     if (pos.epoch !== null && checkpoint.epoch !== pos.epoch) {
       throw new ReplicaError(`page from epoch ${checkpoint.epoch}, replica is at epoch ${pos.epoch}`);
@@ -186,17 +280,50 @@ export class Replica {
 
     const stats = structuredClone(this.#stats);
     const touched = new Set<EntityName>();
+    const counted = new Set<EntityName>();
     const times = new Set<number>();
+    let held = this.#held;
+    let heldCopied = false;
+    // Copied on first change, so a page that fails leaves the map as the database: unchanged.
+    const heldMut = () => {
+      if (!heldCopied) {
+        held = new Map(held);
+        heldCopied = true;
+      }
+      return held;
+    };
     this.db.transaction(() => {
+      let untimed = false;
       for (const l of lines) {
         const s = stats[l.e];
+        if (l.t === 'held') {
+          this.#applyHeld(l, s, held, heldMut, times);
+          counted.add(l.e);
+          touched.add(l.e);
+          continue;
+        }
+        if (held.size > 0) {
+          const key = heldKey(l.e, l.id);
+          const hv = held.get(key);
+          if (hv !== undefined) {
+            if (l.t === 'put' && hv >= l.v) continue; // an older valid version than the one held back
+            // A valid newer version (or a deletion) replaces the held-back one.
+            this.#unhold.run(l.e, l.id);
+            heldMut().delete(key);
+            s.sum = addCrc(s.sum, recordCrc(l.id, hv), -1);
+            s.count -= 1;
+            counted.add(l.e);
+          }
+        }
+        const ts = l.ts ?? null;
+        if (ts === null) untimed = true;
         if (l.t === 'put') {
           const field = TIME_FIELD[l.e];
           const t = field === undefined ? undefined : l.d[field];
           if (typeof t === 'number') times.add(t);
           const data = JSON.stringify(l.d);
           // Most puts of a snapshot are new records: one statement, no lookup first.
-          if (this.#insertNew[l.e].run(l.id, l.v, data).changes === 1) {
+          if (this.#insertNew[l.e].run(l.id, l.v, data, ts).changes === 1) {
             s.sum = addCrc(s.sum, recordCrc(l.id, l.v));
             s.count += 1;
             touched.add(l.e);
@@ -206,24 +333,60 @@ export class Replica {
           if (prev.v >= l.v) continue; // an older or repeated version: keep ours
           if (prev.t !== null) times.add(prev.t);
           s.sum = addCrc(s.sum, recordCrc(l.id, prev.v), -1);
-          this.#put[l.e].run(l.id, l.v, data);
+          this.#supersede[l.e].run(ts, l.id);
+          this.#put[l.e].run(l.id, l.v, data, ts);
           s.sum = addCrc(s.sum, recordCrc(l.id, l.v));
         } else {
           const prev = this.#get[l.e].get(l.id);
           if (!prev) continue;
           if (prev.t !== null) times.add(prev.t);
+          this.#supersede[l.e].run(ts, l.id);
           this.#del[l.e].run(l.id);
           s.sum = addCrc(s.sum, recordCrc(l.id, prev.v), -1);
           s.count -= 1;
         }
         touched.add(l.e);
       }
-      for (const e of touched) this.#saveStat.run(e, stats[e].count, stats[e].sum);
+      for (const e of new Set([...touched, ...counted])) this.#saveStat.run(e, stats[e].count, stats[e].sum);
       this.#savePos.run(checkpoint.seq, checkpoint.epoch);
+      if (untimed) this.db.exec('UPDATE sync_state SET untimed = 1 WHERE id = 1');
+      // A final checkpoint: the replica now holds the centre's whole state at serverTime.
+      if (!checkpoint.more) this.#saveComplete.run(checkpoint.serverTime, checkpoint.serverTime);
     })();
     this.#stats = stats;
+    this.#held = held;
     this.#pos = { seq: checkpoint.seq, epoch: checkpoint.epoch };
+    if (!checkpoint.more) {
+      this.#complete = true;
+      this.#confirmedAt = checkpoint.serverTime;
+    }
     return { tables: [...touched], times: [...times] };
+  }
+
+  /**
+   * A record that failed validation: it takes the place of any older version (which leaves the
+   * screens), and is counted by id and version as the centre counts it.
+   */
+  #applyHeld(l: HeldLine, s: { count: number; sum: number }, held: Map<string, number>, heldMut: () => Map<string, number>, times: Set<number>): void {
+    const key = heldKey(l.e, l.id);
+    const hv = held.get(key);
+    if (hv !== undefined && hv >= l.v) return;
+    const prev = this.#get[l.e].get(l.id);
+    if (prev && prev.v >= l.v) return;
+    if (prev) {
+      if (prev.t !== null) times.add(prev.t);
+      this.#del[l.e].run(l.id);
+      s.sum = addCrc(s.sum, recordCrc(l.id, prev.v), -1);
+      s.count -= 1;
+    }
+    if (hv !== undefined) {
+      s.sum = addCrc(s.sum, recordCrc(l.id, hv), -1);
+      s.count -= 1;
+    }
+    this.#hold.run(l.e, l.id, l.v, l.seq, l.reason, l.excerpt);
+    heldMut().set(key, l.v);
+    s.sum = addCrc(s.sum, recordCrc(l.id, l.v));
+    s.count += 1;
   }
 
   /** Entities whose local count or sum differs from a final checkpoint's. */
@@ -242,34 +405,45 @@ export class Replica {
    * mismatch), recomputing its stats from what is stored. The feed position is unchanged: the
    * snapshot is at or after it, and replaying the feed from it over newer versions is a no-op.
    */
-  replaceEntity(entity: EntityName, lines: readonly PutLine[]): { count: number; sum: number } {
+  replaceEntity(entity: EntityName, lines: readonly (PutLine | HeldLine)[]): { count: number; sum: number } {
     const stats = structuredClone(this.#stats);
     this.db.transaction(() => {
       this.db.exec(`DELETE FROM ${entity}`);
-      let sum = 0;
+      this.db.prepare('DELETE FROM quarantine WHERE entity = ?').run(entity);
       for (const l of lines) {
         if (l.e !== entity) throw new ReplicaError(`repair of ${entity} received a ${l.e} line`);
-        this.#put[entity].run(l.id, l.v, JSON.stringify(l.d));
+        if (l.t === 'held') {
+          this.#unhold.run(entity, l.id);
+          this.#del[entity].run(l.id);
+          this.#hold.run(entity, l.id, l.v, l.seq, l.reason, l.excerpt);
+        } else {
+          this.#unhold.run(entity, l.id);
+          this.#put[entity].run(l.id, l.v, JSON.stringify(l.d), l.ts ?? null);
+        }
       }
-      const rows = this.db.prepare(`SELECT id, v FROM ${entity}`).all() as { id: string; v: number }[];
-      for (const r of rows) sum = addCrc(sum, recordCrc(r.id, r.v));
-      stats[entity] = { count: rows.length, sum };
+      // What this entity was before the repair is unknown: the versions seen start again here.
+      this.db.exec('UPDATE sync_state SET history_from = NULL WHERE id = 1');
+      stats[entity] = this.#recountEntity(entity);
       this.#saveStat.run(entity, stats[entity].count, stats[entity].sum);
     })();
     this.#stats = stats;
+    this.#held = this.#readHeld();
     return { ...stats[entity] };
+  }
+
+  #recountEntity(e: EntityName): { count: number; sum: number } {
+    const out = { count: 0, sum: 0 };
+    const rows = this.db.prepare(`SELECT id, v FROM ${e} UNION ALL SELECT id, v FROM quarantine WHERE entity = ?`).iterate(e) as Iterable<{ id: string; v: number }>;
+    for (const r of rows) {
+      out.count++;
+      out.sum = addCrc(out.sum, recordCrc(r.id, r.v));
+    }
+    return out;
   }
 
   /** Counts and sums recomputed from the stored rows (what the incremental ones must equal). */
   recount(): EntityStats {
-    const out = Object.fromEntries(entityNames.map((e) => [e, { count: 0, sum: 0 }])) as EntityStats;
-    for (const e of entityNames) {
-      for (const r of this.db.prepare(`SELECT id, v FROM ${e}`).iterate() as Iterable<{ id: string; v: number }>) {
-        out[e].count++;
-        out[e].sum = addCrc(out[e].sum, recordCrc(r.id, r.v));
-      }
-    }
-    return out;
+    return Object.fromEntries(entityNames.map((e) => [e, this.#recountEntity(e)])) as EntityStats;
   }
 
   /** Forgets everything replicated (not local-only data): the next sync starts from since=0. */
@@ -277,10 +451,44 @@ export class Replica {
     this.db.transaction(() => {
       for (const e of entityNames) this.db.exec(`DELETE FROM ${e}`);
       this.db.exec('DELETE FROM entity_stats');
-      this.db.prepare('UPDATE sync_state SET seq = 0, epoch = NULL WHERE id = 1').run();
+      this.db.exec('DELETE FROM quarantine');
+      this.db.exec('DELETE FROM superseded');
+      this.db.prepare('UPDATE sync_state SET seq = 0, epoch = NULL, complete = 0, confirmed_at = NULL, history_from = NULL, kept_from = NULL, untimed = 0 WHERE id = 1').run();
     })();
     this.#stats = this.#readStats();
+    this.#held = new Map();
+    this.#complete = false;
+    this.#confirmedAt = null;
     this.#pos = { seq: 0, epoch: null };
+  }
+
+  /**
+   * The span of centre time over which this replica holds the whole state and every version it
+   * replaced since: from its first complete snapshot (or the oldest replaced version kept) to its
+   * latest final checkpoint. Null when it cannot tell (a line came without ts).
+   */
+  coverage(): Coverage {
+    const r = this.db.prepare('SELECT history_from AS f, confirmed_at AS c, kept_from AS k, untimed AS u FROM sync_state WHERE id = 1').get() as {
+      f: number | null; c: number | null; k: number | null; u: number;
+    };
+    if (r.f === null || r.c === null || r.u !== 0) return null;
+    return { from: Math.max(r.f, r.k ?? r.f), to: r.c };
+  }
+
+  /** The centre said (a heartbeat at our seq) that nothing newer exists as of its time. */
+  confirm(serverTime: number): void {
+    if (this.db.prepare('SELECT history_from FROM sync_state WHERE id = 1').pluck().get() === null) return;
+    this.db.prepare('UPDATE sync_state SET confirmed_at = MAX(COALESCE(confirmed_at, 0), ?) WHERE id = 1').run(serverTime);
+    this.#confirmedAt = Math.max(this.#confirmedAt ?? 0, serverTime);
+  }
+
+  /** Forgets replaced versions that stopped being current before `before`. */
+  pruneVersions(before: number): number {
+    return this.db.transaction(() => {
+      const n = this.db.prepare('DELETE FROM superseded WHERE until < ?').run(before).changes;
+      this.db.prepare('UPDATE sync_state SET kept_from = MAX(COALESCE(kept_from, 0), ?) WHERE id = 1').run(before);
+      return n;
+    })();
   }
 
   close(): void {

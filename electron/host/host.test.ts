@@ -28,13 +28,16 @@ afterEach(async () => {
 async function start(): Promise<Host> {
   mkdirSync(join(tmp.dir, 'r'), { recursive: true });
   writeFileSync(join(tmp.dir, 'r', 'index.html'), '<!doctype html><title>t</title>');
-  host = await startHost({ core: { handlers, on: () => () => {} }, rendererDir: join(tmp.dir, 'r') });
+  host = await startHost({ core: { handlers, on: () => () => {}, recordView: () => {} }, rendererDir: join(tmp.dir, 'r') });
   return host;
 }
 
-function rpc(url: string, frames: unknown[], headers: Record<string, string> = {}): Promise<unknown[]> {
+/** The key the host made for itself, from the URL it reports. */
+const keyOf = (h: Host) => new URL(h.url).searchParams.get('key')!;
+
+function rpc(h: Host, frames: unknown[], headers: Record<string, string> = {}): Promise<unknown[]> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url.replace('http', 'ws') + 'ws', { headers });
+    const ws = new WebSocket(h.origin.replace('http', 'ws') + '/ws', { headers: { Authorization: `Bearer ${keyOf(h)}`, ...headers } });
     const out: unknown[] = [];
     ws.on('open', () => frames.forEach((f) => ws.send(JSON.stringify(f))));
     ws.on('message', (d) => {
@@ -52,12 +55,12 @@ describe('browser host', () => {
     const res = await fetch(h.url);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-security-policy')).toMatch(/default-src 'none'/);
-    expect((await fetch(h.url + '..%2F..%2Fetc%2Fpasswd')).status).toBe(404);
+    expect((await fetch(`${h.origin}/..%2F..%2Fetc%2Fpasswd`, { headers: { Authorization: `Bearer ${keyOf(h)}` } })).status).toBe(404);
   });
 
   it('carries the contract over the WebSocket, validating every argument', async () => {
     const h = await start();
-    const out = await rpc(h.url, [
+    const out = await rpc(h, [
       { type: 'invoke', id: 1, channel: 'clock:now', args: {} },
       { type: 'invoke', id: 2, channel: 'countdowns:list', args: { limit: 'all' } },
       { type: 'invoke', id: 3, channel: 'db:exec', args: { sql: 'delete from lead' } },
@@ -76,6 +79,6 @@ describe('browser host', () => {
 
   it('refuses a WebSocket from a page of another origin', async () => {
     const h = await start();
-    await expect(rpc(h.url, [{ type: 'invoke', id: 1, channel: 'clock:now', args: {} }], { Origin: 'http://evil.example' })).rejects.toThrow();
+    await expect(rpc(h, [{ type: 'invoke', id: 1, channel: 'clock:now', args: {} }], { Origin: 'http://evil.example' })).rejects.toThrow();
   });
 });

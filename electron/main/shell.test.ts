@@ -3,11 +3,12 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { appFlagSpec, flagArgs } from '../../shared/args.js';
 import { electronDouble, FakeWindow, type FakeChild } from '../../tests/support/electron-double.js';
 import { tempDir } from '../../tests/support/harness.js';
 import { Backoff } from '../backoff.js';
 import { parseShellConfig, planWindows, ShellConfigError } from './config.js';
-import { registerScheme, runShell, saveToken, type ElectronApi } from './shell.js';
+import { parseShellArgs, registerScheme, runShell, saveToken, type ElectronApi, type ShellOptions } from './shell.js';
 
 let dirs: { remove(): void }[] = [];
 afterEach(() => {
@@ -25,16 +26,16 @@ const CONFIG = {
   startAtLogin: true,
 };
 
-function boot(config: object | null, token: string | null, screens?: Parameters<typeof electronDouble>[0]) {
+function boot(config: object | string | null, token: string | null, screens?: Parameters<typeof electronDouble>[0], extra: Partial<ShellOptions> = {}) {
   const tmp = tempDir();
   dirs.push(tmp);
   const { api, record } = electronDouble(screens);
-  if (config) writeFileSync(join(tmp.dir, 'config.json'), JSON.stringify(config));
+  if (config) writeFileSync(join(tmp.dir, 'config.json'), typeof config === 'string' ? config : JSON.stringify(config));
   if (token) saveToken(api as unknown as ElectronApi, tmp.dir, token);
   const logs: string[] = [];
   registerScheme(api as unknown as ElectronApi);
   mkdirSync(join(tmp.dir, 'dist', 'renderer'), { recursive: true });
-  const shell = runShell(api as unknown as ElectronApi, { distDir: join(tmp.dir, 'dist'), userData: tmp.dir, log: (m) => logs.push(m), toFileUrl: (p) => `file://${p}` });
+  const shell = runShell(api as unknown as ElectronApi, { distDir: join(tmp.dir, 'dist'), userData: tmp.dir, log: (m) => logs.push(m), toFileUrl: (p) => `file://${p}`, ...extra });
   return { api, record, logs, shell, dir: tmp.dir };
 }
 
@@ -158,6 +159,86 @@ describe('the Electron shell', () => {
     const noToken = boot(CONFIG, null);
     expect(noToken.record.children).toHaveLength(0);
     expect(FakeWindow.all[0]!.loaded[0]).toMatch(/#\/setup\?why=no-token/);
+  });
+});
+
+describe('the shell does what npm start asks', () => {
+  const setupError = (w: FakeWindow) => new URLSearchParams(w.loaded[0]!.split('#/setup?')[1]).get('error');
+
+  it('reads the flags npm start passes (one spec, Electron’s own argv entries skipped) and opens the live wall on that centre', () => {
+    const tmp = tempDir();
+    dirs.push(tmp);
+    const displayFile = join(tmp.dir, 'display.json');
+    writeFileSync(displayFile, JSON.stringify({ displayName: '演示大屏', targets: { faceToFace: 0.9 } }));
+    const given = { central: 'http://127.0.0.1:8787', token: 'demo-T0K', scope: 'SZ-FT', 'data-dir': join(tmp.dir, 'replica'), display: displayFile };
+    // What start.ts spawns, as Playwright's _electron and Chromium lay it out.
+    const argv = ['/opt/electron/electron', '--inspect=0', '--remote-debugging-port=0', '/app/dist/electron/main.cjs', ...flagArgs(appFlagSpec, given), '--enable-logging'];
+    const flags = parseShellArgs(argv, true);
+    expect(flags).toEqual(given);
+    expect(parseShellArgs(['/opt/Guardpost', ...flagArgs(appFlagSpec, given)], false)).toEqual(given);
+
+    const { shell, record, logs } = boot(null, null, undefined, { flags });
+    expect(shell.core).not.toBeNull();
+    const start = record.children[0]!.posted[0] as { dataDir: string; central: unknown; display: { displayName: string; targets: { faceToFace: number } } };
+    expect(start.central).toEqual({ url: 'http://127.0.0.1:8787', token: 'demo-T0K', scope: 'SZ-FT' });
+    expect(start.dataDir).toBe(given['data-dir']);
+    expect(start.display.displayName).toBe('演示大屏');
+    expect(start.display.targets.faceToFace).toBe(0.9);
+    expect(FakeWindow.all.map((w) => w.loaded[0])).toEqual(['guardpost://app/index.html#/wall']);
+    expect(logs.join('\n')).not.toContain('demo-T0K');
+  });
+
+  it('removes the application menu (reload, close, DevTools shortcuts) when a profile is kiosk or full-screen, and only then', () => {
+    const kiosk = boot(CONFIG, 'T0KEN-secret');
+    expect(kiosk.record.menus).toEqual([null]);
+    const windowed = boot({ ...CONFIG, profiles: [{ name: 'desk', screen: 0, route: '#/review', mode: 'window' }] }, 'T0KEN-secret');
+    expect(windowed.record.menus).toEqual([]);
+    const full = boot({ ...CONFIG, profiles: [{ name: 'wall', screen: 0, route: '#/wall', mode: 'fullscreen' }] }, 'T0KEN-secret');
+    expect(full.record.menus).toEqual([null]);
+  });
+
+  it('re-creates a closed kiosk window; a full-screen one closes for good; after the admin shortcut nothing comes back and the app may quit', async () => {
+    const { shell, record, logs } = boot(CONFIG, 'T0KEN-secret', TWO_SCREENS);
+    const [kiosk, full] = FakeWindow.all;
+    expect(shell.quitWhenAllClosed()).toBe(false);
+    kiosk!.close();
+    expect(logs.at(-1)).toMatch(/kiosk window 大屏左 was closed; opening it again in 500 ms/);
+    await vi.waitFor(() => expect(FakeWindow.all).toHaveLength(3), { timeout: 5_000 });
+    const again = FakeWindow.all[2]!;
+    expect(again.options).toMatchObject({ kiosk: true, fullscreen: true, x: 0, width: 1920, title: '大屏左' });
+    expect(again.loaded[0]).toBe('guardpost://app/index.html#/wall');
+    expect(shell.windows).toContain(again);
+    expect(shell.windows).not.toContain(kiosk);
+
+    full!.close();
+    record.shortcuts.get('CommandOrControl+Alt+Shift+Q')!();
+    expect(shell.quitWhenAllClosed()).toBe(true);
+    again.close();
+    expect(logs.at(-1)).toBe('kiosk left by the administrator shortcut');
+    expect(FakeWindow.getAllWindows()).toHaveLength(0);
+  });
+
+  it.each([
+    ['a bad key in config.json', { config: { ...CONFIG, profiles: [{ name: 'a', screen: 0, route: '#/wall', mode: 'kiosk', colour: 1 }] } }, /config\.json: profiles\.0\.colour: unknown key$/],
+    ['config.json that is not JSON', { config: '{"central":' }, /config\.json: not JSON/],
+    ['a bad value in config.json', { config: { ...CONFIG, central: { url: 'ftp://x' } } }, /config\.json: central\.url: must be http\(s\)$/],
+    ['a bad --display file', { flags: { central: 'http://127.0.0.1:1', token: 'T', display: 'DISPLAY' } }, /display\.json: targets\.faceToFace: Too big/],
+    ['--central without --token', { flags: { central: 'http://127.0.0.1:1' } }, /^--central needs --token/],
+    ['a command line that cannot be parsed', { flagError: 'unknown flag --colour' }, /^command line: unknown flag --colour/],
+  ])('%s shows the first-run screen with the file, key and reason, and starts nothing', (_what, given: { config?: object | string; flags?: Record<string, string>; flagError?: string }, reason) => {
+    const tmp = tempDir();
+    dirs.push(tmp);
+    const displayFile = join(tmp.dir, 'display.json');
+    writeFileSync(displayFile, JSON.stringify({ targets: { faceToFace: 2 } }));
+    const flags = given.flags ? Object.fromEntries(Object.entries(given.flags).map(([k, v]) => [k, v === 'DISPLAY' ? displayFile : v])) : undefined;
+    const { shell, record, logs, dir } = boot(given.config ?? null, 'T0KEN-secret', undefined, { ...(flags ? { flags } : {}), ...(given.flagError ? { flagError: given.flagError } : {}) });
+    expect(shell.core).toBeNull();
+    expect(record.children).toHaveLength(0);
+    const w = FakeWindow.all[0]!;
+    expect(w.loaded[0]).toMatch(/#\/setup\?why=bad-config&error=/);
+    expect(setupError(w)).toMatch(reason);
+    if (given.config) expect(setupError(w)).toContain(join(dir, 'config.json'));
+    expect(logs.at(-1)).toMatch(/^configuration refused: /);
   });
 });
 

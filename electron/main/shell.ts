@@ -4,17 +4,30 @@
 import type * as Electron from 'electron';
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join, normalize, sep } from 'node:path';
+import { appFlagSpec, electronArgs, parseFlags, type FlagValues } from '../../shared/args.js';
 import { eventNames, type RequestName } from '../../shared/contract.js';
-import { withDefaults } from '../../shared/display.js';
+import { ConfigError, parseDisplayConfig, withDefaults, type DisplayConfig } from '../../shared/display.js';
 import { Backoff } from '../backoff.js';
-import { parseShellConfig, planWindows, type ShellConfig } from './config.js';
+import { parseShellConfig, planWindows, shellConfigSchema, type ShellConfig, type WindowPlan } from './config.js';
 import { registerHandlers } from './ipc.js';
 import { APP_ORIGIN, APP_SCHEME, isAppUrl, PRODUCTION_CSP, secureWebPreferences } from './security.js';
 
 export type ElectronApi = Pick<
   typeof Electron,
-  'app' | 'BrowserWindow' | 'ipcMain' | 'protocol' | 'session' | 'utilityProcess' | 'powerSaveBlocker' | 'globalShortcut' | 'safeStorage' | 'screen' | 'net'
+  'app' | 'BrowserWindow' | 'ipcMain' | 'protocol' | 'session' | 'utilityProcess' | 'powerSaveBlocker' | 'globalShortcut' | 'safeStorage' | 'screen' | 'net' | 'Menu'
 >;
+
+/** The shell's command line: the flags `npm start` passes (one spec, shared/args.ts), and --set-token. */
+export const shellFlagSpec = {
+  ...appFlagSpec,
+  'set-token': { kind: 'string', help: 'store the centre token with the OS keychain and exit' },
+} as const;
+export type ShellFlags = FlagValues<typeof shellFlagSpec>;
+
+/** Parses an Electron process's argv (runtime entries and switches skipped); a bad one throws FlagError. */
+export function parseShellArgs(argv: readonly string[], defaultApp: boolean): ShellFlags {
+  return parseFlags(shellFlagSpec, electronArgs(argv, defaultApp));
+}
 
 export type ShellOptions = {
   /** Folder of the built app: renderer/, electron/ (main, preload, core process). */
@@ -22,7 +35,44 @@ export type ShellOptions = {
   log: (message: string) => void;
   /** Where config.json, token.bin and the replica live (default: app.getPath('userData')). */
   userData?: string;
+  /** The command line (`npm start` passes --central/--token/--scope/--data-dir/--display); it wins over config.json. */
+  flags?: ShellFlags;
+  /** A command line that could not be parsed: shown on the first-run screen instead of starting. */
+  flagError?: string;
 };
+
+/** What the shell runs with, from config.json and token.bin, or the command line. */
+type Settings = { config: ShellConfig; token: string; dataDir: string; display: DisplayConfig | undefined };
+
+/** Flags and files combined; null when there is not enough to start (first run); a ConfigError names what is wrong. */
+function settingsFrom(e: Pick<ElectronApi, 'safeStorage'>, dir: string, flags: ShellFlags): Settings | { missing: 'no-config' | 'no-token' } {
+  if (flags.central && !flags.token) throw new ConfigError('--central needs --token (the display token the centre issued)');
+  if (flags.token && !flags.central) throw new ConfigError('--token goes with --central');
+  const file = readConfig(dir);
+  const display = flags.display ? readDisplayFile(flags.display) : file?.display ? withDefaults(file.display) : undefined;
+  const dataDir = flags['data-dir'] ?? join(dir, 'data');
+  if (flags.central) {
+    // `npm start`: one plain window on the live wall unless config.json says how to lay out the screens.
+    const base = file ?? shellConfigSchema.parse({ central: { url: flags.central }, profiles: [{ name: 'Guardpost', screen: 0, route: '#/wall', mode: 'window' }] });
+    // A centre named on the command line is not the one config.json names: only --scope applies to it.
+    return { config: { ...base, central: { url: flags.central, ...(flags.scope ? { scope: flags.scope } : {}) } }, token: flags.token!, dataDir, display };
+  }
+  if (!file) return { missing: 'no-config' };
+  const token = loadToken(e, dir);
+  if (!token) return { missing: 'no-token' };
+  const scope = flags.scope ?? file.central.scope;
+  return { config: { ...file, central: { ...file.central, ...(scope ? { scope } : {}) } }, token, dataDir, display };
+}
+
+function readDisplayFile(file: string): DisplayConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`${file}: cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+  return parseDisplayConfig(text, file);
+}
 
 export const TOKEN_FILE = 'token.bin';
 
@@ -165,43 +215,84 @@ export function readConfig(dir: string): ShellConfig | null {
   return parseShellConfig(readFileSync(file, 'utf8'), file);
 }
 
-/** Everything after app ready: security, UI, core, windows, power, shortcuts. */
-export function runShell(e: ElectronApi, opts: ShellOptions & { toFileUrl: (p: string) => string }): { core: CoreLink | null; windows: Electron.BrowserWindow[] } {
+export type Shell = {
+  core: CoreLink | null;
+  /** The windows open now (a kiosk window closed is replaced by a new one). */
+  windows: Electron.BrowserWindow[];
+  /** Whether closing every window should quit the app: not while kiosk windows are kept up. */
+  quitWhenAllClosed(): boolean;
+};
+
+/** Everything after app ready: security, UI, core, windows, menu, power, shortcuts. */
+export function runShell(e: ElectronApi, opts: ShellOptions & { toFileUrl: (p: string) => string }): Shell {
   const dir = opts.userData ?? e.app.getPath('userData');
   const rendererDir = join(opts.distDir, 'renderer');
   const preload = join(opts.distDir, 'electron', 'preload.cjs');
   secureSessions(e);
   serveUi(e, rendererDir, opts.toFileUrl);
   const screens = e.screen.getAllDisplays();
-  const config = readConfig(dir);
-  const token = config ? loadToken(e, dir) : null;
-  if (!config || !token) {
-    const why = !config ? 'no-config' : 'no-token';
-    opts.log(`first run: ${why} in ${dir}`);
-    const win = openWindow(e, { bounds: screens[0]!.bounds, fullscreen: false, kiosk: false, route: `#/setup?why=${why}&dir=${encodeURIComponent(dir)}`, preload, title: 'Guardpost' }, opts.log);
-    return { core: null, windows: [win] };
+  const firstRun = (query: string): Shell => {
+    const win = openWindow(e, { bounds: screens[0]!.bounds, fullscreen: false, kiosk: false, route: `#/setup?${query}&dir=${encodeURIComponent(dir)}`, preload, title: 'Guardpost' }, opts.log);
+    return { core: null, windows: [win], quitWhenAllClosed: () => true };
+  };
+  let settings: ReturnType<typeof settingsFrom>;
+  try {
+    if (opts.flagError) throw new ConfigError(`command line: ${opts.flagError}`);
+    settings = settingsFrom(e, dir, opts.flags ?? {});
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    // A wall must show something: what is wrong, where, on the first-run screen (and in the log).
+    opts.log(`configuration refused: ${err.message}`);
+    return firstRun(`why=bad-config&error=${encodeURIComponent(err.message)}`);
   }
-  const display = config.display ? withDefaults(config.display) : undefined;
+  if ('missing' in settings) {
+    opts.log(`first run: ${settings.missing} in ${dir}`);
+    return firstRun(`why=${settings.missing}`);
+  }
+  const { config, token, dataDir, display } = settings;
   const core = startCore(
     e,
     join(opts.distDir, 'electron', 'core-process.cjs'),
-    { type: 'start', dataDir: join(dir, 'data'), central: { url: config.central.url, token, ...(config.central.scope ? { scope: config.central.scope } : {}) }, ...(display ? { display } : {}) },
+    { type: 'start', dataDir, central: { url: config.central.url, token, ...(config.central.scope ? { scope: config.central.scope } : {}) }, ...(display ? { display } : {}) },
     opts.log,
   );
   registerHandlers(e.ipcMain, core.forward);
   e.powerSaveBlocker.start('prevent-display-sleep');
   e.app.setLoginItemSettings({ openAtLogin: config.startAtLogin });
-  const windows = planWindows(config.profiles, screens).map((plan) => {
+  const plans = planWindows(config.profiles, screens);
+  // A wall has no menu: the default one brings Ctrl+R (reload), Ctrl+W (close) and the DevTools.
+  if (plans.some((p) => p.fullscreen || p.kiosk)) e.Menu.setApplicationMenu(null);
+  let adminLeft = false;
+  const windows: Electron.BrowserWindow[] = [];
+  const open = (plan: WindowPlan, backoff: Backoff): void => {
+    const win = openWindow(e, { bounds: plan.bounds, fullscreen: plan.fullscreen, kiosk: plan.kiosk, route: plan.profile.route, preload, title: plan.profile.name }, opts.log);
+    windows.push(win);
+    if (!plan.kiosk) return;
+    // A kiosk window closed (Alt+F4, a stray close) comes back; only the administrator's shortcut ends kiosk.
+    win.on('closed', () => {
+      windows.splice(windows.indexOf(win), 1);
+      if (adminLeft) return;
+      const wait = backoff.next(Date.now());
+      opts.log(`kiosk window ${plan.profile.name} was closed; opening it again in ${wait} ms`);
+      setTimeout(() => {
+        if (!adminLeft) open(plan, backoff);
+      }, wait);
+    });
+  };
+  for (const plan of plans) {
     if (plan.warning) opts.log(plan.warning);
-    return openWindow(e, { bounds: plan.bounds, fullscreen: plan.fullscreen, kiosk: plan.kiosk, route: plan.profile.route, preload, title: plan.profile.name }, opts.log);
-  });
+    // One backoff a window, kept across re-creations, so something that keeps closing it is not fought in a tight loop.
+    open(plan, new Backoff(500, 30_000));
+  }
   // Leaving kiosk mode needs the administrator's key combination; no menu, no other way out.
+  // After it, windows close for good and the app quits when the last one does.
   e.globalShortcut.register(config.adminExitShortcut, () => {
+    adminLeft = true;
     for (const w of windows) {
       w.setKiosk(false);
       w.setFullScreen(false);
     }
     opts.log('kiosk left by the administrator shortcut');
   });
-  return { core, windows };
+  return { core, windows, quitWhenAllClosed: () => adminLeft || !plans.some((p) => p.kiosk) };
 }

@@ -1,6 +1,7 @@
 // Every string on screen goes through this table. zh-CN is the default, English the second.
 import type { FraudType, RiskLevel } from '../../shared/domain.js';
 import type { SyncState } from '../../shared/contract.js';
+import type { LocalFaultKind } from '../../shared/protocol.js';
 
 export type Lang = 'zh-CN' | 'en';
 
@@ -81,11 +82,21 @@ const zh = {
   setupTitle: 'Guardpost 首次设置',
   setupNoConfig: '尚未配置：请管理员在 {dir} 中创建 config.json，例如：',
   setupNoToken: '已有配置，但尚未保存中心令牌（{dir}）。',
+  setupBadConfig: '配置有误，显示屏未启动。请管理员按下述文件、键和原因改正后重启（{dir}）：',
   setupToken: '令牌由系统密钥库加密保存，不写入配置文件：',
   health: '内存 {mb}MB · 心跳 {hb}',
+  noDataYet: '尚无数据：首次同步未完成',
+  heldBack: '{n} 条记录未通过校验，已暂扣',
+  'fault.disk_full': '本机磁盘已满，无法保存新数据 · 请清理磁盘空间',
+  'fault.read_only': '数据目录只读，无法写入 · 请恢复写权限',
+  'fault.missing_dir': '数据目录缺失 · 请恢复或重新挂载',
+  'fault.set_aside': '本地数据损坏，已另存并重建 · 请检查磁盘',
   reviewTitle: '每日研判会',
   reviewWeekTitle: '每周研判',
   cutoff: '数据截至 {t}',
+  'reviewState.provisional': '临时：截止时间（{t}）前数据仍会变化',
+  'reviewState.frozen': '已冻结于截止时间',
+  'reviewState.unverifiable': '无法核验：中心未能提供截止时的状态（{reason}），显示的是当前数据',
   'section.indicators': '核心指标',
   'section.daily': '每日进度排名',
   'section.weekly': '每周成效评估',
@@ -253,11 +264,21 @@ const en: Record<MessageKey, string> = {
   setupTitle: 'Guardpost first-run setup',
   setupNoConfig: 'Not configured yet: an administrator creates config.json in {dir}, for example:',
   setupNoToken: 'Configured, but the centre token is not stored yet ({dir}).',
+  setupBadConfig: 'The configuration was refused, so the display did not start. An administrator corrects the file and key below, then restarts ({dir}):',
   setupToken: 'The token is kept encrypted by the OS keychain, never in the configuration file:',
   health: 'memory {mb} MB · heartbeat {hb}',
+  noDataYet: 'No data yet: the first sync is not complete',
+  heldBack: '{n} record(s) held back: failed validation',
+  'fault.disk_full': 'Disk full on this display: new data cannot be stored · free disk space',
+  'fault.read_only': 'Data folder is read-only · make it writable',
+  'fault.missing_dir': 'Data folder is missing · restore or remount it',
+  'fault.set_aside': 'Local data was corrupt, set aside and rebuilt · check the disk',
   reviewTitle: 'Daily review',
   reviewWeekTitle: 'Weekly review',
   cutoff: 'data as of {t}',
+  'reviewState.provisional': 'Provisional: figures may change until the cut-off ({t})',
+  'reviewState.frozen': 'Frozen at the cut-off',
+  'reviewState.unverifiable': 'Not verifiable: the centre could not give its state at the cut-off ({reason}); showing current data',
   'section.indicators': 'Indicators',
   'section.daily': 'Daily progress ranking',
   'section.weekly': 'Weekly effectiveness',
@@ -355,6 +376,7 @@ export function translate(lang: Lang, key: MessageKey, vars: Record<string, stri
 export const riskKey = (r: RiskLevel): MessageKey => `risk.${r}`;
 export const fraudKey = (f: FraudType): MessageKey => `fraud.${f}`;
 export const syncKey = (s: SyncState): MessageKey => `sync.${s}`;
+export const faultKey = (k: LocalFaultKind): MessageKey => `fault.${k}`;
 export const kpiKey = (k: string): MessageKey => `kpi.${k}` as MessageKey;
 export const eventKey = (k: string): MessageKey => `event.${k}` as MessageKey;
 export const roleKey = (k: string): MessageKey => `role.${k}` as MessageKey;

@@ -90,7 +90,8 @@ test('the review’s indicators and rank orders equal the definitions applied to
   // Live events arrive for the same day; the frozen view does not move. A wall in a second page
   // is the control: it follows live events, so once it shows the new lead of today the event has
   // reached the displays, and the review, which saw the same event, must still show its figures.
-  await page.goto(`${app.host.url}#/review?s=0`);
+  // Same page, new hash (the host's URL carries a key, so a goto would load the page afresh).
+  await page.evaluate(() => (location.hash = '#/review?s=0'));
   await expect(page.locator('[data-screen="review"]')).toHaveAttribute('data-section', 'indicators');
   const before = await page.locator('[data-kpi]').evaluateAll((els) => els.map((e) => e.getAttribute('data-value')));
   const wall = await page.context().newPage();

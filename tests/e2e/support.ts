@@ -66,13 +66,14 @@ export type InProcess = {
  * Centre, core and browser host in this process, so a test can write at the centre directly.
  * The centre keeps its store in a file, so it can be stopped and started again.
  */
-export async function startInProcess(opts: CentreOptions = {}, link: { adversary?: boolean; display?: DisplayConfig } = {}): Promise<InProcess> {
+export async function startInProcess(opts: CentreOptions = {}, link: { adversary?: boolean; display?: DisplayConfig; beforeStart?: (core: Core) => void } = {}): Promise<InProcess> {
   const tmp = tempDir('guardpost-e2e-');
   const centreOpts: CentreOptions = { token: 'e2e-token', seed: 5, historyDays: 1, leadsPerDay: 200, db: join(tmp.dir, 'centre.db'), heartbeatMs: 2_000, ...opts };
   let centre = await startCentre(centreOpts);
   const port = Number(new URL(centre.url).port);
   const adversary = link.adversary ? await startAdversary(centre.url) : null;
   const core = createCore({ dataDir: join(tmp.dir, 'app'), central: { url: adversary?.url ?? centre.url, token: centre.token }, backoffMinMs: 200, backoffMaxMs: 1_000, ...(link.display ? { display: link.display } : {}) });
+  link.beforeStart?.(core);
   core.start();
   const host = await startHost({ core, rendererDir: join('dist', 'renderer') });
   const self: InProcess = {

@@ -37,4 +37,47 @@ test.describe('the Electron shell', () => {
     await expect(page.locator('[data-sync-state="live"]')).toBeVisible({ timeout: 30_000 });
     await app.close();
   });
+
+  test('opens the live wall from the flags npm start passes, without config.json, and has no menu in kiosk', async () => {
+    centre = await startInProcess({ historyDays: 1, leadsPerDay: 100 });
+    const fresh = tempDir('guardpost-electron-flags-');
+    try {
+      const app = await electron.launch({
+        executablePath: (runtime as { path: string }).path,
+        args: [join('dist', 'electron', 'main.cjs'), '--central', centre.centre.url, '--token', centre.centre.token, '--data-dir', join(fresh.dir, 'replica')],
+        env: { ...process.env, GUARDPOST_USER_DATA: fresh.dir },
+      });
+      const page = await app.firstWindow();
+      await expect(page.locator('[data-sync-state="live"]')).toBeVisible({ timeout: 30_000 });
+      await app.close();
+      // A kiosk profile: no application menu, and a closed window comes back.
+      writeFileSync(join(fresh.dir, 'config.json'), JSON.stringify({ central: { url: centre.centre.url }, profiles: [{ name: 'wall', screen: 0, route: '#/wall', mode: 'kiosk' }] }));
+      const kiosk = await electron.launch({
+        executablePath: (runtime as { path: string }).path,
+        args: [join('dist', 'electron', 'main.cjs'), '--central', centre.centre.url, '--token', centre.centre.token],
+        env: { ...process.env, GUARDPOST_USER_DATA: fresh.dir },
+      });
+      await kiosk.firstWindow();
+      expect(await kiosk.evaluate(({ Menu }) => Menu.getApplicationMenu())).toBeNull();
+      await kiosk.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows()[0]!.close());
+      await expect.poll(() => kiosk.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows().length), { timeout: 15_000 }).toBe(1);
+      await kiosk.close();
+    } finally {
+      fresh.remove();
+    }
+  });
+
+  test('shows a bad config.json on the first-run screen with the file, key and reason', async () => {
+    const bad = tempDir('guardpost-electron-bad-');
+    try {
+      writeFileSync(join(bad.dir, 'config.json'), JSON.stringify({ central: { url: 'http://127.0.0.1:1' }, profiles: [{ name: 'a', screen: 0, route: '#/wall', mode: 'kiosk', colour: 1 }] }));
+      const app = await electron.launch({ executablePath: (runtime as { path: string }).path, args: [join('dist', 'electron', 'main.cjs')], env: { ...process.env, GUARDPOST_USER_DATA: bad.dir } });
+      const page = await app.firstWindow();
+      await expect(page.locator('[data-screen="setup"][data-why="bad-config"]')).toBeVisible({ timeout: 30_000 });
+      await expect(page.locator('[data-setup-error]')).toHaveText(`${join(bad.dir, 'config.json')}: profiles.0.colour: unknown key`);
+      await app.close();
+    } finally {
+      bad.remove();
+    }
+  });
 });

@@ -38,10 +38,9 @@ describe('an adversarial link', () => {
     ['a duplicated page', { kind: 'duplicate-next-page' } as const, /not above .*out of order or repeated/],
     ['a reordered page', { kind: 'reorder-next-page' } as const, /out of order or repeated/],
     ['a garbage line', { kind: 'replace-next-put', text: '\u0000\u0001garbage' } as const, /not JSON/],
-    ['a line that is not a record', { kind: 'replace-next-put', text: '{"t":"put","e":"lead","id":"X","v":1,"seq":99999999,"d":{"id":"X"}}' } as const, /lead X: personId: required/],
+    ['a line that is not a line of the protocol', { kind: 'replace-next-put', text: '{"t":"put","e":"lead","id":"X","v":"one","seq":99999999,"d":{"id":"X"}}' } as const, /line \d+: v: /],
     ['a truncated page', { kind: 'truncate-before-checkpoint' } as const, /ended inside a page/],
     ['a 5 MB line', { kind: 'replace-next-put', text: `{"t":"put","e":"lead","id":"${'x'.repeat(5_000_000)}"}` } as const, /line \d+ is longer than 4194304 characters/],
-    ['a record with a 300-character name', { kind: 'replace-next-put', text: JSON.stringify({ t: 'put', e: 'lead', id: 'L-HUGE', v: 1, seq: 99999999, d: makeLead('L-HUGE', 'SZ-FT-S01-B1', FIXED_NOW, { personName: '王'.repeat(300) }) }) } as const, /lead L-HUGE: personName: must NOT have more than 200 characters/],
   ])('%s is rejected whole, said why, retried from the same seq, and converges', async (_what, fault, reason) => {
     const { centre, core, adv, seq } = await setup();
     adv.inject(fault);

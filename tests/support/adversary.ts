@@ -11,7 +11,9 @@ export type Fault =
   | { kind: 'reorder-next-page' }
   | { kind: 'wrong-sums'; times: number }
   | { kind: 'status'; status: number; times: number; retryAfter?: number; body?: string }
-  | { kind: 'silence' };
+  | { kind: 'silence' }
+  /** A centre that ignores the optional `entity=` narrowing (the protocol allows it). */
+  | { kind: 'ignore-entity' };
 
 export type Adversary = {
   url: string;
@@ -21,6 +23,8 @@ export type Adversary = {
   /** Requests seen, by path. */
   requests: string[];
   faultsApplied: number;
+  /** When each status fault was answered (ms, this machine's clock). */
+  statusAt: number[];
   cutAll(): void;
   close(): Promise<void>;
 };
@@ -28,7 +32,7 @@ export type Adversary = {
 export async function startAdversary(centreUrl: string): Promise<Adversary> {
   let faults: Fault[] = [];
   const live = new Set<http.ServerResponse>();
-  const state = { faultsApplied: 0, target: centreUrl, requests: [] as string[] };
+  const state = { faultsApplied: 0, target: centreUrl, requests: [] as string[], statusAt: [] as number[] };
 
   const take = <K extends Fault['kind']>(kind: K): Extract<Fault, { kind: K }> | null => {
     const i = faults.findIndex((f) => f.kind === kind);
@@ -45,13 +49,20 @@ export async function startAdversary(centreUrl: string): Promise<Adversary> {
     // Status faults hit the change feed (not heartbeats or mutations sent through the same link).
     const status = (req.url ?? '').startsWith('/v1/changes') ? take('status') : null;
     if (status) {
+      state.statusAt.push(Date.now());
       res.writeHead(status.status, { 'Content-Type': 'application/json', ...(status.retryAfter ? { 'Retry-After': String(status.retryAfter) } : {}) });
       res.end(status.body ?? JSON.stringify({ error: 'adversary' }));
       return;
     }
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
-    const upstream = await fetch(state.target + (req.url ?? '/'), {
+    let path = req.url ?? '/';
+    if (faults.some((f) => f.kind === 'ignore-entity')) {
+      const u = new URL(path, 'http://x');
+      u.searchParams.delete('entity');
+      path = u.pathname + u.search;
+    }
+    const upstream = await fetch(state.target + path, {
       method: req.method ?? 'GET',
       headers: { authorization: req.headers.authorization ?? '', 'accept-encoding': 'identity', ...(req.headers['content-type'] ? { 'content-type': req.headers['content-type'] } : {}) },
       ...(req.method === 'POST' ? { body: Buffer.concat(chunks) } : {}),
@@ -129,6 +140,9 @@ export async function startAdversary(centreUrl: string): Promise<Adversary> {
     },
     get faultsApplied() {
       return state.faultsApplied;
+    },
+    get statusAt() {
+      return state.statusAt;
     },
     cutAll() {
       for (const r of live) r.destroy();

@@ -16,26 +16,37 @@ export class FakeWebContents extends EventEmitter {
   }
 }
 
-export class FakeWindow {
+export class FakeWindow extends EventEmitter {
+  /** Every window ever created, closed ones too (in creation order). */
   static all: FakeWindow[] = [];
   static getAllWindows(): FakeWindow[] {
-    return FakeWindow.all;
+    return FakeWindow.all.filter((w) => !w.destroyed);
   }
   readonly webContents = new FakeWebContents();
   loaded: string[] = [];
   kiosk: boolean;
   fullscreen: boolean;
+  destroyed = false;
   constructor(readonly options: Record<string, unknown>) {
+    super();
     this.kiosk = Boolean(options['kiosk']);
     this.fullscreen = Boolean(options['fullscreen']);
     FakeWindow.all.push(this);
+  }
+  /** As Electron does: 'close' (preventable), then the window is gone and 'closed' is emitted. */
+  close(): void {
+    const event = { defaultPrevented: false, preventDefault() { this.defaultPrevented = true; } };
+    this.emit('close', event);
+    if (event.defaultPrevented) return;
+    this.destroyed = true;
+    this.emit('closed');
   }
   loadURL(url: string): Promise<void> {
     this.loaded.push(url);
     return Promise.resolve();
   }
   isDestroyed(): boolean {
-    return false;
+    return this.destroyed;
   }
   setKiosk(v: boolean): void {
     this.kiosk = v;
@@ -77,6 +88,8 @@ export function electronDouble(screens = [{ id: 1, bounds: { x: 0, y: 0, width: 
     powerSave: [] as string[],
     shortcuts: new Map<string, Handler>(),
     fetched: [] as string[],
+    /** Every Menu.setApplicationMenu call, in order (null: no menu). */
+    menus: [] as unknown[],
   };
   const api = {
     app,
@@ -108,6 +121,7 @@ export function electronDouble(screens = [{ id: 1, bounds: { x: 0, y: 0, width: 
       decryptString: (b: Buffer) => Buffer.from(b.toString().slice(4), 'base64').toString(),
     },
     screen: { getAllDisplays: () => screens },
+    Menu: { setApplicationMenu: (menu: unknown) => void record.menus.push(menu) },
     net: { fetch: (url: string) => (record.fetched.push(url), Promise.resolve(new Response('ok'))) },
   };
   return { api, record };

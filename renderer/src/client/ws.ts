@@ -46,7 +46,13 @@ export function createWsClient(url: string, onLink: LinkListener): ApiClient {
         for (const fn of listeners.get(frame.channel) ?? []) fn(frame.payload);
       }
     };
-    sock.onclose = () => {
+    sock.onclose = (ev) => {
+      // The host cut this page off because its display key was revoked: reload, so the wall
+      // shows the host's refusal instead of the last data it had.
+      if (ev.code === 4401) {
+        location.reload();
+        return;
+      }
       ws = null;
       for (const p of pending.values()) p.reject(new Error('connection to the core lost'));
       pending.clear();

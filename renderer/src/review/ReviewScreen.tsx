@@ -2,9 +2,9 @@
 // cut-off, stepped through section by section with the keyboard or a presenter remote.
 import { useCallback, useEffect, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import type { LeadTimeline, PendingNote, RankingRow, ReviewLead, StopRecord } from '../../../shared/contract.js';
+import type { LeadTimeline, PendingNote, RankingRow, ReviewLead, ReviewState, StopRecord } from '../../../shared/contract.js';
 import { DAY } from '../../../shared/domain.js';
-import { dateWindow, dayWindow, previousWindow, reviewCutoff, weekWindow, type Indicators, type Window } from '../../../shared/kpi.js';
+import { dateWindow, dayWindow, previousWindow, reviewCutoff, reviewWindow, weekWindow, type Indicators, type Window } from '../../../shared/kpi.js';
 import type { UnitNode } from '../../../shared/units.js';
 import { clockText, dateText, moneyText, pctText } from '../format.js';
 import { fraudKey, riskKey, type MessageKey } from '../i18n.js';
@@ -22,6 +22,8 @@ type Section = (typeof SECTIONS)[number];
 export type ReviewData = {
   window: Window;
   asOf: number;
+  /** Frozen at the cut-off, provisional before it, or not verifiable. */
+  state: ReviewState;
   unit: UnitNode;
   units: UnitNode[];
   now: Indicators;
@@ -38,8 +40,11 @@ export type ReviewData = {
 export async function loadReview(date: string, weekly: boolean, unitId: string | undefined, serverNow: number): Promise<ReviewData> {
   const c = api();
   const day = dateWindow(date);
-  const w = weekly ? weekWindow(day.start) : day;
+  const w = reviewWindow(date, weekly);
   const asOf = reviewCutoff(w, serverNow);
+  // Freeze first (the core fetches the state at the cut-off if it did not see it), then every
+  // query as of the cut-off is answered from that frozen state.
+  const state = await c.invoke('review:state', { window: w });
   const units = await c.invoke('units:list', {});
   const root = units.find((u) => u.parentId === null || !units.some((p) => p.id === u.parentId))!;
   const unit = units.find((u) => u.id === unitId) ?? root;
@@ -59,8 +64,8 @@ export async function loadReview(date: string, weekly: boolean, unitId: string |
   ]);
   const kids = childLevel ? units.filter((u) => u.parentId === unit.id && u.level === childLevel) : [];
   const children = await Promise.all(kids.map(async (k) => ({ unit: k, ind: await c.invoke('kpi:get', { unitId: k.id, window: w, asOf }) })));
-  const cases = await Promise.all(victims.map(async (v) => ({ ...v, timeline: await c.invoke('lead:timeline', { leadId: v.id }) })));
-  return { window: w, asOf, unit, units, now, before, daily: { branches: dB, stations: dS }, weekly: { branches: wB, stations: wS }, children, overdue, cases, stops };
+  const cases = await Promise.all(victims.map(async (v) => ({ ...v, timeline: await c.invoke('lead:timeline', { leadId: v.id, asOf }) })));
+  return { window: w, asOf, state, unit, units, now, before, daily: { branches: dB, stations: dS }, weekly: { branches: wB, stations: wS }, children, overdue, cases, stops };
 }
 
 /** The exported table behind each section, for its CSV. */
@@ -107,7 +112,8 @@ function LeadTable({ leads, cols }: { leads: ReviewLead[]; cols: LeadCol[] }) {
             <td>{placeName(l, lang)}</td>
             <td data-pii>
               {l.personName}
-              {l.personAge !== null ? ` ${l.personAge}` : ''}
+              {/* A wall's view carries the age band only (shared/privacy.ts). */}
+              {l.personAgeBand ? ` ${l.personAgeBand}` : typeof l.personAge === 'number' ? ` ${l.personAge}` : ''}
               {l.personOccupation ? ` ${l.personOccupation}` : ''}
               {l.warningCount > 1 ? ` ×${l.warningCount}` : ''}
             </td>
@@ -213,6 +219,8 @@ export function ReviewScreen({ params }: { params: URLSearchParams }) {
   const [openLead, setOpenLead] = useState<LeadTimeline | null>(null);
   // Frozen: load when the day, the week or the unit changes, and on R; never on live events.
   const [generation, setGeneration] = useState(0);
+  // A provisional review becomes frozen at its cut-off: it loads again then.
+  const passed = loaded?.data.state.state === 'provisional' && now >= loaded.data.state.cutoff;
   useEffect(() => {
     if (!ready) return;
     let alive = true;
@@ -222,7 +230,7 @@ export function ReviewScreen({ params }: { params: URLSearchParams }) {
     return () => {
       alive = false;
     };
-  }, [key, date, weekly, unitId, ready, generation]);
+  }, [key, date, weekly, unitId, ready, generation, passed]);
   const move = useCallback(
     (to: number) => go('review', { date, ...(weekly ? { week: '1' } : {}), ...(unitId ? { unit: unitId } : {}), s: String((to + SECTIONS.length) % SECTIONS.length) }),
     [date, weekly, unitId],
@@ -252,6 +260,7 @@ export function ReviewScreen({ params }: { params: URLSearchParams }) {
           {t(weekly ? 'reviewWeekTitle' : 'reviewTitle')} {weekly ? `${dateText(weekWindow(dateWindow(date).start).start)} – ${dateText(weekWindow(dateWindow(date).start).end - DAY)}` : date}
         </h1>
         {data && <span className="review-cutoff" data-cutoff={data.asOf}>{t('cutoff', { t: `${dateText(data.asOf)} ${clockText(data.asOf, false)}` })}</span>}
+        {data && <ReviewMark state={data.state} />}
         <nav className="breadcrumb">
           {path.map((u) => (
             <a key={u.id} href={`#/review?date=${date}${weekly ? '&week=1' : ''}&unit=${u.id}&s=${section}`} data-crumb={u.id}>
@@ -352,6 +361,17 @@ export function ReviewScreen({ params }: { params: URLSearchParams }) {
   );
 }
 
+/** Says whether the figures are final: frozen at the cut-off, provisional, or not verifiable. */
+function ReviewMark({ state }: { state: ReviewState }) {
+  const t = useT();
+  const when = `${dateText(state.cutoff)} ${clockText(state.cutoff, false)}`;
+  return (
+    <span className={`review-state review-state-${state.state}`} data-review-state={state.state} data-review-source={state.source ?? ''} role="status">
+      {t(`reviewState.${state.state}`, { t: when, reason: state.reason ?? '' })}
+    </span>
+  );
+}
+
 function ancestry(units: UnitNode[], unit: UnitNode): UnitNode[] {
   const byId = new Map(units.map((u) => [u.id, u]));
   const out: UnitNode[] = [];
@@ -372,7 +392,7 @@ function StationLeads({ window, asOf, unitId, onOpen }: { window: Window; asOf: 
         {leads.map((l) => (
           <tr key={l.id} data-review-lead={l.id}>
             <td>
-              <button type="button" onClick={() => void api().invoke('lead:timeline', { leadId: l.id }).then(onOpen)}>
+              <button type="button" onClick={() => void api().invoke('lead:timeline', { leadId: l.id, asOf }).then(onOpen)}>
                 {l.id}
               </button>
             </td>

@@ -11,13 +11,16 @@ const EXAMPLE = `{
 
 export function SetupScreen({ params }: { params: URLSearchParams }) {
   const t = useT();
-  const why = params.get('why') === 'no-token' ? 'no-token' : 'no-config';
+  const given = params.get('why');
+  const why = given === 'no-token' || given === 'bad-config' ? given : 'no-config';
   const dir = params.get('dir') ?? '';
   return (
     <div className="review setup" data-screen="setup" data-why={why}>
       <main className="review-body">
         <h1>{t('setupTitle')}</h1>
-        <p>{t(why === 'no-config' ? 'setupNoConfig' : 'setupNoToken', { dir })}</p>
+        <p>{t(why === 'no-config' ? 'setupNoConfig' : why === 'no-token' ? 'setupNoToken' : 'setupBadConfig', { dir })}</p>
+        {/* The shell's own message: the file, the key and what is wrong with it. */}
+        {why === 'bad-config' && <pre className="setup-example" data-setup-error>{params.get('error') ?? ''}</pre>}
         {why === 'no-config' && <pre className="setup-example">{EXAMPLE}</pre>}
         <p>{t('setupToken')}</p>
         <pre className="setup-example">guardpost --set-token &lt;TOKEN&gt;</pre>

@@ -27,16 +27,29 @@ export function useT(): T {
  */
 export function Panel({ title, slice, kind, className, children, extra }: { title: string; slice: Slice<unknown>; kind: string; className?: string; children: ReactNode; extra?: ReactNode }) {
   const t = useT();
-  const { live } = useApp(useShallow((s) => ({ live: s.link && s.status?.state === 'live' })));
+  const { live, confirmedAt, complete } = useApp(
+    useShallow((s) => ({ live: s.link && s.status?.state === 'live', confirmedAt: s.status?.confirmedAt ?? null, complete: s.status?.complete ?? null })),
+  );
   const stale = !live || slice.error !== null;
+  // The data's age is when the centre last confirmed the replica current, not when this panel
+  // fetched it; if this panel's own refresh failed, its data is no newer than that fetch.
+  const asOf = confirmedAt === null ? null : slice.error !== null && slice.at !== null ? Math.min(confirmedAt, slice.at) : confirmedAt;
+  // Until the replica holds a whole snapshot, an empty result is not a quiet day: say so.
+  const unknown = complete === false;
   return (
-    <section className={`panel ${className ?? ''}`} data-panel={kind} data-stale={stale ? 'true' : 'false'}>
+    <section className={`panel ${className ?? ''}`} data-panel={kind} data-stale={stale ? 'true' : 'false'} data-no-data={unknown ? 'true' : 'false'}>
       <header className="panel-head">
         <h2 className="panel-title">{title}</h2>
-        {extra}
-        {stale && slice.at !== null && <span className="panel-age">{t('age', { t: clockText(slice.at, false) })}</span>}
+        {!unknown && extra}
+        {stale && !unknown && asOf !== null && (
+          <span className="panel-age" data-as-of={asOf}>
+            {t('age', { t: clockText(asOf, false) })}
+          </span>
+        )}
       </header>
-      <div className="panel-body">{slice.data === null ? <div className="empty">{t(slice.error ? 'noData' : 'loading')}</div> : children}</div>
+      <div className="panel-body">
+        {unknown ? <div className="empty">{t('noDataYet')}</div> : slice.data === null ? <div className="empty">{t(slice.error ? 'noData' : 'loading')}</div> : children}
+      </div>
     </section>
   );
 }
