@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { DAY } from '../shared/domain.js';
+import { DEFAULT_ESCALATION, type EscalationPolicy } from '../shared/kpi.js';
 import { describeZodError, entitySchemas, type EntityName, type Unit } from '../shared/protocol.js';
 import { createClock, type Clock } from './clock.js';
 import { Scenario, stepOps, type LeadPlan } from './scenario.js';
@@ -33,6 +34,12 @@ export type CentreOptions = {
   /** Requests a second each token may make, with a burst (default 50/s, burst 100). */
   rateLimit?: { perSecond: number; burst: number };
   maxStreams?: number;
+  /**
+   * The countdown policy the centre publishes (entity `policy`, at the root unit) and its scenario
+   * plans with: kpis.md's default unless given; null publishes none (a centre that sends no
+   * policy, which the protocol allows). A fixture that brings its own policy wins.
+   */
+  policy?: EscalationPolicy | null;
 };
 
 export type Centre = {
@@ -93,13 +100,16 @@ export async function startCentre(opts: CentreOptions = {}): Promise<Centre> {
   const fixture = opts.fixture ? readFixture(opts.fixture) : [];
   const fixtureUnits = fixture.filter((op) => op.t === 'put' && op.e === 'unit').map((op) => op.d as Unit);
   const bringsCity = fixtureUnits.some((u) => u.parentId === null);
-  const scenario = bringsCity ? null : new Scenario({ seed: opts.seed ?? 7, ...(opts.leadsPerDay !== undefined ? { leadsPerDay: opts.leadsPerDay } : {}) });
+  const policy = opts.policy === undefined ? DEFAULT_ESCALATION : opts.policy;
+  const scenario = bringsCity ? null : new Scenario({ seed: opts.seed ?? 7, ...(opts.leadsPerDay !== undefined ? { leadsPerDay: opts.leadsPerDay } : {}), ...(policy ? { policy } : {}) });
 
   const fresh = store.headSeq() === 0;
   if (fresh) {
-    const units = bringsCity ? fixtureUnits : scenario!.units;
-    store.write(unitsParentsFirst(units).map((d) => ({ t: 'put', e: 'unit', d })));
+    const units = unitsParentsFirst(bringsCity ? fixtureUnits : scenario!.units);
+    store.write(units.map((d) => ({ t: 'put', e: 'unit', d })));
     const rest = fixture.filter((op) => !(op.t === 'put' && op.e === 'unit' && bringsCity));
+    const bringsPolicy = rest.some((op) => op.e === 'policy');
+    if (policy && !bringsPolicy) store.write([{ t: 'put', e: 'policy', d: { id: 'escalation', unitId: units[0]!.id, ...policy } }]);
     if (rest.length) store.write(rest);
   }
 

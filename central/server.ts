@@ -4,7 +4,7 @@ import http from 'node:http';
 import { createGzip, constants as zlibConstants, type Gzip } from 'node:zlib';
 import { describeZodError, entityNames, heartbeatSchema, mutationRequestSchema, PROTOCOL_VERSION, type EntityName } from '../shared/protocol.js';
 import type { Clock } from './clock.js';
-import { StoreError, type CentralStore, type StoredRow } from './store.js';
+import { StoreError, visibleIn, type CentralStore, type StoredRow } from './store.js';
 
 export type CentralServerOptions = {
   store: CentralStore;
@@ -73,7 +73,7 @@ function pageIn(store: CentralStore, cursor: number, scopePath: string, limit: n
   let last = cursor;
   let lastTx = -1;
   let emitted = 0;
-  const inScope = (p: string) => p.startsWith(scopePath);
+  const inScope = (e: EntityName, p: string) => visibleIn(e, p, scopePath);
   outer: for (;;) {
     const rows: StoredRow[] = store.rowsAfter(last, READ_BATCH);
     if (rows.length === 0) break;
@@ -82,10 +82,10 @@ function pageIn(store: CentralStore, cursor: number, scopePath: string, limit: n
       last = r.seq;
       lastTx = r.tx;
       if (entity !== null && r.entity !== entity) continue;
-      if (!r.deleted && inScope(r.path)) {
+      if (!r.deleted && inScope(r.entity, r.path)) {
         out.push(`{"t":"put","e":"${r.entity}","id":${JSON.stringify(r.id)},"v":${r.v},"seq":${r.seq},"d":${r.data}}`);
         emitted++;
-      } else if (r.seq > skipTombstonesThrough && (JSON.parse(r.paths) as string[]).some(inScope)) {
+      } else if (r.seq > skipTombstonesThrough && (JSON.parse(r.paths) as string[]).some((p) => inScope(r.entity, p))) {
         // Deleted, or moved out of this scope: either way it leaves the display.
         out.push(`{"t":"del","e":"${r.entity}","id":${JSON.stringify(r.id)},"seq":${r.seq}}`);
         emitted++;

@@ -47,12 +47,14 @@ export type LeadTile = {
   phoneDueAt: number;
   feedbackDueAt: number;
   phonedAt: number | null;
+  dispatchedAt: number | null;
   metAt: number | null;
   lat: number;
   lng: number;
 };
 
-export type CountdownTile = LeadTile & { ladder: LadderStep[]; next: LadderStep | null };
+/** `pinned`: urgent or high risk and not yet acknowledged (shared/kpi.ts isPinned), held at the front. */
+export type CountdownTile = LeadTile & { ladder: LadderStep[]; next: LadderStep | null; pinned: boolean };
 
 export type KpiStrip = { unitId: string; unitName: string; unitNameEn: string | null; asOf: number; window: Window; today: Indicators; yesterday: Indicators; openLeads: number };
 
@@ -110,7 +112,11 @@ export type DisplayHealth = {
   /** When the centre last acknowledged this display's heartbeat (centre time). */
   lastHeartbeatAt: number | null;
   heartbeatError: string | null;
+  /** Where the countdown policy comes from: the centre's feed, or kpis.md's defaults (none received). */
+  policy: PolicySource;
 };
+
+export type PolicySource = { source: 'centre'; id: string; unitId: string } | { source: 'default' };
 
 export type PendingNote = Note & { pending: boolean; error: string | null };
 
@@ -120,8 +126,11 @@ const windowArg = z.object({ start: time, end: time }).strict().refine((w) => w.
 
 /** Requests: channel → argument schema. */
 export const requests = {
-  /** Open leads (no feedback by now), nearest deadline first, masked, with escalation ladders. */
-  'countdowns:list': z.object({ unitId: unitId.optional(), limit: z.number().int().min(1).max(5000) }).strict(),
+  /**
+   * Open leads (no feedback by now) in the wall's one order (shared/kpi.ts compareUrgency: pinned,
+   * overdue, next tier), masked, with escalation ladders. Every open lead unless `limit` is given.
+   */
+  'countdowns:list': z.object({ unitId: unitId.optional(), limit: z.number().int().min(1).max(5000).optional() }).strict(),
   /** Today's five indicators and the others, with yesterday's at the same time of day. */
   'kpi:strip': z.object({ unitId: unitId.optional(), asOf: time.optional() }).strict(),
   /** The indicators for any unit and window, as of any time. */
@@ -206,7 +215,7 @@ export type Results = {
   'clock:now': { serverTime: number };
 };
 
-export const tableNames = ['unit', 'lead', 'event', 'stop_payment', 'note'] as const;
+export const tableNames = ['unit', 'lead', 'event', 'stop_payment', 'note', 'policy'] as const;
 export type TableName = (typeof tableNames)[number];
 
 /** Events pushed from the core: channel → payload. */

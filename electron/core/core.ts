@@ -120,6 +120,7 @@ export function createCore(opts: CoreOptions): Core {
       lastError: st.state === 'live' ? null : st.reason,
       lastHeartbeatAt,
       heartbeatError,
+      policy: queries.policy().from,
     };
   };
   const sendHeartbeat = async () => {

@@ -1,7 +1,7 @@
 // Intent-named queries over the replica, behind the contract (never SQL across it). Indicator
 // math is shared/kpi.ts; these only select the rows, through indexes.
 import type Database from 'better-sqlite3';
-import type { CountdownTile, KpiStrip, LeadTimeline, MapFeatures, RankingRow, RecentEvent, ReplayLead, ReviewLead, StopRecord, TrendPoint } from '../../shared/contract.js';
+import type { CountdownTile, KpiStrip, PolicySource, LeadTimeline, MapFeatures, RankingRow, RecentEvent, ReplayLead, ReviewLead, StopRecord, TrendPoint } from '../../shared/contract.js';
 import { DAY, maskName, maskPhone, type RiskLevel } from '../../shared/domain.js';
 import {
   aggregate,
@@ -12,8 +12,10 @@ import {
   DEFAULT_CALENDAR,
   DEFAULT_ESCALATION,
   DEFAULT_RANKING,
+  compareUrgency,
   escalationLadder,
   isOverdue,
+  isPinned,
   isVictimised,
   knownBy,
   nextTier,
@@ -31,7 +33,7 @@ import {
   type RankingKind,
   type Window,
 } from '../../shared/kpi.js';
-import type { Lead, LeadEvent, Note, StopPayment } from '../../shared/protocol.js';
+import type { Lead, LeadEvent, Note, Policy, StopPayment } from '../../shared/protocol.js';
 import { UnitTree, type UnitNode } from '../../shared/units.js';
 
 export type QueryConfig = { calendar: Calendar; escalation: EscalationPolicy; ranking: RankingConfig };
@@ -58,12 +60,13 @@ const SQL = {
   leadsIssued: `SELECT ${LEAD_COLS} FROM lead WHERE issued_at >= ? AND issued_at < ?`,
   stopsRequested: `SELECT s.requested_at AS requestedAt, s.frozen_at AS frozenAt, s.status AS status, l.unit_id AS unitId
     FROM stop_payment s JOIN lead l ON l.id = s.lead_id WHERE s.requested_at >= ? AND s.requested_at < ?`,
-  open: 'SELECT data FROM lead WHERE feedback_at IS NULL ORDER BY feedback_due_at, id',
+  open: 'SELECT data FROM lead WHERE feedback_at IS NULL',
   openCount: 'SELECT unit_id AS unitId, issued_at AS issuedAt, voided FROM lead WHERE feedback_at IS NULL',
   // CROSS JOIN keeps the open leads (a small set, by index) as the outer loop.
   escalations: `SELECT e.lead_id AS leadId, e.tier AS tier, e.at AS at FROM lead l CROSS JOIN event e ON e.lead_id = l.id
     WHERE l.feedback_at IS NULL AND e.kind = 'escalation'`,
   units: 'SELECT data FROM unit',
+  policies: 'SELECT data FROM policy ORDER BY id',
   lead: 'SELECT data FROM lead WHERE id = ?',
   events: 'SELECT data FROM event WHERE lead_id = ? ORDER BY at, id',
   stops: 'SELECT data FROM stop_payment WHERE lead_id = ? ORDER BY requested_at, id',
@@ -80,7 +83,7 @@ const SQL = {
 } as const;
 /** Sample arguments for EXPLAIN of each statement. */
 const SAMPLE_ARGS: Record<keyof typeof SQL, unknown[]> = {
-  leadsIssued: [0, 1], stopsRequested: [0, 1], open: [], openCount: [], escalations: [], units: [], lead: ['x'], events: ['x'], stops: ['x'], notes: ['x'], allNotes: [], recentEvents: [0, 10], mapLeads: [], reviewLeads: [0, 1], stopsIn: [0, 1],
+  leadsIssued: [0, 1], stopsRequested: [0, 1], open: [], openCount: [], escalations: [], units: [], policies: [], lead: ['x'], events: ['x'], stops: ['x'], notes: ['x'], allNotes: [], recentEvents: [0, 10], mapLeads: [], reviewLeads: [0, 1], stopsIn: [0, 1],
 };
 
 const toKpi = (r: LeadRow): KpiLead => ({ ...r, voided: r.voided === 1 });
@@ -136,6 +139,8 @@ export class Queries {
   readonly #openCount: Database.Statement<[], { unitId: string; issuedAt: number; voided: number }>;
   readonly #escalations: Database.Statement<[], { leadId: string; tier: number; at: number }>;
   readonly #units: Database.Statement<[], { data: string }>;
+  readonly #policies: Database.Statement<[], { data: string }>;
+  #policyCache: { key: string; unitId: string; value: { policy: EscalationPolicy; from: PolicySource } } | null = null;
   readonly #lead: Database.Statement<[string], { data: string }>;
   readonly #events: Database.Statement<[string], { data: string }>;
   readonly #stops: Database.Statement<[string], { data: string }>;
@@ -155,6 +160,7 @@ export class Queries {
     this.#openCount = db.prepare(SQL.openCount);
     this.#escalations = db.prepare(SQL.escalations);
     this.#units = db.prepare(SQL.units);
+    this.#policies = db.prepare(SQL.policies);
     this.#lead = db.prepare(SQL.lead);
     this.#events = db.prepare(SQL.events);
     this.#stops = db.prepare(SQL.stops);
@@ -377,9 +383,44 @@ export class Queries {
     });
   }
 
-  /** Open leads, nearest deadline first, masked, with their escalation ladder. */
-  countdowns(unitId: string | undefined, asOf: number, limit: number): CountdownTile[] {
-    const sub = this.tree.subtree(this.#unit(unitId));
+  /**
+   * The countdown policy that governs a unit: the centre's nearest (a policy on the unit or its
+   * closest ancestor; one set above this display's scope, whose unit the replica does not hold,
+   * ranks below those it does), else kpis.md's defaults from the one definition, said as such.
+   */
+  policy(unitId?: string): { policy: EscalationPolicy; from: PolicySource } {
+    const rows = this.#policies.all();
+    const id = unitId ?? this.rootId() ?? '';
+    const key = rows.map((r) => r.data).join('\n');
+    if (this.#policyCache && this.#policyCache.key === key && this.#policyCache.unitId === id) return this.#policyCache.value;
+    // Rank: 0 for a policy above the scope (its unit is not in the replica), the unit's depth + 1
+    // for one on this unit or an ancestor; a policy of another subtree does not apply.
+    const ancestors = new Map<string, number>();
+    for (let u = this.tree.byId.get(id); u; u = u.parentId === null ? undefined : this.tree.byId.get(u.parentId)) ancestors.set(u.id, 0);
+    let d = ancestors.size;
+    for (const k of ancestors.keys()) ancestors.set(k, d--);
+    let best: Policy | null = null;
+    let bestRank = -1;
+    for (const p of rows.map((r) => JSON.parse(r.data) as Policy)) {
+      const r = this.tree.byId.has(p.unitId) ? (ancestors.get(p.unitId) ?? -1) : 0;
+      if (r > bestRank) [best, bestRank] = [p, r];
+    }
+    const value = best
+      ? { policy: { deadlineMs: best.deadlineMs, tiers: best.tiers }, from: { source: 'centre', id: best.id, unitId: best.unitId } as const }
+      : { policy: this.#cfg.escalation, from: { source: 'default' } as const };
+    this.#policyCache = { key, unitId: id, value };
+    return value;
+  }
+
+  /**
+   * Every open lead in the unit (or the first `limit`), in the wall's one order (compareUrgency:
+   * pinned, then overdue, then by the next reminder tier), masked, with its escalation ladder
+   * from the centre's policy.
+   */
+  countdowns(unitId: string | undefined, asOf: number, limit = Infinity): CountdownTile[] {
+    const id = this.#unit(unitId);
+    const sub = this.tree.subtree(id);
+    const { policy } = this.policy(id);
     const fired = new Map<string, { tier: number; at: number }[]>();
     for (const e of this.#escalations.all()) {
       const list = fired.get(e.leadId) ?? [];
@@ -390,7 +431,7 @@ export class Queries {
     for (const row of this.#open.iterate()) {
       const l = JSON.parse(row.data) as Lead;
       if (l.voided || l.issuedAt > asOf + CLOCK_SLACK_MS || !sub.has(l.unitId)) continue;
-      const ladder = escalationLadder(l.feedbackDueAt, fired.get(l.id) ?? [], this.#cfg.escalation);
+      const ladder = escalationLadder(l.feedbackDueAt, fired.get(l.id) ?? [], policy);
       const unit = this.tree.byId.get(l.unitId);
       out.push({
         id: l.id,
@@ -407,15 +448,18 @@ export class Queries {
         phoneDueAt: l.phoneDueAt,
         feedbackDueAt: l.feedbackDueAt,
         phonedAt: l.phonedAt ?? null,
+        dispatchedAt: l.dispatchedAt ?? null,
         metAt: l.metAt ?? null,
         lat: l.lat,
         lng: l.lng,
         ladder,
         next: nextTier(ladder, asOf),
+        pinned: false,
       });
-      if (out.length >= limit) break;
     }
-    return out;
+    out.sort(compareUrgency(asOf));
+    for (const t of out) t.pinned = isPinned(t, asOf);
+    return out.length > limit ? out.slice(0, limit) : out;
   }
 
   /** What the alert map draws: stations, branches with an indicator to shade by, open leads. */

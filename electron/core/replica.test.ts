@@ -38,7 +38,7 @@ describe('migrations', () => {
     const lead = makeLead('L1', 'U1', 1000, { metAt: 2000, outcome: 'dissuaded', preventedAmount: 300 });
     db.prepare('INSERT INTO lead (id, v, data) VALUES (?, ?, ?)').run('L1', 3, JSON.stringify(lead));
     db.prepare('INSERT INTO event (id, v, data) VALUES (?, ?, ?)').run('E1', 1, JSON.stringify({ id: 'E1', leadId: 'L1', at: 5, kind: 'escalation', unitId: 'U1', tier: 2 }));
-    migrate(db, 'r');
+    migrate(db, 'r', MIGRATIONS.slice(0, 2));
     expect(db.pragma('user_version', { simple: true })).toBe(2);
     expect(db.prepare('SELECT id, v, unit_id, met_at, outcome, prevented_amount, voided FROM lead').get()).toEqual({ id: 'L1', v: 3, unit_id: 'U1', met_at: 2000, outcome: 'dissuaded', prevented_amount: 300, voided: 0 });
     expect(db.prepare('SELECT kind, tier FROM event').get()).toEqual({ kind: 'escalation', tier: 2 });

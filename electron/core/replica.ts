@@ -83,6 +83,8 @@ export const MIGRATIONS: readonly string[] = [
    ALTER TABLE stop_payment_v2 RENAME TO stop_payment;
    CREATE INDEX stop_payment_lead ON stop_payment(lead_id);
    CREATE INDEX stop_payment_requested ON stop_payment(requested_at);`,
+  // 3: the centre's countdown policy (deadlines per risk level, reminder tiers), as data.
+  `CREATE TABLE policy (id TEXT PRIMARY KEY, v INTEGER NOT NULL, data TEXT NOT NULL) WITHOUT ROWID;`,
 ];
 
 export type EntityStats = Record<EntityName, { count: number; sum: number }>;
