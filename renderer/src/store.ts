@@ -1,5 +1,5 @@
 // The renderer's state: one zustand store, a slice per panel. Data is pulled through the
-// contract when the core says a table changed (db:changed, throttled), never by polling; each
+// contract when the core says a table changed (db:changed, coalesced per frame), never by polling; each
 // panel keeps its last good value with the time it was fetched, so nothing ever goes blank.
 // One clock ticks for every countdown on screen.
 import { create } from 'zustand';
@@ -91,7 +91,8 @@ async function load<K extends SliceKey>(key: K, fetcher: (c: ApiClient) => Promi
  * interrupt the rotation.
  */
 async function refreshCountdowns(prime = false): Promise<void> {
-  await load('countdowns', (c) => c.invoke('countdowns:list', { limit: 500 }));
+  // Every open lead, in the core's one order: no cap, so none is ever left out of the rotation.
+  await load('countdowns', (c) => c.invoke('countdowns:list', {}));
   const tiles = useApp.getState().countdowns.data ?? [];
   useApp.setState((s) => {
     // Only the leads on the board now: a wall runs for weeks, and a map of every lead ever
@@ -121,25 +122,57 @@ function refreshFor(tables: readonly string[]): SliceKey[] {
   if (tables.includes('lead') || tables.includes('unit')) for (const k of Object.keys(refreshers) as SliceKey[]) keys.add(k);
   if (tables.includes('event')) keys.add('ticker').add('countdowns');
   if (tables.includes('stop_payment')) keys.add('kpi');
+  if (tables.includes('policy')) keys.add('countdowns');
   return [...keys];
 }
 
-// Throttle: at most one refresh of a panel per second, trailing, so a burst of pages from the
-// centre costs one query per panel, not one per page.
-const pending = new Set<SliceKey>();
+/**
+ * The least time between two refreshes of a panel. What a duty officer must see at once (a new
+ * lead's tile, marker and ticker line, today's figures) refreshes on the next frame; the
+ * rankings and the 30-day trend, which cost most and move slowly, at most every few seconds.
+ */
+const MIN_GAP_MS: Record<SliceKey, number> = { countdowns: 0, map: 0, ticker: 0, kpi: 0, branches: 2_000, stations: 2_000, trends: 10_000 };
+/** One frame: changes that arrive together (a burst of pages) cost one query per panel. */
+const FRAME_MS = 16;
+
+// Per panel: refreshed when its data changes, coalesced within a frame, at most one request in
+// flight (a change that arrives meanwhile runs once more when it returns), never on a fixed beat.
+const dirty = new Set<SliceKey>();
+const inFlight = new Set<SliceKey>();
+const lastStart: Partial<Record<SliceKey, number>> = {};
 let timer: ReturnType<typeof setTimeout> | null = null;
-let lastRun = 0;
+let timerAt = Infinity;
+
 function schedule(keys: readonly SliceKey[]): void {
-  for (const k of keys) pending.add(k);
-  if (timer) return;
-  const wait = Math.max(0, lastRun + 1000 - Date.now());
-  timer = setTimeout(() => {
-    timer = null;
-    lastRun = Date.now();
-    const run = [...pending];
-    pending.clear();
-    void Promise.all(run.map((k) => refreshers[k]()));
-  }, wait);
+  for (const k of keys) dirty.add(k);
+  plan();
+}
+
+function plan(): void {
+  const now = Date.now();
+  let at = Infinity;
+  for (const k of dirty) if (!inFlight.has(k)) at = Math.min(at, Math.max(now + FRAME_MS, (lastStart[k] ?? 0) + MIN_GAP_MS[k]));
+  if (at === Infinity || at >= timerAt) return;
+  if (timer) clearTimeout(timer);
+  timerAt = at;
+  timer = setTimeout(run, at - now);
+}
+
+function run(): void {
+  timer = null;
+  timerAt = Infinity;
+  const now = Date.now();
+  for (const k of [...dirty]) {
+    if (inFlight.has(k) || (lastStart[k] ?? 0) + MIN_GAP_MS[k] > now) continue;
+    dirty.delete(k);
+    inFlight.add(k);
+    lastStart[k] = now;
+    void refreshers[k]().finally(() => {
+      inFlight.delete(k);
+      plan();
+    });
+  }
+  plan();
 }
 
 let lastClockSync = 0;

@@ -1,5 +1,7 @@
-// Countdown tiles: every open lead, most urgent first, paged by the one clock when more than fit.
-import { useEffect, useRef, useState } from 'react';
+// Countdown tiles: every open lead in the core's one order (shared/kpi.ts compareUrgency), the
+// pinned ones (urgent or high risk, not yet acknowledged) held on every page, the rest paged by
+// the one clock, so every open lead is on screen once per cycle of pages × tilePageSeconds.
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { CountdownTile } from '../../../shared/contract.js';
 import { clockText, durationText, moneyText } from '../format.js';
@@ -18,14 +20,38 @@ export function ladderStep(msLeft: number): 'calm' | 'warn' | 'alert' | 'overdue
   return 'calm';
 }
 
+/**
+ * The wall's pages: the pinned leads first on every page (up to all rows but one; any beyond
+ * join the front of the rotation, so none is left out), then the rest in order, `fit` tiles in
+ * all per page. Every lead is on exactly one page of the rotation or on every page.
+ */
+export function tilePages<L extends { pinned: boolean }>(leads: readonly L[], fit: number, cols: number): { pinned: L[]; pages: L[][] } {
+  const rows = Math.max(1, Math.floor(fit / Math.max(1, cols)));
+  const cap = Math.max(0, rows > 1 ? fit - cols : fit - 1);
+  const pinned: L[] = [];
+  const rest: L[] = [];
+  for (const l of leads) (l.pinned && pinned.length < cap ? pinned : rest).push(l);
+  const per = Math.max(1, fit - pinned.length);
+  const pages: L[][] = [];
+  for (let i = 0; i < rest.length; i += per) pages.push(rest.slice(i, i + per));
+  return { pinned, pages: pages.length ? pages : [[]] };
+}
+
 function Tile({ lead, now, lang, t, flash }: { lead: CountdownTile; now: number; lang: Lang; t: T; flash: boolean }) {
   const left = lead.feedbackDueAt - now;
   const step = ladderStep(left);
   const phoneLeft = lead.phoneDueAt - now;
   return (
-    <article className={`tile tile-${step} risk-${lead.riskLevel}${flash ? ' flash' : ''}`} data-lead={lead.id} data-ms-left={left} data-step={step}>
+    <article
+      className={`tile tile-${step} risk-${lead.riskLevel}${flash ? ' flash' : ''}${lead.pinned ? ' tile-pinned' : ''}`}
+      data-lead={lead.id}
+      data-ms-left={left}
+      data-step={step}
+      data-pinned={lead.pinned ? 'true' : 'false'}
+    >
       <div className="tile-head">
         <span className={`risk-badge risk-${lead.riskLevel}`}>{t(riskKey(lead.riskLevel))}</span>
+        {lead.pinned && <span className="tile-pin">{t('pinned')}</span>}
         <span className="tile-unit">{lead.stationName ?? lead.unitName}</span>
       </div>
       <div className="tile-countdown">
@@ -60,10 +86,10 @@ function Tile({ lead, now, lang, t, flash }: { lead: CountdownTile; now: number;
   );
 }
 
-/** How many tiles fit the panel, measured, so the wall never scrolls. */
-function useFit(tileHeightVh: number, minWidthVh: number): [React.RefObject<HTMLDivElement | null>, number] {
+/** How many tiles fit the panel (columns × rows), measured, so the wall never scrolls. */
+function useFit(tileHeightVh: number, minWidthVh: number): [React.RefObject<HTMLDivElement | null>, number, number] {
   const ref = useRef<HTMLDivElement | null>(null);
-  const [fit, setFit] = useState(8);
+  const [fit, setFit] = useState<[number, number]>([8, 2]);
   useEffect(() => {
     const el = ref.current;
     if (!el) return;
@@ -71,24 +97,27 @@ function useFit(tileHeightVh: number, minWidthVh: number): [React.RefObject<HTML
       const vh = window.innerHeight / 100;
       const cols = Math.max(1, Math.floor(el.clientWidth / (minWidthVh * vh)));
       const rows = Math.max(1, Math.floor((el.clientHeight + vh) / ((tileHeightVh + 1) * vh)));
-      setFit(cols * rows);
+      setFit((f) => (f[0] === cols * rows && f[1] === cols ? f : [cols * rows, cols]));
     };
     measure();
     const ro = new ResizeObserver(measure);
     ro.observe(el);
     return () => ro.disconnect();
   }, [tileHeightVh, minWidthVh]);
-  return [ref, fit];
+  return [ref, fit[0], fit[1]];
 }
 
 export function CountdownTiles() {
   const t = useT();
-  const { slice, now, lang, firstSeen, pageSeconds } = useApp(useShallow((s) => ({ slice: s.countdowns, now: s.now, lang: s.lang, firstSeen: s.firstSeen, pageSeconds: s.config.tilePageSeconds })));
-  const [ref, fit] = useFit(15.5, 30);
-  const leads = slice.data ?? [];
-  const pages = Math.max(1, Math.ceil(leads.length / fit));
-  const page = Math.floor(now / (pageSeconds * 1000)) % pages;
-  const shown = leads.slice(page * fit, page * fit + fit);
+  const { slice, now, lang, firstSeen, pageSeconds, defaultPolicy } = useApp(
+    useShallow((s) => ({ slice: s.countdowns, now: s.now, lang: s.lang, firstSeen: s.firstSeen, pageSeconds: s.config.tilePageSeconds, defaultPolicy: s.health?.policy.source === 'default' })),
+  );
+  const [ref, fit, cols] = useFit(15.5, 30);
+  const data = slice.data;
+  const leads = useMemo(() => data ?? [], [data]);
+  const { pinned, pages } = useMemo(() => tilePages(leads, fit, cols), [leads, fit, cols]);
+  const page = Math.floor(now / (pageSeconds * 1000)) % pages.length;
+  const shown = [...pinned, ...pages[page]!];
   const flash = flashing(leads, firstSeen, now);
   return (
     <Panel
@@ -101,7 +130,16 @@ export function CountdownTiles() {
           <span className="panel-count" data-open-count={leads.length}>
             {leads.length}
           </span>
-          {pages > 1 && <span className="panel-page">{t('page', { p: page + 1, n: pages })}</span>}
+          {pages.length > 1 && (
+            <span className="panel-page" data-pages={pages.length} data-cycle-seconds={pages.length * pageSeconds}>
+              {t('page', { p: page + 1, n: pages.length })} · {t('cycle', { s: pages.length * pageSeconds })}
+            </span>
+          )}
+          {defaultPolicy && (
+            <span className="panel-page" data-policy="default">
+              {t('policyDefault')}
+            </span>
+          )}
         </>
       }
     >
