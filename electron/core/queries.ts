@@ -60,7 +60,7 @@ const SQL = {
   leadsIssued: `SELECT ${LEAD_COLS} FROM lead WHERE issued_at >= ? AND issued_at < ?`,
   stopsRequested: `SELECT s.requested_at AS requestedAt, s.frozen_at AS frozenAt, s.status AS status, l.unit_id AS unitId
     FROM stop_payment s JOIN lead l ON l.id = s.lead_id WHERE s.requested_at >= ? AND s.requested_at < ?`,
-  open: 'SELECT data FROM lead WHERE feedback_at IS NULL',
+  open: 'SELECT id, v FROM lead WHERE feedback_at IS NULL',
   openCount: 'SELECT unit_id AS unitId, issued_at AS issuedAt, voided FROM lead WHERE feedback_at IS NULL',
   // CROSS JOIN keeps the open leads (a small set, by index) as the outer loop.
   escalations: `SELECT e.lead_id AS leadId, e.tier AS tier, e.at AS at FROM lead l CROSS JOIN event e ON e.lead_id = l.id
@@ -135,7 +135,9 @@ export class Queries {
   #generationDay = -Infinity;
   readonly #leadsIssued: Database.Statement<[number, number], LeadRow>;
   readonly #stopsRequested: Database.Statement<[number, number], KpiStop & { unitId: string }>;
-  readonly #open: Database.Statement<[], { data: string }>;
+  readonly #open: Database.Statement<[], { id: string; v: number }>;
+  /** Open leads as parsed, by id with their version: a refresh parses only what changed. */
+  #openParsed = new Map<string, { v: number; lead: Lead }>();
   readonly #openCount: Database.Statement<[], { unitId: string; issuedAt: number; voided: number }>;
   readonly #escalations: Database.Statement<[], { leadId: string; tier: number; at: number }>;
   readonly #units: Database.Statement<[], { data: string }>;
@@ -428,8 +430,15 @@ export class Queries {
       fired.set(e.leadId, list);
     }
     const out: CountdownTile[] = [];
-    for (const row of this.#open.iterate()) {
-      const l = JSON.parse(row.data) as Lead;
+    const parsed = new Map<string, { v: number; lead: Lead }>();
+    for (const row of this.#open.all()) {
+      let hit = this.#openParsed.get(row.id);
+      if (hit?.v !== row.v) hit = { v: row.v, lead: JSON.parse(this.#lead.get(row.id)!.data) as Lead };
+      parsed.set(row.id, hit);
+    }
+    // Only the leads open now are kept: the cache never outgrows the board.
+    this.#openParsed = parsed;
+    for (const { lead: l } of parsed.values()) {
       if (l.voided || l.issuedAt > asOf + CLOCK_SLACK_MS || !sub.has(l.unitId)) continue;
       const ladder = escalationLadder(l.feedbackDueAt, fired.get(l.id) ?? [], policy);
       const unit = this.tree.byId.get(l.unitId);
