@@ -78,7 +78,8 @@ for (let k = 0; k < SAMPLES; k++) {
   await page.locator(`[data-lead="${id}"]`).waitFor({ state: 'attached', timeout: 10_000 });
   latencies.push((await page.evaluate<number>(`window.tileSeen[${JSON.stringify(id)}]`)) - at);
   write({ ...lead, phonedAt: NOW });
-  await page.waitForFunction(`!document.querySelector('[data-lead="${id}"][data-pinned="true"]')`, undefined, { timeout: 10_000 });
+  // Typed through globalThis: this file is compiled without the DOM's types.
+  await page.waitForFunction((sel) => !(globalThis as unknown as { document: { querySelector(s: string): unknown } }).document.querySelector(sel), `[data-lead="${id}"][data-pinned="true"]`, { timeout: 10_000 });
 }
 const sorted = [...latencies].sort((a, b) => a - b);
 const pct = (p: number) => Math.round(sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]!);
