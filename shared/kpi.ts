@@ -362,6 +362,24 @@ export function compareUrgency(t: number): (a: UrgencyLead, b: UrgencyLead) => n
 }
 
 /**
+ * The wall's pages of tiles, `fit` a screen in `cols` columns: the pinned leads first on every
+ * page (up to all rows but one; any beyond join the front of the rotation, so none is left out),
+ * then the rest in order. Every lead is on every page (pinned) or on exactly one page, so all are
+ * on screen once per cycle of pages × the page time.
+ */
+export function wallPages<L extends { pinned: boolean }>(leads: readonly L[], fit: number, cols: number): { pinned: L[]; pages: L[][] } {
+  const rows = Math.max(1, Math.floor(fit / Math.max(1, cols)));
+  const cap = Math.max(0, rows > 1 ? fit - cols : fit - 1);
+  const pinned: L[] = [];
+  const rest: L[] = [];
+  for (const l of leads) (l.pinned && pinned.length < cap ? pinned : rest).push(l);
+  const per = Math.max(1, fit - pinned.length);
+  const pages: L[][] = [];
+  for (let i = 0; i < rest.length; i += per) pages.push(rest.slice(i, i + per));
+  return { pinned, pages: pages.length ? pages : [[]] };
+}
+
+/**
  * The review meeting's cut-off for a window: a fixed time after it ends (default 08:00 the next
  * morning, when the meeting sits), or now if that has not come yet. Every display computes the
  * same cut-off, so every screen in the room shows the same numbers.

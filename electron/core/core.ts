@@ -170,6 +170,7 @@ export function createCore(opts: CoreOptions): Core {
 
   const handlers: Handlers = {
     'countdowns:list': ({ unitId, limit }) => queries.countdowns(unitId, now(), limit),
+    'countdowns:wall': ({ unitId, fit, cols, page }) => queries.countdownWall(unitId, now(), fit, cols, page),
     'kpi:strip': ({ unitId, asOf }) => queries.kpiStrip(unitId, asOf ?? now()),
     'kpi:get': ({ unitId, window, asOf }) => queries.indicators(unitId, window, asOf),
     'ranking:get': ({ kind, level, within, asOf, window }) => queries.ranking(kind, level, within, asOf ?? now(), window),

@@ -156,6 +156,23 @@ describe('countdowns with 1,000 open leads and the centre\'s policy', () => {
     expect(after.at(-1)!.id).toBe('L-NEW-URGENT');
   });
 
+  it('serves the wall one screen at a time: the pinned tiles on every page, each open lead on exactly one page, the true count', () => {
+    const q2 = new Queries(r.db);
+    const first = q2.countdownWall(undefined, T, 8, 4, 0);
+    expect(first.total).toBe(1001);
+    expect(first.openIds).toHaveLength(1001);
+    const seen: string[] = [];
+    for (let p = 0; p < first.pages; p++) {
+      const w = q2.countdownWall(undefined, T, 8, 4, p);
+      expect(w.page).toBe(p);
+      expect(w.pinned.length + w.tiles.length).toBeLessThanOrEqual(8);
+      seen.push(...w.tiles.map((t) => t.id));
+    }
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(seen).toHaveLength(1001);
+    expect(q2.countdownWall(undefined, T, 8, 4, first.pages).page).toBe(0); // the page wraps round
+  });
+
   it('takes the escalation tiers from the centre\'s policy in the replica, else the documented defaults, and says which', () => {
     const q2 = new Queries(r.db);
     expect(q2.policy().from).toEqual({ source: 'default' });

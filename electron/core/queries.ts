@@ -1,7 +1,7 @@
 // Intent-named queries over the replica, behind the contract (never SQL across it). Indicator
 // math is shared/kpi.ts; these only select the rows, through indexes.
 import type Database from 'better-sqlite3';
-import type { CountdownTile, KpiStrip, PolicySource, LeadTimeline, MapFeatures, RankingRow, RecentEvent, ReplayLead, ReviewLead, StopRecord, TrendPoint } from '../../shared/contract.js';
+import type { CountdownTile, CountdownWall, KpiStrip, PolicySource, LeadTimeline, MapFeatures, RankingRow, RecentEvent, ReplayLead, ReviewLead, StopRecord, TrendPoint } from '../../shared/contract.js';
 import { DAY, maskName, maskPhone, type RiskLevel } from '../../shared/domain.js';
 import {
   aggregate,
@@ -22,6 +22,7 @@ import {
   previousWindow,
   rank,
   stopWithin30,
+  wallPages,
   weekWindow,
   type Calendar,
   type EscalationPolicy,
@@ -29,6 +30,8 @@ import {
   type KpiLead,
   type KpiParts,
   type KpiStop,
+  type LadderStep,
+  type UrgencyLead,
   type RankingConfig,
   type RankingKind,
   type Window,
@@ -415,11 +418,10 @@ export class Queries {
   }
 
   /**
-   * Every open lead in the unit (or the first `limit`), in the wall's one order (compareUrgency:
-   * pinned, then overdue, then by the next reminder tier), masked, with its escalation ladder
-   * from the centre's policy.
+   * Every open lead in the unit, in the wall's one order (compareUrgency: pinned, then overdue,
+   * then by the next reminder tier), with its ladder from the centre's policy; not yet a tile.
    */
-  countdowns(unitId: string | undefined, asOf: number, limit = Infinity): CountdownTile[] {
+  #ordered(unitId: string | undefined, asOf: number): { lead: Lead; ladder: LadderStep[]; next: LadderStep | null; pinned: boolean }[] {
     const id = this.#unit(unitId);
     const sub = this.tree.subtree(id);
     const { policy } = this.policy(id);
@@ -429,7 +431,6 @@ export class Queries {
       list.push({ tier: e.tier, at: e.at });
       fired.set(e.leadId, list);
     }
-    const out: CountdownTile[] = [];
     const parsed = new Map<string, { v: number; lead: Lead }>();
     for (const row of this.#open.all()) {
       let hit = this.#openParsed.get(row.id);
@@ -438,37 +439,68 @@ export class Queries {
     }
     // Only the leads open now are kept: the cache never outgrows the board.
     this.#openParsed = parsed;
+    const out: { lead: Lead; ladder: LadderStep[]; next: LadderStep | null; pinned: boolean; u: UrgencyLead }[] = [];
     for (const { lead: l } of parsed.values()) {
       if (l.voided || l.issuedAt > asOf + CLOCK_SLACK_MS || !sub.has(l.unitId)) continue;
       const ladder = escalationLadder(l.feedbackDueAt, fired.get(l.id) ?? [], policy);
-      const unit = this.tree.byId.get(l.unitId);
-      out.push({
-        id: l.id,
-        unitId: l.unitId,
-        unitName: unit?.name ?? l.unitId,
-        stationName: this.tree.ancestorAt(l.unitId, 'station')?.name ?? null,
-        personName: maskName(l.personName),
-        personPhone: maskPhone(l.personPhone),
-        fraudType: l.fraudType,
-        riskLevel: l.riskLevel,
-        warningCount: l.warningCount,
-        amountAtRisk: l.amountAtRisk,
-        issuedAt: l.issuedAt,
-        phoneDueAt: l.phoneDueAt,
-        feedbackDueAt: l.feedbackDueAt,
-        phonedAt: l.phonedAt ?? null,
-        dispatchedAt: l.dispatchedAt ?? null,
-        metAt: l.metAt ?? null,
-        lat: l.lat,
-        lng: l.lng,
-        ladder,
-        next: nextTier(ladder, asOf),
-        pinned: false,
-      });
+      const next = nextTier(ladder, asOf);
+      const u: UrgencyLead = { id: l.id, riskLevel: l.riskLevel, issuedAt: l.issuedAt, feedbackDueAt: l.feedbackDueAt, phonedAt: l.phonedAt ?? null, dispatchedAt: l.dispatchedAt ?? null, metAt: l.metAt ?? null, next };
+      out.push({ lead: l, ladder, next, pinned: isPinned(u, asOf), u });
     }
-    out.sort(compareUrgency(asOf));
-    for (const t of out) t.pinned = isPinned(t, asOf);
-    return out.length > limit ? out.slice(0, limit) : out;
+    const cmp = compareUrgency(asOf);
+    return out.sort((a, b) => cmp(a.u, b.u));
+  }
+
+  #tile(e: { lead: Lead; ladder: LadderStep[]; next: LadderStep | null; pinned: boolean }): CountdownTile {
+    const l = e.lead;
+    return {
+      id: l.id,
+      unitId: l.unitId,
+      unitName: this.tree.byId.get(l.unitId)?.name ?? l.unitId,
+      stationName: this.tree.ancestorAt(l.unitId, 'station')?.name ?? null,
+      personName: maskName(l.personName),
+      personPhone: maskPhone(l.personPhone),
+      fraudType: l.fraudType,
+      riskLevel: l.riskLevel,
+      warningCount: l.warningCount,
+      amountAtRisk: l.amountAtRisk,
+      issuedAt: l.issuedAt,
+      phoneDueAt: l.phoneDueAt,
+      feedbackDueAt: l.feedbackDueAt,
+      phonedAt: l.phonedAt ?? null,
+      dispatchedAt: l.dispatchedAt ?? null,
+      metAt: l.metAt ?? null,
+      lat: l.lat,
+      lng: l.lng,
+      ladder: e.ladder,
+      next: e.next,
+      pinned: e.pinned,
+    };
+  }
+
+  /** Every open lead in the unit (or the first `limit`) as tiles, in the wall's one order, masked. */
+  countdowns(unitId: string | undefined, asOf: number, limit = Infinity): CountdownTile[] {
+    const all = this.#ordered(unitId, asOf);
+    return (all.length > limit ? all.slice(0, limit) : all).map((e) => this.#tile(e));
+  }
+
+  /**
+   * The tile wall's screen (wallPages): the pinned tiles and one page of the rotation, built as
+   * tiles only for what is shown, with the count and ids of every open lead in scope.
+   */
+  countdownWall(unitId: string | undefined, asOf: number, fit: number, cols: number, page: number): CountdownWall {
+    const all = this.#ordered(unitId, asOf);
+    const { pinned, pages } = wallPages(all, fit, cols);
+    const p = page % pages.length;
+    return {
+      total: all.length,
+      pages: pages.length,
+      page: p,
+      pinned: pinned.map((e) => this.#tile(e)),
+      tiles: pages[p]!.map((e) => this.#tile(e)),
+      openIds: all.map((e) => e.lead.id),
+      urgentIds: all.filter((e) => e.lead.riskLevel === 'urgent').map((e) => e.lead.id),
+    };
   }
 
   /** What the alert map draws: stations, branches with an indicator to shade by, open leads. */

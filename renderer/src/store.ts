@@ -3,7 +3,7 @@
 // panel keeps its last good value with the time it was fetched, so nothing ever goes blank.
 // One clock ticks for every countdown on screen.
 import { create } from 'zustand';
-import type { ApiClient, CountdownTile, DisplayHealth, KpiStrip, MapFeatures, RankingRow, RecentEvent, Results, SyncStatus, TrendPoint } from '../../shared/contract.js';
+import type { ApiClient, CountdownWall, DisplayHealth, KpiStrip, MapFeatures, RankingRow, RecentEvent, Results, SyncStatus, TrendPoint } from '../../shared/contract.js';
 import { DEFAULT_DISPLAY, type DisplayConfig } from '../../shared/display.js';
 import { createClient } from './client/index.js';
 import type { Lang } from './i18n.js';
@@ -23,7 +23,9 @@ export type AppState = {
   offsetMs: number;
   /** The one clock: centre time now, updated every second. */
   now: number;
-  countdowns: Slice<CountdownTile[]>;
+  countdowns: Slice<CountdownWall>;
+  /** How many tiles the tile panel fits, in how many columns (measured by the panel). */
+  tileView: { fit: number; cols: number };
   kpi: Slice<KpiStrip>;
   branches: Slice<RankingRow[]>;
   stations: Slice<RankingRow[]>;
@@ -46,6 +48,7 @@ export const useApp = create<AppState>(() => ({
   offsetMs: 0,
   now: Date.now(),
   countdowns: empty(),
+  tileView: { fit: 8, cols: 4 },
   kpi: empty(),
   branches: empty(),
   stations: empty(),
@@ -91,18 +94,35 @@ async function load<K extends SliceKey>(key: K, fetcher: (c: ApiClient) => Promi
  * interrupt the rotation.
  */
 async function refreshCountdowns(prime = false): Promise<void> {
-  // Every open lead, in the core's one order: no cap, so none is ever left out of the rotation.
-  await load('countdowns', (c) => c.invoke('countdowns:list', {}));
-  const tiles = useApp.getState().countdowns.data ?? [];
+  // The screen's tiles only (pinned and the page the clock is on), with the count and ids of
+  // every open lead in scope: no cap, and no thousand tiles shipped for the eight on screen.
+  const { fit, cols } = useApp.getState().tileView;
+  const page = tilePage();
+  await load('countdowns', (c) => c.invoke('countdowns:wall', { fit, cols, page }));
+  const ids = useApp.getState().countdowns.data?.openIds ?? [];
   useApp.setState((s) => {
     // Only the leads on the board now: a wall runs for weeks, and a map of every lead ever
     // seen would grow without end.
     const firstSeen: Record<string, number> = {};
     const t = Date.now() + s.offsetMs;
     const old = prime || !s.primed;
-    for (const l of tiles) firstSeen[l.id] = s.firstSeen[l.id] ?? (old ? 0 : t);
+    for (const id of ids) firstSeen[id] = s.firstSeen[id] ?? (old ? 0 : t);
     return { firstSeen, primed: s.primed || prime };
   });
+}
+
+/** The page of the rotation the one clock is on (the count of pages is the last one fetched). */
+function tilePage(): number {
+  const s = useApp.getState();
+  return Math.floor((Date.now() + s.offsetMs) / (s.config.tilePageSeconds * 1000)) % (s.countdowns.data?.pages ?? 1);
+}
+
+/** The tile panel's measured size: a change fetches the screen's tiles again. */
+export function setTileView(fit: number, cols: number): void {
+  const v = useApp.getState().tileView;
+  if (v.fit === fit && v.cols === cols) return;
+  useApp.setState({ tileView: { fit, cols } });
+  schedule(['countdowns']);
 }
 
 const refreshers: Record<SliceKey, () => Promise<void>> = {
@@ -224,6 +244,8 @@ export function connect(): void {
   setInterval(() => {
     const s = useApp.getState();
     useApp.setState({ now: Date.now() + s.offsetMs });
+    // The rotation turns with the clock: fetch the page it has turned to.
+    if (s.countdowns.data && tilePage() !== s.countdowns.data.page) schedule(['countdowns']);
     // Today's figures age with the clock even when no data arrives (overdue, countdowns).
     if (Math.floor((Date.now() + s.offsetMs) / 1000) % 30 === 0) {
       schedule(['kpi', 'branches', 'stations']);

@@ -76,6 +76,9 @@ test.describe('urgent first, nothing hidden', () => {
       expect(cycle).toBe(pages * DEFAULT_DISPLAY.tilePageSeconds);
       info.annotations.push({ type: 'rotation', description: `${w}×${h}: ${shown} tiles a screen, ${pages} pages, every lead within ${cycle} s` });
 
+      // A wall that has been running: every panel filled and the page idle, before the lead arrives.
+      await expect(page.locator('.trend-chart')).toHaveAttribute('data-points', '30');
+      await page.evaluate(() => new Promise((r) => requestIdleCallback(r, { timeout: 3_000 })));
       await watchTiles(page);
       const elapsed: number[] = [];
       for (let k = 0; k < 3; k++) {
@@ -91,9 +94,8 @@ test.describe('urgent first, nothing hidden', () => {
       // The newest is first of all tiles: urgent, unacknowledged, nobody has seen it yet.
       await expect(page.locator('[data-lead]').first()).toHaveAttribute('data-lead', 'L-NEW-URGENT-2');
       info.annotations.push({ type: 'commit→tile ms', description: elapsed.map((e) => e.toFixed(0)).join(', ') });
-      for (const e of elapsed) expect(e).toBeLessThan(CLAIM_MS);
       await page.screenshot({ path: info.outputPath(`urgent-${w}x${h}.png`) });
-      await page.screenshot({ path: join('test-results', `urgent-${w}x${h}.png`) });
+      for (const e of elapsed) expect(e).toBeLessThan(CLAIM_MS);
     });
   }
 });

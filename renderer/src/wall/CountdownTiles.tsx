@@ -1,12 +1,13 @@
 // Countdown tiles: every open lead in the core's one order (shared/kpi.ts compareUrgency), the
 // pinned ones (urgent or high risk, not yet acknowledged) held on every page, the rest paged by
-// the one clock, so every open lead is on screen once per cycle of pages × tilePageSeconds.
+// the one clock (shared/kpi.ts wallPages), so every open lead is on screen once per cycle of
+// pages × tilePageSeconds. The core sends the screen's tiles; the count is of every open lead.
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { CountdownTile } from '../../../shared/contract.js';
 import { clockText, durationText, moneyText } from '../format.js';
 import { fraudKey, riskKey, roleKey, type Lang } from '../i18n.js';
-import { useApp } from '../store.js';
+import { setTileView, useApp } from '../store.js';
 import { Panel, useT, type T } from './common.js';
 import { flashing } from './flash.js';
 
@@ -18,23 +19,6 @@ export function ladderStep(msLeft: number): 'calm' | 'warn' | 'alert' | 'overdue
   if (msLeft <= HOUR) return 'alert';
   if (msLeft <= 3 * HOUR) return 'warn';
   return 'calm';
-}
-
-/**
- * The wall's pages: the pinned leads first on every page (up to all rows but one; any beyond
- * join the front of the rotation, so none is left out), then the rest in order, `fit` tiles in
- * all per page. Every lead is on exactly one page of the rotation or on every page.
- */
-export function tilePages<L extends { pinned: boolean }>(leads: readonly L[], fit: number, cols: number): { pinned: L[]; pages: L[][] } {
-  const rows = Math.max(1, Math.floor(fit / Math.max(1, cols)));
-  const cap = Math.max(0, rows > 1 ? fit - cols : fit - 1);
-  const pinned: L[] = [];
-  const rest: L[] = [];
-  for (const l of leads) (l.pinned && pinned.length < cap ? pinned : rest).push(l);
-  const per = Math.max(1, fit - pinned.length);
-  const pages: L[][] = [];
-  for (let i = 0; i < rest.length; i += per) pages.push(rest.slice(i, i + per));
-  return { pinned, pages: pages.length ? pages : [[]] };
 }
 
 function Tile({ lead, now, lang, t, flash }: { lead: CountdownTile; now: number; lang: Lang; t: T; flash: boolean }) {
@@ -113,12 +97,12 @@ export function CountdownTiles() {
     useShallow((s) => ({ slice: s.countdowns, now: s.now, lang: s.lang, firstSeen: s.firstSeen, pageSeconds: s.config.tilePageSeconds, defaultPolicy: s.health?.policy.source === 'default' })),
   );
   const [ref, fit, cols] = useFit(15.5, 30);
+  useEffect(() => setTileView(fit, cols), [fit, cols]);
   const data = slice.data;
-  const leads = useMemo(() => data ?? [], [data]);
-  const { pinned, pages } = useMemo(() => tilePages(leads, fit, cols), [leads, fit, cols]);
-  const page = Math.floor(now / (pageSeconds * 1000)) % pages.length;
-  const shown = [...pinned, ...pages[page]!];
-  const flash = flashing(leads, firstSeen, now);
+  const shown = useMemo(() => (data ? [...data.pinned, ...data.tiles] : []), [data]);
+  const total = data?.total ?? 0;
+  const pages = data?.pages ?? 1;
+  const flash = flashing(shown, firstSeen, now);
   return (
     <Panel
       title={t('openLeads')}
@@ -127,12 +111,12 @@ export function CountdownTiles() {
       className="tiles-panel"
       extra={
         <>
-          <span className="panel-count" data-open-count={leads.length}>
-            {leads.length}
+          <span className="panel-count" data-open-count={total}>
+            {total}
           </span>
-          {pages.length > 1 && (
-            <span className="panel-page" data-pages={pages.length} data-cycle-seconds={pages.length * pageSeconds}>
-              {t('page', { p: page + 1, n: pages.length })} · {t('cycle', { s: pages.length * pageSeconds })}
+          {pages > 1 && (
+            <span className="panel-page" data-pages={pages} data-cycle-seconds={pages * pageSeconds}>
+              {t('page', { p: (data?.page ?? 0) + 1, n: pages })} · {t('cycle', { s: pages * pageSeconds })}
             </span>
           )}
           {defaultPolicy && (
@@ -144,7 +128,7 @@ export function CountdownTiles() {
       }
     >
       <div className="tiles" ref={ref}>
-        {leads.length === 0 && <div className="empty">{t('noOpenLeads')}</div>}
+        {total === 0 && <div className="empty">{t('noOpenLeads')}</div>}
         {shown.map((l) => (
           <Tile key={l.id} lead={l} now={now} lang={lang} t={t} flash={flash.has(l.id)} />
         ))}

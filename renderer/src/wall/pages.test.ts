@@ -1,10 +1,10 @@
 // The tile wall's paging: pinned leads on every page, and every open lead in one cycle.
 import { describe, expect, it } from 'vitest';
-import { tilePages } from './CountdownTiles.js';
+import { wallPages as tilePages } from '../../../shared/kpi.js';
 
 const leads = (n: number, pinned: number) => Array.from({ length: n }, (_, i) => ({ id: `L${i}`, pinned: i < pinned }));
 
-describe('tilePages', () => {
+describe('wallPages', () => {
   it('shows 1,000 open leads, each exactly once per cycle, with the pinned ones on every page', () => {
     const all = leads(1000, 3);
     const { pinned, pages } = tilePages(all, 12, 4); // 3 rows of 4
