@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Centre } from '../../central/centre.js';
 import { createRng } from '../../central/rng.js';
 import { Replica } from '../../electron/core/replica.js';
+import { entityNames } from '../../shared/protocol.js';
 import { startAdversary } from '../support/adversary.js';
 import { centreForTest, centreRows, converged, coreFor, FIXED_NOW, tempDir, checkInvariants } from '../support/harness.js';
 import { makeLead } from '../support/records.js';
@@ -25,7 +26,7 @@ function rowsOf(file: string): Record<string, string[]> {
   const r = new Replica(file);
   try {
     const out: Record<string, string[]> = {};
-    for (const t of ['unit', 'lead', 'event', 'stop_payment', 'note']) out[t] = (r.db.prepare(`SELECT id || ':' || v AS k FROM ${t} ORDER BY id`).all() as { k: string }[]).map((x) => x.k);
+    for (const t of entityNames) out[t] = (r.db.prepare(`SELECT id || ':' || v AS k FROM ${t} ORDER BY id`).all() as { k: string }[]).map((x) => x.k);
     return out;
   } finally {
     r.close();

@@ -4,6 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCentre, type Centre, type CentreOptions } from '../../central/centre.js';
+import { visibleIn } from '../../central/store.js';
+import { entityNames, type EntityName } from '../../shared/protocol.js';
 import type { SyncStatus } from '../../shared/contract.js';
 import { createCore, type Core } from '../../electron/core/core.js';
 
@@ -44,7 +46,7 @@ export function waitForStatus(core: Core, pred: (s: SyncStatus) => boolean, time
 /** The replica's content in a comparable form: every row's id and version, per table. */
 export function replicaRows(core: Core): Record<string, string[]> {
   const out: Record<string, string[]> = {};
-  for (const t of ['unit', 'lead', 'event', 'stop_payment', 'note']) {
+  for (const t of entityNames) {
     out[t] = (core.replica.db.prepare(`SELECT id || ':' || v AS k FROM ${t} ORDER BY id`).all() as { k: string }[]).map((r) => r.k);
   }
   return out;
@@ -53,9 +55,9 @@ export function replicaRows(core: Core): Record<string, string[]> {
 /** Every live record at the centre within a scope, as `id:v` per entity (to compare with the replica). */
 export function centreRows(centre: Centre, scope = 'SZ'): Record<string, string[]> {
   const path = centre.store.unitPath(scope)!;
-  const out: Record<string, string[]> = { unit: [], lead: [], event: [], stop_payment: [], note: [] };
-  for (const r of centre.store.db.prepare('SELECT entity, id, v, path FROM records WHERE deleted = 0 ORDER BY id').iterate() as Iterable<{ entity: string; id: string; v: number; path: string }>) {
-    if (r.path.startsWith(path)) out[r.entity]!.push(`${r.id}:${r.v}`);
+  const out = Object.fromEntries(entityNames.map((e) => [e, [] as string[]])) as Record<string, string[]>;
+  for (const r of centre.store.db.prepare('SELECT entity, id, v, path FROM records WHERE deleted = 0 ORDER BY id').iterate() as Iterable<{ entity: EntityName; id: string; v: number; path: string }>) {
+    if (visibleIn(r.entity, r.path, path)) out[r.entity]!.push(`${r.id}:${r.v}`);
   }
   return out;
 }
