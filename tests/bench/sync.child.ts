@@ -88,6 +88,7 @@ for await (const line of createInterface({ input: process.stdin })) {
     const asOf = msg.asOf!;
     const out: Record<string, { p50: number; p99: number }> = {
       'countdowns:list': p99(() => h['countdowns:list']({ limit: 200 })),
+      'countdowns:wall (8 a screen)': p99(() => h['countdowns:wall']({ fit: 8, cols: 4, page: 3 })),
       'kpi:strip': p99(() => h['kpi:strip']({ asOf })),
       'kpi:get (branch, today)': p99(() => h['kpi:get']({ unitId: 'SZ-BA', window: dayWindow(asOf), asOf })),
       'ranking:get (branches, daily)': p99(() => h['ranking:get']({ kind: 'daily', level: 'branch', asOf })),
