@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { createCore, type Core } from '../../electron/core/core.js';
 import { Replica } from '../../electron/core/replica.js';
 import { dayWindow } from '../../shared/kpi.js';
+import { entityNames } from '../../shared/protocol.js';
 
 const [mode, arg] = process.argv.slice(2) as ['sync' | 'floor', string];
 const say = (o: object) => process.stdout.write(JSON.stringify(o) + '\n');
@@ -16,7 +17,7 @@ const rssMB = () => Math.round(process.resourceUsage().maxRSS / 1024);
 
 if (mode === 'floor') {
   const r = new Replica(join(mkdtempSync(join(tmpdir(), 'bench-floor-')), 'replica.db'));
-  const ins = Object.fromEntries(['unit', 'lead', 'event', 'stop_payment', 'note'].map((e) => [e, r.db.prepare(`INSERT OR REPLACE INTO ${e} (id, v, data) VALUES (?, ?, ?)`)]));
+  const ins = Object.fromEntries(entityNames.map((e) => [e, r.db.prepare(`INSERT OR REPLACE INTO ${e} (id, v, data) VALUES (?, ?, ?)`)]));
   const t0 = performance.now();
   let batch: { e: string; id: string; v: number; d: unknown }[] = [];
   const flush = r.db.transaction((rows: typeof batch) => {
