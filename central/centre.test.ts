@@ -4,6 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DAY, HOUR } from '../shared/domain.js';
+import { DEFAULT_ESCALATION } from '../shared/kpi.js';
 import { FeedState, pull } from '../tests/support/feed-client.js';
 import { FIXED_NOW, tempDir } from '../tests/support/harness.js';
 import { makeLead } from '../tests/support/records.js';
@@ -33,6 +34,30 @@ const city = [
 ];
 const lines = (rows: unknown[]) => rows.map((r) => JSON.stringify(r)).join('\n') + '\n';
 
+describe('the countdown policy as data in the feed', () => {
+  it('is published once from shared/kpi.ts, reaches a station-scoped display with checksums that agree, and can be left out', async () => {
+    const c = await started(startCentre({ historyDays: 0, speed: 0, now: FIXED_NOW, token: 't', scopedTokens: { st: 'SZ-FT-S01' } }));
+    const city = new FeedState();
+    await pull(city, c.url, 't', { since: 0 });
+    const station = new FeedState();
+    const cp = await pull(station, c.url, 'st', { since: 0 });
+    // The city's policy governs the station below it: it is in the station's feed and sums.
+    expect(station.records.has('policy\u0000escalation')).toBe(true);
+    expect(cp.counts.policy).toBe(1);
+    expect(station.stats().sums.policy).toBe(cp.sums.policy);
+    const res = await fetch(`${c.url}/v1/changes?since=0&entity=policy`, { headers: { Authorization: 'Bearer st' } });
+    const put = (await res.text()).split('\n').map((l) => (l ? (JSON.parse(l) as { t: string; e?: string; d?: unknown }) : null)).find((l) => l?.e === 'policy');
+    expect(put!.d).toEqual({ id: 'escalation', unitId: 'SZ', ...DEFAULT_ESCALATION });
+    expect(city.records.has('policy\u0000escalation')).toBe(true);
+
+    const none = await started(startCentre({ historyDays: 0, speed: 0, now: FIXED_NOW, token: 't', policy: null }));
+    const s2 = new FeedState();
+    const cp2 = await pull(s2, none.url, 't', { since: 0 });
+    expect([...s2.records.keys()].some((k) => k.startsWith('policy'))).toBe(false);
+    expect(cp2.counts.policy).toBeUndefined();
+  });
+});
+
 describe('fixtures', () => {
   it('a fixture that brings a city replaces the Shenzhen structure and is served alone', async () => {
     const file = join(tmp(), 'day.ndjson');
@@ -40,7 +65,8 @@ describe('fixtures', () => {
     const c = await started(startCentre({ fixture: file, historyDays: 0, speed: 0, now: FIXED_NOW, token: 't' }));
     const s = new FeedState();
     await pull(s, c.url, 't', { since: 0 });
-    expect([...s.records.keys()].sort()).toEqual(['lead\u0000L-1', 'unit\u0000C', 'unit\u0000C-B1']);
+    // Its own city, and the countdown policy the centre publishes for it (kpis.md's default).
+    expect([...s.records.keys()].sort()).toEqual(['lead\u0000L-1', 'policy\u0000escalation', 'unit\u0000C', 'unit\u0000C-B1']);
     expect(s.records.get('lead\u0000L-1')).toBe(1); // version assigned on load
     expect(c.tick()).toBe(0); // nothing is generated
   });

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { DAY } from '../shared/domain.js';
+import { DEFAULT_ESCALATION, type EscalationPolicy } from '../shared/kpi.js';
 import { describeZodError, entitySchemas, type EntityName, type Unit } from '../shared/protocol.js';
 import { createClock, type Clock } from './clock.js';
 import { Scenario, stepOps, type LeadPlan } from './scenario.js';
@@ -44,6 +45,12 @@ export type CentreOptions = {
   maxStreams?: number;
   /** The centre's clock, when a test moves time itself (overrides now and speed). */
   clock?: Clock;
+  /**
+   * The countdown policy the centre publishes (entity `policy`, at the root unit) and its scenario
+   * plans with: kpis.md's default unless given; null publishes none (a centre that sends no
+   * policy, which the protocol allows). A fixture that brings its own policy wins.
+   */
+  policy?: EscalationPolicy | null;
 };
 
 export type Centre = {
@@ -116,16 +123,20 @@ export async function startCentre(opts: CentreOptions = {}): Promise<Centre> {
   const fixture = opts.fixture ? readFixture(opts.fixture) : [];
   const fixtureUnits = fixture.filter((op) => op.t === 'put' && op.e === 'unit').map((op) => op.d as Unit);
   const bringsCity = fixtureUnits.some((u) => u.parentId === null);
-  const scenario = bringsCity ? null : new Scenario({ seed: opts.seed ?? 7, ...(opts.leadsPerDay !== undefined ? { leadsPerDay: opts.leadsPerDay } : {}) });
+  const policy = opts.policy === undefined ? DEFAULT_ESCALATION : opts.policy;
+  const scenario = bringsCity ? null : new Scenario({ seed: opts.seed ?? 7, ...(opts.leadsPerDay !== undefined ? { leadsPerDay: opts.leadsPerDay } : {}), ...(policy ? { policy } : {}) });
 
   const fresh = store.headSeq() === 0;
   if (fresh) {
     const units = bringsCity ? fixtureUnits : scenario!.units;
+    const ordered = unitsParentsFirst(units);
     // What the centre starts with (a fixture, the generated past) is recorded as committed when
     // each record first appeared, as a centre that had been running would have it, so a review of
     // a day in it can be answered as of its cut-off.
-    store.write(unitsParentsFirst(units).map((d): WriteOp => ({ t: 'put', e: 'unit', d, at: 0 })));
+    store.write(ordered.map((d): WriteOp => ({ t: 'put', e: 'unit', d, at: 0 })));
     const rest = fixture.filter((op) => !(op.t === 'put' && op.e === 'unit' && bringsCity));
+    const bringsPolicy = rest.some((op) => op.e === 'policy');
+    if (policy && !bringsPolicy) store.write([{ t: 'put', e: 'policy', d: { id: 'escalation', unitId: ordered[0]!.id, ...policy }, at: 0 }]);
     if (rest.length) store.write(rest.map((op): WriteOp => ({ ...op, at: firstSeen(op) }) as WriteOp));
   }
 

@@ -14,13 +14,20 @@ const json = (schema: z.ZodType): Json => {
   return out;
 };
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const entityTitle: Record<EntityName, string> = { unit: 'Unit', lead: 'Lead', event: 'Event', stop_payment: 'StopPayment', note: 'Note' };
+const entityTitle: Record<EntityName, string> = { unit: 'Unit', lead: 'Lead', event: 'Event', stop_payment: 'StopPayment', note: 'Note', policy: 'Policy' };
 const stats = { type: 'object', propertyNames: { enum: Object.keys(entitySchemas) }, additionalProperties: { type: 'integer', minimum: 0 } };
 
 export function buildOpenApi(): Json {
   const schemas: Record<string, Json> = {};
   const commitTs = { type: 'integer', minimum: 0, description: "the centre's commit time of this change (ms): when it became true at the centre" };
   for (const [e, schema] of Object.entries(entitySchemas) as [EntityName, z.ZodType][]) schemas[entityTitle[e]] = json(schema);
+  schemas['Policy'] = {
+    ...schemas['Policy'],
+    description:
+      'The countdown policy (kpis.md): deadlineMs[riskLevel] = feedbackDueAt − issuedAt; tiers[n − 1] = reminder tier n, fired when leftMs remain to feedbackDueAt without feedback (leftMs decreasing). ' +
+      'It governs its unit and every unit under it, so a display scoped below that unit receives it (the nearest one applies) and it counts in that scope\'s checkpoint counts and sums. ' +
+      'Optional: a centre may send none; a display then uses the documented defaults (6 h for every level; 3 h, 2 h, 1 h) and says so in its health.',
+  };
   for (const e of Object.keys(entitySchemas) as EntityName[]) {
     schemas[`Put${entityTitle[e]}`] = {
       type: 'object',

@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { DAY, HOUR, MINUTE } from '../shared/domain.js';
 import { FIXED_NOW } from '../tests/support/harness.js';
-import { DEFAULT_POLICY, Scenario, SHENZHEN_BRANCHES, TZ_OFFSET, leadAsOf, stepOps, type LeadPlan } from './scenario.js';
+import { Scenario, SHENZHEN_BRANCHES, TZ_OFFSET, leadAsOf, stepOps, type LeadPlan } from './scenario.js';
+import { DEFAULT_ESCALATION } from '../shared/kpi.js';
 
 const week = (seed: number) => new Scenario({ seed }).leadsBetween(FIXED_NOW - 7 * DAY, FIXED_NOW);
 const share = (plans: LeadPlan[], f: (p: LeadPlan) => boolean) => plans.filter(f).length / plans.length;
@@ -76,10 +77,10 @@ describe.each([7, 11, 2026])('a simulated week from seed %i', (seed) => {
   it('fires escalations by the policy: tier k at its time when no feedback has come', () => {
     // Not vacuous: the week has late leads, and every tier of the ladder fires somewhere.
     const tiers = new Set(plans.flatMap((p) => p.events.filter((e) => e.kind === 'escalation').map((e) => e.tier)));
-    expect([...tiers].sort()).toEqual(DEFAULT_POLICY.tiersMs.map((_, i) => i + 1));
+    expect([...tiers].sort()).toEqual(DEFAULT_ESCALATION.tiers.map((_, i) => i + 1));
     for (const p of plans) {
       const fired = p.events.filter((e) => e.kind === 'escalation');
-      const due = DEFAULT_POLICY.tiersMs.map((left, i) => ({ tier: i + 1, at: p.lead.feedbackDueAt - left })).filter((t) => p.lead.feedbackAt! > t.at);
+      const due = DEFAULT_ESCALATION.tiers.map(({ leftMs }, i) => ({ tier: i + 1, at: p.lead.feedbackDueAt - leftMs })).filter((t) => p.lead.feedbackAt! > t.at);
       expect(fired.map((e) => [e.tier, e.at])).toEqual(due.map((t) => [t.tier, t.at]));
     }
   });

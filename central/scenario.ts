@@ -2,6 +2,7 @@
 // ../shared/design/domain.md and kpis.md. Each lead's whole lifecycle is planned when it is
 // raised; the centre publishes each step when its time comes (or at once, for the backfill).
 import { DAY, HOUR, MINUTE, type FraudType, type RiskLevel } from '../shared/domain.js';
+import { DEFAULT_ESCALATION, PHONE_WINDOW_MS, type EscalationPolicy } from '../shared/kpi.js';
 import type { Lead, LeadEvent, StopPayment, Unit } from '../shared/protocol.js';
 import { createRng, type Rng } from './rng.js';
 import type { WriteOp } from './store.js';
@@ -46,14 +47,7 @@ const RAW_CURVE = [0.35, 0.25, 0.18, 0.15, 0.15, 0.2, 0.35, 0.6, 0.9, 1.15, 1.3,
 /** Normalised to a mean of 1, so leadsPerDay is the daily mean. */
 export const HOURLY_CURVE = RAW_CURVE.map((x) => (x * RAW_CURVE.length) / RAW_CURVE.reduce((a, b) => a + b, 0));
 
-export type Policy = { deadlineMs: Record<RiskLevel, number>; tiersMs: [number, number, number] };
-export const DEFAULT_POLICY: Policy = {
-  deadlineMs: { urgent: 6 * HOUR, high: 6 * HOUR, medium: 6 * HOUR, low: 6 * HOUR },
-  tiersMs: [3 * HOUR, 2 * HOUR, HOUR],
-};
-const TIER_ROLES = ['station_chief', 'branch_deputy', 'branch_chief'] as const;
-
-export type ScenarioOptions = { seed: number; leadsPerDay?: number; policy?: Policy };
+export type ScenarioOptions = { seed: number; leadsPerDay?: number; policy?: EscalationPolicy };
 
 export type LeadPlan = { lead: Lead; events: LeadEvent[]; stops: StopPayment[]; times: number[] };
 
@@ -110,7 +104,7 @@ function lognormalMs(rng: Rng, meanMs: number, sigma: number): number {
 export class Scenario {
   readonly units: Unit[];
   readonly #rng: Rng;
-  readonly #policy: Policy;
+  readonly #policy: EscalationPolicy;
   readonly #perDay: number;
   readonly #beats: { beat: Unit; station: Unit; branch: BranchSeed; weight: number }[];
   readonly #people: { id: string; name: string; phone: string; age: number; occupation: string; count: number; lastAt: number }[] = [];
@@ -120,7 +114,7 @@ export class Scenario {
 
   constructor(opts: ScenarioOptions) {
     this.#rng = createRng(opts.seed);
-    this.#policy = opts.policy ?? DEFAULT_POLICY;
+    this.#policy = opts.policy ?? DEFAULT_ESCALATION;
     this.#perDay = opts.leadsPerDay ?? 700;
     this.units = buildUnits(opts.seed);
     const byId = new Map(this.units.map((u) => [u.id, u]));
@@ -207,7 +201,7 @@ export class Scenario {
       unitId, fraudType, riskLevel, riskScore, riskDims: { repeat: person.count, amount: Math.min(100, Math.round(Math.log10(amountAtRisk + 1) * 12)), age: person.age },
       warningCount: person.count, source: rng.pick(SOURCES), amountAtRisk,
       lat: place.beat.lat! + (rng.next() - 0.5) * 0.012, lng: place.beat.lng! + (rng.next() - 0.5) * 0.012,
-      issuedAt, phoneDueAt: issuedAt + 30 * MINUTE, feedbackDueAt, smsAt, phonedAt, dispatchedAt,
+      issuedAt, phoneDueAt: issuedAt + PHONE_WINDOW_MS, feedbackDueAt, smsAt, phonedAt, dispatchedAt,
       ...(metAt !== undefined ? { metAt } : {}), feedbackAt, closedAt: feedbackAt + rng.int(1, 30) * MINUTE,
       method: met ? 'visit' : 'phone', outcome, lossAmount, preventedAmount, voided: false,
     };
@@ -216,11 +210,10 @@ export class Scenario {
     });
     const events: LeadEvent[] = [ev(issuedAt, 'issued', { unitId: 'SZ' }), ev(smsAt, 'sms'), ev(phonedAt, 'call'), ev(dispatchedAt, 'dispatch')];
     if (metAt !== undefined) events.push(ev(metAt - rng.int(1, 10) * MINUTE, 'arrive'), ev(metAt, 'met'));
-    this.#policy.tiersMs.forEach((left, i) => {
-      const at = feedbackDueAt - left;
+    this.#policy.tiers.forEach(({ leftMs, role }, i) => {
+      const at = feedbackDueAt - leftMs;
       if (at > issuedAt && feedbackAt > at) {
-        const role = TIER_ROLES[i]!;
-        events.push(ev(at, 'escalation', { tier: i + 1, role, unitId: i === 0 ? place.station.id : place.station.parentId!, detail: `${Math.round(left / HOUR)}h` }));
+        events.push(ev(at, 'escalation', { tier: i + 1, role, unitId: role === 'station_chief' ? place.station.id : place.station.parentId!, detail: `${Math.round(leftMs / HOUR)}h` }));
       }
     });
     events.push(ev(feedbackAt, 'feedback', { detail: outcome }));

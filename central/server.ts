@@ -4,7 +4,7 @@ import http from 'node:http';
 import { createGzip, constants as zlibConstants, type Gzip } from 'node:zlib';
 import { describeZodError, entityNames, heartbeatSchema, mutationRequestSchema, PROTOCOL_VERSION, type EntityName } from '../shared/protocol.js';
 import type { Clock } from './clock.js';
-import { AsOfError, StoreError, type CentralStore, type Stats, type StoredRow } from './store.js';
+import { AsOfError, StoreError, visibleIn, type CentralStore, type Stats, type StoredRow } from './store.js';
 import { roleAllows, type Principal, type TokenAction, type TokenRegistry } from './tokens.js';
 
 export type CentralServerOptions = {
@@ -79,7 +79,7 @@ function pageIn(store: CentralStore, cursor: number, scopePath: string, limit: n
   let last = cursor;
   let lastTx = -1;
   let emitted = 0;
-  const inScope = (p: string) => p.startsWith(scopePath);
+  const inScope = (e: EntityName, p: string) => visibleIn(e, p, scopePath);
   outer: for (;;) {
     const rows: StoredRow[] = store.rowsAfter(last, READ_BATCH);
     if (rows.length === 0) break;
@@ -88,10 +88,10 @@ function pageIn(store: CentralStore, cursor: number, scopePath: string, limit: n
       last = r.seq;
       lastTx = r.tx;
       if (entity !== null && r.entity !== entity) continue;
-      if (!r.deleted && inScope(r.path)) {
+      if (!r.deleted && inScope(r.entity, r.path)) {
         out.push(`{"t":"put","e":"${r.entity}","id":${JSON.stringify(r.id)},"v":${r.v},"seq":${r.seq},"ts":${r.ts},"d":${r.data}}`);
         emitted++;
-      } else if (r.seq > skipTombstonesThrough && (JSON.parse(r.paths) as string[]).some(inScope)) {
+      } else if (r.seq > skipTombstonesThrough && (JSON.parse(r.paths) as string[]).some((p) => inScope(r.entity, p))) {
         // Deleted, or moved out of this scope: either way it leaves the display.
         out.push(`{"t":"del","e":"${r.entity}","id":${JSON.stringify(r.id)},"seq":${r.seq},"ts":${r.ts}}`);
         emitted++;

@@ -44,6 +44,14 @@ export class AsOfError extends Error {
   }
 }
 
+/**
+ * Whether a record stored under `path` belongs to the feed of a scope: anything within the scope,
+ * and a policy set at the scope or above it (it governs every unit under its own).
+ */
+export function visibleIn(entity: EntityName, path: string, scopePath: string): boolean {
+  return path.startsWith(scopePath) || (entity === 'policy' && scopePath.startsWith(path));
+}
+
 export type Stats = { counts: Partial<Record<EntityName, number>>; sums: Partial<Record<EntityName, number>> };
 
 export class StoreError extends Error {
@@ -384,9 +392,13 @@ export class SqliteStore implements CentralStore {
   }
 
   stats(scopePath: string): Stats {
+    // A policy set above the scope governs it too (visibleIn), so it counts in the scope's sums.
     const rows = this.db
-      .prepare('SELECT entity, SUM(count) AS count, SUM(sum) AS sum FROM unit_agg WHERE path >= ? AND path < ? GROUP BY entity')
-      .all(scopePath, scopePath + '\uffff') as { entity: EntityName; count: number; sum: number }[];
+      .prepare(
+        `SELECT entity, SUM(count) AS count, SUM(sum) AS sum FROM unit_agg
+         WHERE (path >= ? AND path < ?) OR (entity = 'policy' AND length(path) < length(?) AND substr(?, 1, length(path)) = path) GROUP BY entity`,
+      )
+      .all(scopePath, scopePath + '\uffff', scopePath, scopePath) as { entity: EntityName; count: number; sum: number }[];
     const out: Stats = { counts: {}, sums: {} };
     for (const r of rows) {
       out.counts[r.entity] = r.count;

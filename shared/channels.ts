@@ -2,6 +2,7 @@
 // (which must stay tiny) to allow-list what the renderer may call and hear.
 export const requestChannels = [
   'countdowns:list',
+  'countdowns:wall',
   'kpi:strip',
   'kpi:get',
   'ranking:get',

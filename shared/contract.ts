@@ -61,12 +61,21 @@ export type LeadTile = {
   phoneDueAt: number;
   feedbackDueAt: number;
   phonedAt: number | null;
+  dispatchedAt: number | null;
   metAt: number | null;
   lat: number;
   lng: number;
 };
 
-export type CountdownTile = LeadTile & { ladder: LadderStep[]; next: LadderStep | null };
+/** `pinned`: urgent or high risk and not yet acknowledged (shared/kpi.ts isPinned), held at the front. */
+export type CountdownTile = LeadTile & { ladder: LadderStep[]; next: LadderStep | null; pinned: boolean };
+
+/**
+ * What the tile wall shows now: the count of every open lead in scope, the pinned tiles (on every
+ * page), the tiles of one page of the rotation, and the ids of every open lead (to notice new
+ * ones) and of the urgent ones (to flash and sound them), without shipping a thousand tiles.
+ */
+export type CountdownWall = { total: number; pages: number; page: number; pinned: CountdownTile[]; tiles: CountdownTile[]; openIds: string[]; urgentIds: string[] };
 
 export type KpiStrip = { unitId: string; unitName: string; unitNameEn: string | null; asOf: number; window: Window; today: Indicators; yesterday: Indicators; openLeads: number };
 
@@ -148,7 +157,11 @@ export type DisplayHealth = {
   /** When the centre last acknowledged this display's heartbeat (centre time). */
   lastHeartbeatAt: number | null;
   heartbeatError: string | null;
+  /** Where the countdown policy comes from: the centre's feed, or kpis.md's defaults (none received). */
+  policy: PolicySource;
 };
+
+export type PolicySource = { source: 'centre'; id: string; unitId: string } | { source: 'default' };
 
 export type PendingNote = Note & { pending: boolean; error: string | null };
 
@@ -158,8 +171,16 @@ const windowArg = z.object({ start: time, end: time }).strict().refine((w) => w.
 
 /** Requests: channel → argument schema. */
 export const requests = {
-  /** Open leads (no feedback by now), nearest deadline first, masked, with escalation ladders. */
-  'countdowns:list': z.object({ unitId: unitId.optional(), limit: z.number().int().min(1).max(5000) }).strict(),
+  /**
+   * Open leads (no feedback by now) in the wall's one order (shared/kpi.ts compareUrgency: pinned,
+   * overdue, next tier), masked, with escalation ladders. Every open lead unless `limit` is given.
+   */
+  'countdowns:list': z.object({ unitId: unitId.optional(), limit: z.number().int().min(1).max(5000).optional() }).strict(),
+  /**
+   * The tile wall's screen: `fit` tiles in `cols` columns, page `page` (modulo the number of
+   * pages) of the one order, pinned leads on every page (shared/kpi.ts wallPages).
+   */
+  'countdowns:wall': z.object({ unitId: unitId.optional(), fit: z.number().int().min(1).max(1000), cols: z.number().int().min(1).max(100), page: z.number().int().min(0) }).strict(),
   /** Today's five indicators and the others, with yesterday's at the same time of day. */
   'kpi:strip': z.object({ unitId: unitId.optional(), asOf: time.optional() }).strict(),
   /** The indicators for any unit and window, as of any time. */
@@ -228,6 +249,7 @@ export type RequestArgs<K extends RequestName> = z.infer<(typeof requests)[K]>;
 
 export type Results = {
   'countdowns:list': CountdownTile[];
+  'countdowns:wall': CountdownWall;
   'kpi:strip': KpiStrip;
   'kpi:get': Indicators;
   'ranking:get': RankingRow[];
@@ -250,7 +272,7 @@ export type Results = {
   'audit:list': AuditEntry[];
 };
 
-export const tableNames = ['unit', 'lead', 'event', 'stop_payment', 'note'] as const;
+export const tableNames = ['unit', 'lead', 'event', 'stop_payment', 'note', 'policy'] as const;
 export type TableName = (typeof tableNames)[number];
 
 /** Events pushed from the core: channel → payload. */

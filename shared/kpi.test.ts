@@ -3,8 +3,12 @@
 import { describe, expect, it } from 'vitest';
 import { HOUR, MINUTE } from './domain.js';
 import {
+  compareUrgency,
   computeIndicators,
   dateWindow,
+  isAcknowledged,
+  isPinned,
+  type UrgencyLead,
   dayWindow,
   escalationLadder,
   nextTier,
@@ -200,5 +204,46 @@ describe('parts of disjoint windows', () => {
     expect(merged).toEqual(whole);
     expect(whole.leads).toBe(14); // A–E, I and the shifted H on day one; G and the shifted A–E, I on day two
     expect(whole.peopleDefrauded).toBe(2); // P2 (B, I) and P4 (E, known by the later T)
+  });
+});
+
+describe('the wall\'s order: what needs a person now', () => {
+  const T = h(12);
+  const lead = (id: string, riskLevel: UrgencyLead['riskLevel'], issuedAt: number, extra: Partial<UrgencyLead> = {}): UrgencyLead => ({
+    id, riskLevel, issuedAt, feedbackDueAt: issuedAt + 6 * HOUR, phonedAt: null, dispatchedAt: null, metAt: null, next: { dueAt: issuedAt + 3 * HOUR }, ...extra,
+  });
+
+  it('acknowledged means phoned, dispatched or met by T — not the automatic SMS, not a future time', () => {
+    expect(isAcknowledged({ phonedAt: null, dispatchedAt: null, metAt: null }, T)).toBe(false);
+    expect(isAcknowledged({ phonedAt: T, dispatchedAt: null, metAt: null }, T)).toBe(true);
+    expect(isAcknowledged({ phonedAt: null, dispatchedAt: T - 1, metAt: null }, T)).toBe(true);
+    expect(isAcknowledged({ phonedAt: null, dispatchedAt: null, metAt: T - 1 }, T)).toBe(true);
+    expect(isAcknowledged({ phonedAt: T + 1, dispatchedAt: null, metAt: null }, T)).toBe(false);
+    expect(isPinned(lead('a', 'urgent', T), T)).toBe(true);
+    expect(isPinned(lead('a', 'high', T), T)).toBe(true);
+    expect(isPinned(lead('a', 'medium', T), T)).toBe(false);
+    expect(isPinned(lead('a', 'urgent', T, { phonedAt: T }), T)).toBe(false);
+  });
+
+  it('puts a new unacknowledged urgent lead first though every level has the same deadline, then overdue, then by the next tier', () => {
+    const leads = [
+      lead('calm-late', 'medium', h(11)), // next tier at 14:00
+      lead('calm-soon', 'low', h(10), { next: { dueAt: h(12.5) } }),
+      lead('no-tier-left', 'medium', h(7), { next: null }), // deadline 13:00 (tiers done)
+      lead('overdue-2h', 'medium', h(4), { next: null }), // due 10:00
+      lead('overdue-1h', 'high', h(5), { phonedAt: h(5.1), next: null }), // due 11:00, acknowledged
+      lead('high-old', 'high', h(9)), // pinned, older
+      lead('urgent-old', 'urgent', h(8)), // pinned
+      lead('urgent-new', 'urgent', h(11.99)), // pinned, newest
+      lead('urgent-acked', 'urgent', h(11.5), { phonedAt: h(11.6) }), // next tier 14:30
+      lead('urgent-met', 'urgent', h(11.9), { metAt: h(11.95), next: { dueAt: h(14.9) } }),
+    ];
+    expect([...leads].sort(compareUrgency(T)).map((l) => l.id)).toEqual([
+      'urgent-new', 'urgent-old', 'high-old',
+      'overdue-2h', 'overdue-1h',
+      'calm-soon', 'no-tier-left', 'calm-late', 'urgent-acked', 'urgent-met',
+    ]);
+    // The same inputs in any order give the same order.
+    expect([...leads].reverse().sort(compareUrgency(T)).map((l) => l.id)).toEqual([...leads].sort(compareUrgency(T)).map((l) => l.id));
   });
 });

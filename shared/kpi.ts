@@ -1,6 +1,6 @@
 // The indicator and ranking definitions of ../shared/design/kpis.md, once, for every runtime:
 // the core's queries, the wall, the review screen, the exports and the tests' expectations.
-import { DAY, HOUR, MINUTE } from './domain.js';
+import { DAY, HOUR, MINUTE, type RiskLevel } from './domain.js';
 
 /** The fields of a lead the indicators read. Times are ms; money is fen. */
 export type KpiLead = {
@@ -270,14 +270,24 @@ export function rank(current: RankInput[], previous: RankInput[], kind: RankingK
 
 // ---- Countdown and escalation ---------------------------------------------------------------
 
-export type EscalationPolicy = { tiers: { leftMs: number; role: 'station_chief' | 'branch_deputy' | 'branch_chief' }[] };
+export type EscalationRole = 'station_chief' | 'branch_deputy' | 'branch_chief';
+/**
+ * The countdown policy: the feedback deadline of each risk level, and the reminder tiers on the
+ * time left to it. The centre publishes it in the feed (entity `policy`); this is kpis.md's
+ * default, the one definition the reference centre publishes and its scenario plans with, and
+ * what a display uses (saying so) when its centre sends none.
+ */
+export type EscalationPolicy = { deadlineMs: Record<RiskLevel, number>; tiers: { leftMs: number; role: EscalationRole }[] };
 export const DEFAULT_ESCALATION: EscalationPolicy = {
+  deadlineMs: { urgent: 6 * HOUR, high: 6 * HOUR, medium: 6 * HOUR, low: 6 * HOUR },
   tiers: [
     { leftMs: 3 * HOUR, role: 'station_chief' },
     { leftMs: 2 * HOUR, role: 'branch_deputy' },
     { leftMs: 1 * HOUR, role: 'branch_chief' },
   ],
 };
+/** kpis.md: `phoneDueAt = issuedAt + 30 min`. */
+export const PHONE_WINDOW_MS = 30 * MINUTE;
 
 export type LadderStep = { tier: number; role: string; dueAt: number; firedAt: number | null };
 
@@ -294,6 +304,79 @@ export function escalationLadder(feedbackDueAt: number, fired: readonly { tier: 
 /** The next tier to fire after `now`, or null when none is left. */
 export function nextTier(ladder: readonly LadderStep[], now: number): LadderStep | null {
   return ladder.find((s) => s.firedAt === null && s.dueAt > now) ?? null;
+}
+
+// ---- What needs a person now: the tile wall's order ----------------------------------------
+
+/** The fields of an open lead the wall's order reads (times ms; null = not happened). */
+export type UrgencyLead = {
+  id: string;
+  riskLevel: RiskLevel;
+  issuedAt: number;
+  feedbackDueAt: number;
+  phonedAt: number | null;
+  dispatchedAt: number | null;
+  metAt: number | null;
+  /** The next reminder tier to fire ({@link nextTier}), or null when none is left. */
+  next: { dueAt: number } | null;
+};
+
+/**
+ * Acknowledged: a person has acted on the lead by T — phoned the person, dispatched a patrol,
+ * or met them (phonedAt, dispatchedAt or metAt known by T). The SMS warning does not count: it
+ * goes out automatically within seconds of issue, so it says nothing about whether anyone on
+ * duty has picked the lead up.
+ */
+export function isAcknowledged(l: Pick<UrgencyLead, 'phonedAt' | 'dispatchedAt' | 'metAt'>, t: number): boolean {
+  return knownBy(l.phonedAt, t) !== null || knownBy(l.dispatchedAt, t) !== null || knownBy(l.metAt, t) !== null;
+}
+
+/** Pinned to the front of the wall: an urgent or high-risk lead nobody has acknowledged yet. */
+export function isPinned(l: Pick<UrgencyLead, 'riskLevel' | 'phonedAt' | 'dispatchedAt' | 'metAt'>, t: number): boolean {
+  return (l.riskLevel === 'urgent' || l.riskLevel === 'high') && !isAcknowledged(l, t);
+}
+
+const RISK_RANK: Record<RiskLevel, number> = { urgent: 0, high: 1, medium: 2, low: 3 };
+
+/**
+ * The wall's one order of open leads at T, by what needs a person now:
+ * 1. pinned leads (urgent before high, then newest first: the one nobody has seen yet leads);
+ * 2. overdue leads, longest overdue first;
+ * 3. the rest by the time the next reminder tier fires (the deadline when none is left);
+ * then risk level, then id, so equal inputs always give the same order.
+ */
+export function compareUrgency(t: number): (a: UrgencyLead, b: UrgencyLead) => number {
+  const group = (l: UrgencyLead) => (isPinned(l, t) ? 0 : l.feedbackDueAt <= t ? 1 : 2);
+  return (a, b) => {
+    const ga = group(a);
+    const gb = group(b);
+    if (ga !== gb) return ga - gb;
+    const c =
+      ga === 0
+        ? RISK_RANK[a.riskLevel] - RISK_RANK[b.riskLevel] || b.issuedAt - a.issuedAt
+        : ga === 1
+          ? a.feedbackDueAt - b.feedbackDueAt
+          : (a.next?.dueAt ?? a.feedbackDueAt) - (b.next?.dueAt ?? b.feedbackDueAt);
+    return c || RISK_RANK[a.riskLevel] - RISK_RANK[b.riskLevel] || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  };
+}
+
+/**
+ * The wall's pages of tiles, `fit` a screen in `cols` columns: the pinned leads first on every
+ * page (up to all rows but one; any beyond join the front of the rotation, so none is left out),
+ * then the rest in order. Every lead is on every page (pinned) or on exactly one page, so all are
+ * on screen once per cycle of pages × the page time.
+ */
+export function wallPages<L extends { pinned: boolean }>(leads: readonly L[], fit: number, cols: number): { pinned: L[]; pages: L[][] } {
+  const rows = Math.max(1, Math.floor(fit / Math.max(1, cols)));
+  const cap = Math.max(0, rows > 1 ? fit - cols : fit - 1);
+  const pinned: L[] = [];
+  const rest: L[] = [];
+  for (const l of leads) (l.pinned && pinned.length < cap ? pinned : rest).push(l);
+  const per = Math.max(1, fit - pinned.length);
+  const pages: L[][] = [];
+  for (let i = 0; i < rest.length; i += per) pages.push(rest.slice(i, i + per));
+  return { pinned, pages: pages.length ? pages : [[]] };
 }
 
 /**

@@ -137,12 +137,28 @@ export const noteSchema = z.object({
   mutationId: z.number().int().positive().optional(),
 });
 
+const positiveMs = z.number().int().positive();
+/**
+ * The countdown policy the centre applies (kpis.md "Countdown and escalation"): the feedback
+ * deadline of each risk level and the reminder tiers on the time left to it. It governs its unit
+ * and everything under it, so a display scoped below that unit receives it too; the nearest one
+ * wins. A centre may send none: the display then uses kpis.md's defaults and says so.
+ */
+export const policySchema = z.object({
+  id,
+  unitId: id,
+  deadlineMs: z.object({ urgent: positiveMs, high: positiveMs, medium: positiveMs, low: positiveMs }),
+  /** Tier n (1-based, as in escalation events) is tiers[n − 1], in firing order (leftMs decreasing). */
+  tiers: z.array(z.object({ leftMs: positiveMs, role: z.enum(['station_chief', 'branch_deputy', 'branch_chief']) })).max(9),
+});
+
 export const entitySchemas = {
   unit: unitSchema,
   lead: leadSchema,
   event: eventSchema,
   stop_payment: stopPaymentSchema,
   note: noteSchema,
+  policy: policySchema,
 } as const;
 
 export type EntityName = keyof typeof entitySchemas;
@@ -153,7 +169,8 @@ export type Lead = z.infer<typeof leadSchema>;
 export type LeadEvent = z.infer<typeof eventSchema>;
 export type StopPayment = z.infer<typeof stopPaymentSchema>;
 export type Note = z.infer<typeof noteSchema>;
-export type EntityRecord = { unit: Unit; lead: Lead; event: LeadEvent; stop_payment: StopPayment; note: Note };
+export type Policy = z.infer<typeof policySchema>;
+export type EntityRecord = { unit: Unit; lead: Lead; event: LeadEvent; stop_payment: StopPayment; note: Note; policy: Policy };
 
 const entityName = z.enum(entityNames as [EntityName, ...EntityName[]]);
 const seq = z.number().int().nonnegative();

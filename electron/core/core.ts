@@ -139,6 +139,7 @@ export function createCore(opts: CoreOptions): Core {
       heldBack: { count: slot.current.heldCount, records: slot.current.heldRecords(HEARTBEAT_HELD_MAX) },
       lastHeartbeatAt,
       heartbeatError,
+      policy: queries.policy().from,
     };
   };
   const sendHeartbeat = async () => {
@@ -223,6 +224,7 @@ export function createCore(opts: CoreOptions): Core {
 
   const handlers: Handlers = {
     'countdowns:list': ({ unitId, limit }) => queries.countdowns(unitId, now(), limit),
+    'countdowns:wall': ({ unitId, fit, cols, page }) => queries.countdownWall(unitId, now(), fit, cols, page),
     'kpi:strip': ({ unitId, asOf }) => queries.kpiStrip(unitId, asOf ?? now()),
     'kpi:get': ({ unitId, window, asOf }) => at(asOf, (q) => q.indicators(unitId, window, asOf)),
     'ranking:get': ({ kind, level, within, asOf, window }) => at(asOf, (q) => q.ranking(kind, level, within, asOf ?? now(), window)),

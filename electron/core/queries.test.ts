@@ -56,7 +56,7 @@ describe('screen queries', () => {
     ]);
   });
 
-  it('lists open leads nearest deadline first with their escalation ladder', () => {
+  it('lists open leads, an unacknowledged high-risk one pinned first, with their escalation ladder', () => {
     const tiles = q.countdowns('C', T, 100);
     expect(tiles.map((t) => t.id)).toEqual(['L1-5', 'L2-0', 'L2-1', 'L2-2']);
     const first = tiles[0]!;
@@ -66,6 +66,7 @@ describe('screen queries', () => {
       [3, null],
     ]);
     expect(first.personName).toBe('测**');
+    expect(tiles.map((t) => t.pinned)).toEqual([true, false, false, false]);
     expect(q.countdowns('B1', T, 100).map((t) => t.id)).toEqual(['L1-5']);
   });
 
@@ -120,5 +121,72 @@ describe('screen queries', () => {
     // A query as of an earlier time (a replay) does not turn the day back.
     fresh.indicators('C', day(-1), W.start + 12 * HOUR);
     expect(fresh.cacheSize().days).toBe(2);
+  });
+});
+
+describe('countdowns with 1,000 open leads and the centre\'s policy', () => {
+  const tmp2 = tempDir();
+  let r: Replica;
+  let seq = 0;
+  const put = (e: PutLine['e'], d: { id: string }): PutLine => ({ t: 'put', e, id: d.id, v: 1, seq: ++seq, d: d as Record<string, unknown> });
+  const apply = (lines: PutLine[]) => r.applyPage(lines, { t: 'checkpoint', seq, epoch: 'e', serverTime: T, more: false, counts: {}, sums: {} });
+  beforeAll(() => {
+    r = new Replica(join(tmp2.dir, 'r.db'));
+    const lines = [put('unit', unit('C', null, 'city', 'C')), put('unit', unit('B', 'C', 'branch', 'B')), put('unit', unit('S', 'B', 'station', 'S'))];
+    // 1,000 open, acknowledged leads, the oldest first: before the change the newest were cut.
+    for (let i = 0; i < 1000; i++) lines.push(put('lead', makeLead(`L${String(i).padStart(4, '0')}`, 'S', T - 5 * HOUR + i * 1000, { riskLevel: 'medium', phonedAt: T - 5 * HOUR + i * 1000 + 60_000 })));
+    apply(lines);
+  });
+  afterAll(() => {
+    r.close();
+    tmp2.remove();
+  });
+
+  it('returns every open lead (no cap) and a new urgent lead first, whatever its deadline', () => {
+    const q2 = new Queries(r.db);
+    apply([put('lead', makeLead('L-NEW-URGENT', 'S', T, { riskLevel: 'urgent' }))]);
+    const tiles = q2.countdowns(undefined, T);
+    expect(tiles).toHaveLength(1001);
+    expect(tiles[0]!.id).toBe('L-NEW-URGENT');
+    expect(tiles[0]!.pinned).toBe(true);
+    expect(new Set(tiles.map((t) => t.id)).size).toBe(1001);
+    expect(q2.openCount(undefined, T)).toBe(1001);
+    // Once someone phones, it is no longer pinned and takes its place by its next tier.
+    apply([{ ...put('lead', makeLead('L-NEW-URGENT', 'S', T, { riskLevel: 'urgent', phonedAt: T })), v: 2 }]);
+    const after = q2.countdowns(undefined, T);
+    expect(after[0]!.id).not.toBe('L-NEW-URGENT');
+    expect(after.at(-1)!.id).toBe('L-NEW-URGENT');
+  });
+
+  it('serves the wall one screen at a time: the pinned tiles on every page, each open lead on exactly one page, the true count', () => {
+    const q2 = new Queries(r.db);
+    const first = q2.countdownWall(undefined, T, 8, 4, 0);
+    expect(first.total).toBe(1001);
+    expect(first.openIds).toHaveLength(1001);
+    const seen: string[] = [];
+    for (let p = 0; p < first.pages; p++) {
+      const w = q2.countdownWall(undefined, T, 8, 4, p);
+      expect(w.page).toBe(p);
+      expect(w.pinned.length + w.tiles.length).toBeLessThanOrEqual(8);
+      seen.push(...w.tiles.map((t) => t.id));
+    }
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(seen).toHaveLength(1001);
+    expect(q2.countdownWall(undefined, T, 8, 4, first.pages).page).toBe(0); // the page wraps round
+  });
+
+  it('takes the escalation tiers from the centre\'s policy in the replica, else the documented defaults, and says which', () => {
+    const q2 = new Queries(r.db);
+    expect(q2.policy().from).toEqual({ source: 'default' });
+    expect(q2.countdowns(undefined, T, 1)[0]!.ladder.map((s) => s.dueAt - q2.countdowns(undefined, T, 1)[0]!.feedbackDueAt)).toEqual([-3 * HOUR, -2 * HOUR, -HOUR]);
+    // A policy set above this display's scope (its unit is not in the replica) still governs it.
+    apply([put('policy', { id: 'P-CITY', unitId: 'SZ', deadlineMs: { urgent: 2 * HOUR, high: 4 * HOUR, medium: 6 * HOUR, low: 8 * HOUR }, tiers: [{ leftMs: 90 * 60_000, role: 'station_chief' }, { leftMs: 30 * 60_000, role: 'branch_chief' }] } as never)]);
+    expect(q2.policy().from).toEqual({ source: 'centre', id: 'P-CITY', unitId: 'SZ' });
+    const first = q2.countdowns(undefined, T, 1)[0]!;
+    expect(first.ladder.map((s) => [s.tier, s.role, first.feedbackDueAt - s.dueAt])).toEqual([[1, 'station_chief', 90 * 60_000], [2, 'branch_chief', 30 * 60_000]]);
+    // The nearest wins: the branch's own policy over the city's, and only for the branch.
+    apply([put('policy', { id: 'P-B', unitId: 'B', deadlineMs: { urgent: HOUR, high: HOUR, medium: HOUR, low: HOUR }, tiers: [{ leftMs: 20 * 60_000, role: 'branch_deputy' }] } as never)]);
+    expect(q2.policy('S').from).toEqual({ source: 'centre', id: 'P-B', unitId: 'B' });
+    expect(q2.policy('C').from).toEqual({ source: 'centre', id: 'P-CITY', unitId: 'SZ' });
   });
 });

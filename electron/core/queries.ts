@@ -1,7 +1,7 @@
 // Intent-named queries over the replica, behind the contract (never SQL across it). Indicator
 // math is shared/kpi.ts; these only select the rows, through indexes.
 import type Database from 'better-sqlite3';
-import type { CountdownTile, KpiStrip, LeadTimeline, MapFeatures, RankingRow, RecentEvent, ReplayLead, ReviewLead, StopRecord, TrendPoint } from '../../shared/contract.js';
+import type { CountdownTile, CountdownWall, KpiStrip, PolicySource, LeadTimeline, MapFeatures, RankingRow, RecentEvent, ReplayLead, ReviewLead, StopRecord, TrendPoint } from '../../shared/contract.js';
 import { DAY, maskName, maskPhone, type RiskLevel } from '../../shared/domain.js';
 import {
   aggregate,
@@ -12,14 +12,17 @@ import {
   DEFAULT_CALENDAR,
   DEFAULT_ESCALATION,
   DEFAULT_RANKING,
+  compareUrgency,
   escalationLadder,
   isOverdue,
+  isPinned,
   isVictimised,
   knownBy,
   nextTier,
   previousWindow,
   rank,
   stopWithin30,
+  wallPages,
   weekWindow,
   type Calendar,
   type EscalationPolicy,
@@ -27,11 +30,13 @@ import {
   type KpiLead,
   type KpiParts,
   type KpiStop,
+  type LadderStep,
+  type UrgencyLead,
   type RankingConfig,
   type RankingKind,
   type Window,
 } from '../../shared/kpi.js';
-import type { Lead, LeadEvent, Note, StopPayment } from '../../shared/protocol.js';
+import type { Lead, LeadEvent, Note, Policy, StopPayment } from '../../shared/protocol.js';
 import { UnitTree, type UnitNode } from '../../shared/units.js';
 
 export type QueryConfig = { calendar: Calendar; escalation: EscalationPolicy; ranking: RankingConfig };
@@ -58,12 +63,13 @@ const SQL = {
   leadsIssued: `SELECT ${LEAD_COLS} FROM lead WHERE issued_at >= ? AND issued_at < ?`,
   stopsRequested: `SELECT s.requested_at AS requestedAt, s.frozen_at AS frozenAt, s.status AS status, l.unit_id AS unitId
     FROM stop_payment s JOIN lead l ON l.id = s.lead_id WHERE s.requested_at >= ? AND s.requested_at < ?`,
-  open: 'SELECT data FROM lead WHERE feedback_at IS NULL ORDER BY feedback_due_at, id',
+  open: 'SELECT id, v FROM lead WHERE feedback_at IS NULL',
   openCount: 'SELECT unit_id AS unitId, issued_at AS issuedAt, voided FROM lead WHERE feedback_at IS NULL',
   // CROSS JOIN keeps the open leads (a small set, by index) as the outer loop.
   escalations: `SELECT e.lead_id AS leadId, e.tier AS tier, e.at AS at FROM lead l CROSS JOIN event e ON e.lead_id = l.id
     WHERE l.feedback_at IS NULL AND e.kind = 'escalation'`,
   units: 'SELECT data FROM unit',
+  policies: 'SELECT data FROM policy ORDER BY id',
   lead: 'SELECT data FROM lead WHERE id = ?',
   events: 'SELECT data FROM event WHERE lead_id = ? ORDER BY at, id',
   stops: 'SELECT data FROM stop_payment WHERE lead_id = ? ORDER BY requested_at, id',
@@ -80,7 +86,7 @@ const SQL = {
 } as const;
 /** Sample arguments for EXPLAIN of each statement. */
 const SAMPLE_ARGS: Record<keyof typeof SQL, unknown[]> = {
-  leadsIssued: [0, 1], stopsRequested: [0, 1], open: [], openCount: [], escalations: [], units: [], lead: ['x'], events: ['x'], stops: ['x'], notes: ['x'], allNotes: [], recentEvents: [0, 10], mapLeads: [], reviewLeads: [0, 1], stopsIn: [0, 1],
+  leadsIssued: [0, 1], stopsRequested: [0, 1], open: [], openCount: [], escalations: [], units: [], policies: [], lead: ['x'], events: ['x'], stops: ['x'], notes: ['x'], allNotes: [], recentEvents: [0, 10], mapLeads: [], reviewLeads: [0, 1], stopsIn: [0, 1],
 };
 
 const toKpi = (r: LeadRow): KpiLead => ({ ...r, voided: r.voided === 1 });
@@ -132,10 +138,14 @@ export class Queries {
   #generationDay = -Infinity;
   readonly #leadsIssued: Database.Statement<[number, number], LeadRow>;
   readonly #stopsRequested: Database.Statement<[number, number], KpiStop & { unitId: string }>;
-  readonly #open: Database.Statement<[], { data: string }>;
+  readonly #open: Database.Statement<[], { id: string; v: number }>;
+  /** Open leads as parsed, by id with their version: a refresh parses only what changed. */
+  #openParsed = new Map<string, { v: number; lead: Lead }>();
   readonly #openCount: Database.Statement<[], { unitId: string; issuedAt: number; voided: number }>;
   readonly #escalations: Database.Statement<[], { leadId: string; tier: number; at: number }>;
   readonly #units: Database.Statement<[], { data: string }>;
+  readonly #policies: Database.Statement<[], { data: string }>;
+  #policyCache: { key: string; unitId: string; value: { policy: EscalationPolicy; from: PolicySource } } | null = null;
   readonly #lead: Database.Statement<[string], { data: string }>;
   readonly #events: Database.Statement<[string], { data: string }>;
   readonly #stops: Database.Statement<[string], { data: string }>;
@@ -155,6 +165,7 @@ export class Queries {
     this.#openCount = db.prepare(SQL.openCount);
     this.#escalations = db.prepare(SQL.escalations);
     this.#units = db.prepare(SQL.units);
+    this.#policies = db.prepare(SQL.policies);
     this.#lead = db.prepare(SQL.lead);
     this.#events = db.prepare(SQL.events);
     this.#stops = db.prepare(SQL.stops);
@@ -377,47 +388,121 @@ export class Queries {
     });
   }
 
-  /** Open leads, nearest deadline first, masked, with their escalation ladder. */
-  countdowns(unitId: string | undefined, asOf: number, limit: number): CountdownTile[] {
-    const sub = this.tree.subtree(this.#unit(unitId));
+  /**
+   * The countdown policy that governs a unit: the centre's nearest (a policy on the unit or its
+   * closest ancestor; one set above this display's scope, whose unit the replica does not hold,
+   * ranks below those it does), else kpis.md's defaults from the one definition, said as such.
+   */
+  policy(unitId?: string): { policy: EscalationPolicy; from: PolicySource } {
+    const rows = this.#policies.all();
+    const id = unitId ?? this.rootId() ?? '';
+    const key = rows.map((r) => r.data).join('\n');
+    if (this.#policyCache && this.#policyCache.key === key && this.#policyCache.unitId === id) return this.#policyCache.value;
+    // Rank: 0 for a policy above the scope (its unit is not in the replica), the unit's depth + 1
+    // for one on this unit or an ancestor; a policy of another subtree does not apply.
+    const ancestors = new Map<string, number>();
+    for (let u = this.tree.byId.get(id); u; u = u.parentId === null ? undefined : this.tree.byId.get(u.parentId)) ancestors.set(u.id, 0);
+    let d = ancestors.size;
+    for (const k of ancestors.keys()) ancestors.set(k, d--);
+    let best: Policy | null = null;
+    let bestRank = -1;
+    for (const p of rows.map((r) => JSON.parse(r.data) as Policy)) {
+      const r = this.tree.byId.has(p.unitId) ? (ancestors.get(p.unitId) ?? -1) : 0;
+      if (r > bestRank) [best, bestRank] = [p, r];
+    }
+    const value = best
+      ? { policy: { deadlineMs: best.deadlineMs, tiers: best.tiers }, from: { source: 'centre', id: best.id, unitId: best.unitId } as const }
+      : { policy: this.#cfg.escalation, from: { source: 'default' } as const };
+    this.#policyCache = { key, unitId: id, value };
+    return value;
+  }
+
+  /**
+   * Every open lead in the unit, in the wall's one order (compareUrgency: pinned, then overdue,
+   * then by the next reminder tier), with its ladder from the centre's policy; not yet a tile.
+   */
+  #ordered(unitId: string | undefined, asOf: number): { lead: Lead; ladder: LadderStep[]; next: LadderStep | null; pinned: boolean }[] {
+    const id = this.#unit(unitId);
+    const sub = this.tree.subtree(id);
+    const { policy } = this.policy(id);
     const fired = new Map<string, { tier: number; at: number }[]>();
     for (const e of this.#escalations.all()) {
       const list = fired.get(e.leadId) ?? [];
       list.push({ tier: e.tier, at: e.at });
       fired.set(e.leadId, list);
     }
-    const out: CountdownTile[] = [];
-    for (const row of this.#open.iterate()) {
-      const l = JSON.parse(row.data) as Lead;
-      if (l.voided || l.issuedAt > asOf + CLOCK_SLACK_MS || !sub.has(l.unitId)) continue;
-      const ladder = escalationLadder(l.feedbackDueAt, fired.get(l.id) ?? [], this.#cfg.escalation);
-      const unit = this.tree.byId.get(l.unitId);
-      out.push({
-        id: l.id,
-        unitId: l.unitId,
-        unitName: unit?.name ?? l.unitId,
-        unitNameEn: unit?.nameEn ?? null,
-        stationName: this.tree.ancestorAt(l.unitId, 'station')?.name ?? null,
-        stationNameEn: this.tree.ancestorAt(l.unitId, 'station')?.nameEn ?? null,
-        personName: maskName(l.personName),
-        personPhone: maskPhone(l.personPhone),
-        fraudType: l.fraudType,
-        riskLevel: l.riskLevel,
-        warningCount: l.warningCount,
-        amountAtRisk: l.amountAtRisk,
-        issuedAt: l.issuedAt,
-        phoneDueAt: l.phoneDueAt,
-        feedbackDueAt: l.feedbackDueAt,
-        phonedAt: l.phonedAt ?? null,
-        metAt: l.metAt ?? null,
-        lat: l.lat,
-        lng: l.lng,
-        ladder,
-        next: nextTier(ladder, asOf),
-      });
-      if (out.length >= limit) break;
+    const parsed = new Map<string, { v: number; lead: Lead }>();
+    for (const row of this.#open.all()) {
+      let hit = this.#openParsed.get(row.id);
+      if (hit?.v !== row.v) hit = { v: row.v, lead: JSON.parse(this.#lead.get(row.id)!.data) as Lead };
+      parsed.set(row.id, hit);
     }
-    return out;
+    // Only the leads open now are kept: the cache never outgrows the board.
+    this.#openParsed = parsed;
+    const out: { lead: Lead; ladder: LadderStep[]; next: LadderStep | null; pinned: boolean; u: UrgencyLead }[] = [];
+    for (const { lead: l } of parsed.values()) {
+      if (l.voided || l.issuedAt > asOf + CLOCK_SLACK_MS || !sub.has(l.unitId)) continue;
+      const ladder = escalationLadder(l.feedbackDueAt, fired.get(l.id) ?? [], policy);
+      const next = nextTier(ladder, asOf);
+      const u: UrgencyLead = { id: l.id, riskLevel: l.riskLevel, issuedAt: l.issuedAt, feedbackDueAt: l.feedbackDueAt, phonedAt: l.phonedAt ?? null, dispatchedAt: l.dispatchedAt ?? null, metAt: l.metAt ?? null, next };
+      out.push({ lead: l, ladder, next, pinned: isPinned(u, asOf), u });
+    }
+    const cmp = compareUrgency(asOf);
+    return out.sort((a, b) => cmp(a.u, b.u));
+  }
+
+  #tile(e: { lead: Lead; ladder: LadderStep[]; next: LadderStep | null; pinned: boolean }): CountdownTile {
+    const l = e.lead;
+    return {
+      id: l.id,
+      unitId: l.unitId,
+      unitName: this.tree.byId.get(l.unitId)?.name ?? l.unitId,
+      unitNameEn: this.tree.byId.get(l.unitId)?.nameEn ?? null,
+      stationName: this.tree.ancestorAt(l.unitId, 'station')?.name ?? null,
+      stationNameEn: this.tree.ancestorAt(l.unitId, 'station')?.nameEn ?? null,
+      personName: maskName(l.personName),
+      personPhone: maskPhone(l.personPhone),
+      fraudType: l.fraudType,
+      riskLevel: l.riskLevel,
+      warningCount: l.warningCount,
+      amountAtRisk: l.amountAtRisk,
+      issuedAt: l.issuedAt,
+      phoneDueAt: l.phoneDueAt,
+      feedbackDueAt: l.feedbackDueAt,
+      phonedAt: l.phonedAt ?? null,
+      dispatchedAt: l.dispatchedAt ?? null,
+      metAt: l.metAt ?? null,
+      lat: l.lat,
+      lng: l.lng,
+      ladder: e.ladder,
+      next: e.next,
+      pinned: e.pinned,
+    };
+  }
+
+  /** Every open lead in the unit (or the first `limit`) as tiles, in the wall's one order, masked. */
+  countdowns(unitId: string | undefined, asOf: number, limit = Infinity): CountdownTile[] {
+    const all = this.#ordered(unitId, asOf);
+    return (all.length > limit ? all.slice(0, limit) : all).map((e) => this.#tile(e));
+  }
+
+  /**
+   * The tile wall's screen (wallPages): the pinned tiles and one page of the rotation, built as
+   * tiles only for what is shown, with the count and ids of every open lead in scope.
+   */
+  countdownWall(unitId: string | undefined, asOf: number, fit: number, cols: number, page: number): CountdownWall {
+    const all = this.#ordered(unitId, asOf);
+    const { pinned, pages } = wallPages(all, fit, cols);
+    const p = page % pages.length;
+    return {
+      total: all.length,
+      pages: pages.length,
+      page: p,
+      pinned: pinned.map((e) => this.#tile(e)),
+      tiles: pages[p]!.map((e) => this.#tile(e)),
+      openIds: all.map((e) => e.lead.id),
+      urgentIds: all.filter((e) => e.lead.riskLevel === 'urgent').map((e) => e.lead.id),
+    };
   }
 
   /** What the alert map draws: stations, branches with an indicator to shade by, open leads. */

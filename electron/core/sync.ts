@@ -76,7 +76,7 @@ export class PageError extends Error {
 
 /** `changed` carries the tables and the window times touched; `times` null means anything may have changed. */
 export type SyncEvents = { status: [SyncStatus]; changed: [TableName[], number[] | null]; swapped: [Replica]; repaired: [{ entity: EntityName; reason: string }] };
-const ALL_TABLES: TableName[] = ['unit', 'lead', 'event', 'stop_payment', 'note'];
+const ALL_TABLES: TableName[] = ['unit', 'lead', 'event', 'stop_payment', 'note', 'policy'];
 /** Memory bounds on what a (possibly hostile) link can make us hold before a checkpoint. */
 export const MAX_LINE_CHARS = 4 * 1024 * 1024;
 export const MAX_PAGE_LINES = 250_000;

@@ -1,9 +1,9 @@
 // The renderer's state: one zustand store, a slice per panel. Data is pulled through the
-// contract when the core says a table changed (db:changed, throttled), never by polling; each
+// contract when the core says a table changed (db:changed, coalesced per frame), never by polling; each
 // panel keeps its last good value with the time it was fetched, so nothing ever goes blank.
 // One clock ticks for every countdown on screen.
 import { create } from 'zustand';
-import type { ApiClient, CountdownTile, DisplayHealth, KpiStrip, MapFeatures, RankingRow, RecentEvent, Results, SyncStatus, TrendPoint } from '../../shared/contract.js';
+import type { ApiClient, CountdownWall, DisplayHealth, KpiStrip, MapFeatures, RankingRow, RecentEvent, Results, SyncStatus, TrendPoint } from '../../shared/contract.js';
 import { DEFAULT_DISPLAY, type DisplayConfig } from '../../shared/display.js';
 import { createClient } from './client/index.js';
 import type { Lang } from './i18n.js';
@@ -29,7 +29,9 @@ export type AppState = {
    * another day than the centre's (a demo centre with --now, a display with a wrong clock).
    */
   clockKnown: boolean;
-  countdowns: Slice<CountdownTile[]>;
+  countdowns: Slice<CountdownWall>;
+  /** How many tiles the tile panel fits, in how many columns (measured by the panel). */
+  tileView: { fit: number; cols: number };
   kpi: Slice<KpiStrip>;
   branches: Slice<RankingRow[]>;
   stations: Slice<RankingRow[]>;
@@ -53,6 +55,7 @@ export const useApp = create<AppState>(() => ({
   now: Date.now(),
   clockKnown: false,
   countdowns: empty(),
+  tileView: { fit: 8, cols: 4 },
   kpi: empty(),
   branches: empty(),
   stations: empty(),
@@ -98,17 +101,39 @@ async function load<K extends SliceKey>(key: K, fetcher: (c: ApiClient) => Promi
  * interrupt the rotation.
  */
 async function refreshCountdowns(prime = false): Promise<void> {
-  await load('countdowns', (c) => c.invoke('countdowns:list', { limit: 500 }));
-  const tiles = useApp.getState().countdowns.data ?? [];
+  // The screen's tiles only (pinned and the page the clock is on), with the count and ids of
+  // every open lead in scope: no cap, and no thousand tiles shipped for the eight on screen.
+  const { fit, cols } = useApp.getState().tileView;
+  const page = tilePage();
+  await load('countdowns', (c) => c.invoke('countdowns:wall', { fit, cols, page }));
+  const ids = useApp.getState().countdowns.data?.openIds ?? [];
   useApp.setState((s) => {
+    // The same leads as before: keep the same object, so nothing that reads it draws again (the
+    // map has a thousand markers, and most changes are to leads already on the board).
+    const known = Object.keys(s.firstSeen);
+    if (s.primed && !prime && known.length === ids.length && ids.every((id) => id in s.firstSeen)) return {};
     // Only the leads on the board now: a wall runs for weeks, and a map of every lead ever
     // seen would grow without end.
     const firstSeen: Record<string, number> = {};
     const t = Date.now() + s.offsetMs;
     const old = prime || !s.primed;
-    for (const l of tiles) firstSeen[l.id] = s.firstSeen[l.id] ?? (old ? 0 : t);
+    for (const id of ids) firstSeen[id] = s.firstSeen[id] ?? (old ? 0 : t);
     return { firstSeen, primed: s.primed || prime };
   });
+}
+
+/** The page of the rotation the one clock is on (the count of pages is the last one fetched). */
+function tilePage(): number {
+  const s = useApp.getState();
+  return Math.floor((Date.now() + s.offsetMs) / (s.config.tilePageSeconds * 1000)) % (s.countdowns.data?.pages ?? 1);
+}
+
+/** The tile panel's measured size: a change fetches the screen's tiles again. */
+export function setTileView(fit: number, cols: number): void {
+  const v = useApp.getState().tileView;
+  if (v.fit === fit && v.cols === cols) return;
+  useApp.setState({ tileView: { fit, cols } });
+  schedule(['countdowns']);
 }
 
 const refreshers: Record<SliceKey, () => Promise<void>> = {
@@ -128,36 +153,58 @@ function refreshFor(tables: readonly string[]): SliceKey[] {
   if (tables.includes('lead') || tables.includes('unit')) for (const k of Object.keys(refreshers) as SliceKey[]) keys.add(k);
   if (tables.includes('event')) keys.add('ticker').add('countdowns');
   if (tables.includes('stop_payment')) keys.add('kpi');
+  if (tables.includes('policy')) keys.add('countdowns');
   return [...keys];
 }
 
-// Throttle, trailing, so a burst of pages from the centre costs one query per panel, not one per
-// page. The tiles and the map carry a new urgent lead, which must show within a second of reaching
-// this display: they may refresh every 200 ms. The figures, boards, trend and ticker are heavier
-// and change nothing urgent: at most once a second.
-const FAST: readonly SliceKey[] = ['countdowns', 'map'];
-function throttle(gapMs: number): (keys: readonly SliceKey[]) => void {
-  const pending = new Set<SliceKey>();
-  let timer: ReturnType<typeof setTimeout> | null = null;
-  let lastRun = 0;
-  return (keys) => {
-    for (const k of keys) pending.add(k);
-    if (timer || pending.size === 0) return;
-    const wait = Math.max(0, lastRun + gapMs - Date.now());
-    timer = setTimeout(() => {
-      timer = null;
-      lastRun = Date.now();
-      const run = [...pending];
-      pending.clear();
-      void Promise.all(run.map((k) => refreshers[k]()));
-    }, wait);
-  };
-}
-const scheduleFast = throttle(200);
-const scheduleSlow = throttle(1000);
+/**
+ * The least time between two refreshes of a panel. A new lead's tile and ticker line refresh on
+ * the next frame; its map marker and today's figures within half a second (the map redraws a
+ * thousand markers, so under a stream of changes it refreshes at most twice a second); the
+ * rankings and the 30-day trend, which cost most and move slowly, at most every few seconds.
+ */
+const MIN_GAP_MS: Record<SliceKey, number> = { countdowns: 0, ticker: 0, map: 500, kpi: 500, branches: 2_000, stations: 2_000, trends: 10_000 };
+/** One frame: changes that arrive together (a burst of pages) cost one query per panel. */
+const FRAME_MS = 16;
+
+// Per panel: refreshed when its data changes, coalesced within a frame, at most one request in
+// flight (a change that arrives meanwhile runs once more when it returns), never on a fixed beat.
+const dirty = new Set<SliceKey>();
+const inFlight = new Set<SliceKey>();
+const lastStart: Partial<Record<SliceKey, number>> = {};
+let timer: ReturnType<typeof setTimeout> | null = null;
+let timerAt = Infinity;
+
 function schedule(keys: readonly SliceKey[]): void {
-  scheduleFast(keys.filter((k) => FAST.includes(k)));
-  scheduleSlow(keys.filter((k) => !FAST.includes(k)));
+  for (const k of keys) dirty.add(k);
+  plan();
+}
+
+function plan(): void {
+  const now = Date.now();
+  let at = Infinity;
+  for (const k of dirty) if (!inFlight.has(k)) at = Math.min(at, Math.max(now + FRAME_MS, (lastStart[k] ?? 0) + MIN_GAP_MS[k]));
+  if (at === Infinity || at >= timerAt) return;
+  if (timer) clearTimeout(timer);
+  timerAt = at;
+  timer = setTimeout(run, at - now);
+}
+
+function run(): void {
+  timer = null;
+  timerAt = Infinity;
+  const now = Date.now();
+  for (const k of [...dirty]) {
+    if (inFlight.has(k) || (lastStart[k] ?? 0) + MIN_GAP_MS[k] > now) continue;
+    dirty.delete(k);
+    inFlight.add(k);
+    lastStart[k] = now;
+    void refreshers[k]().finally(() => {
+      inFlight.delete(k);
+      plan();
+    });
+  }
+  plan();
 }
 
 let lastClockSync = 0;
@@ -211,6 +258,8 @@ export function connect(): void {
   setInterval(() => {
     const s = useApp.getState();
     useApp.setState({ now: Date.now() + s.offsetMs });
+    // The rotation turns with the clock: fetch the page it has turned to.
+    if (s.countdowns.data && tilePage() !== s.countdowns.data.page) schedule(['countdowns']);
     // Today's figures age with the clock even when no data arrives (overdue, countdowns).
     if (Math.floor((Date.now() + s.offsetMs) / 1000) % 30 === 0) {
       schedule(['kpi', 'branches', 'stations']);

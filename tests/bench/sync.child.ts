@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { createCore, type Core } from '../../electron/core/core.js';
 import { Replica } from '../../electron/core/replica.js';
 import { dayWindow } from '../../shared/kpi.js';
+import { entityNames } from '../../shared/protocol.js';
 
 const [mode, arg] = process.argv.slice(2) as ['sync' | 'floor', string];
 const say = (o: object) => process.stdout.write(JSON.stringify(o) + '\n');
@@ -16,7 +17,7 @@ const rssMB = () => Math.round(process.resourceUsage().maxRSS / 1024);
 
 if (mode === 'floor') {
   const r = new Replica(join(mkdtempSync(join(tmpdir(), 'bench-floor-')), 'replica.db'));
-  const ins = Object.fromEntries(['unit', 'lead', 'event', 'stop_payment', 'note'].map((e) => [e, r.db.prepare(`INSERT OR REPLACE INTO ${e} (id, v, data) VALUES (?, ?, ?)`)]));
+  const ins = Object.fromEntries(entityNames.map((e) => [e, r.db.prepare(`INSERT OR REPLACE INTO ${e} (id, v, data) VALUES (?, ?, ?)`)]));
   const t0 = performance.now();
   let batch: { e: string; id: string; v: number; d: unknown }[] = [];
   const flush = r.db.transaction((rows: typeof batch) => {
@@ -88,6 +89,7 @@ for await (const line of createInterface({ input: process.stdin })) {
     const asOf = msg.asOf!;
     const out: Record<string, { p50: number; p99: number }> = {
       'countdowns:list': p99(() => h['countdowns:list']({ limit: 200 })),
+      'countdowns:wall (8 a screen)': p99(() => h['countdowns:wall']({ fit: 8, cols: 4, page: 3 })),
       'kpi:strip': p99(() => h['kpi:strip']({ asOf })),
       'kpi:get (branch, today)': p99(() => h['kpi:get']({ unitId: 'SZ-BA', window: dayWindow(asOf), asOf })),
       'ranking:get (branches, daily)': p99(() => h['ranking:get']({ kind: 'daily', level: 'branch', asOf })),

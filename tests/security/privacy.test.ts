@@ -93,6 +93,7 @@ function everyEntry(): { [K in RequestName]: RequestArgs<K> } {
   const day = dayWindow(FIXED_NOW, DEFAULT_CALENDAR);
   return {
     'countdowns:list': { limit: 5000 },
+    'countdowns:wall': { fit: 8, cols: 4, page: 0 },
     'kpi:strip': {},
     'kpi:get': { window: day, asOf: FIXED_NOW },
     'ranking:get': { kind: 'daily', level: 'station' },

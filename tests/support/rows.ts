@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { Centre } from '../../central/centre.js';
+import { visibleIn } from '../../central/store.js';
 import { entityNames, type EntityName } from '../../shared/protocol.js';
 
 export type RowDigests = Record<EntityName, string[]>;
@@ -45,7 +46,7 @@ export function centreDigests(centre: Centre, scope = 'SZ'): RowDigests {
   if (!path) throw new Error(`the centre has no unit ${scope}`);
   const out = empty();
   const rows = centre.store.db.prepare('SELECT entity, id, v, path, data FROM records WHERE deleted = 0 ORDER BY id').iterate() as Iterable<{ entity: EntityName; id: string; v: number; path: string; data: string }>;
-  for (const r of rows) if (r.path.startsWith(path)) out[r.entity].push(rowDigest(r.id, r.v, r.data));
+  for (const r of rows) if (visibleIn(r.entity, r.path, path)) out[r.entity].push(rowDigest(r.id, r.v, r.data));
   return out;
 }
 

@@ -1,7 +1,7 @@
 // The alert map: the jurisdiction from bundled GeoJSON (no tile server), branches shaded by the
 // configured indicator, open leads as markers by risk and countdown state, stations, and a
 // new urgent lead flashing with a banner for a minute (at most the newest three flash: flash.ts).
-import { useEffect, useRef, useState } from 'react';
+import { memo, useEffect, useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { grade } from '../../../shared/display.js';
 import { pctText } from '../format.js';
@@ -10,6 +10,19 @@ import { useApp } from '../store.js';
 import { localName, Panel, useT } from './common.js';
 import { flashing, newUrgent } from './flash.js';
 import { useMapFrame } from './mapFrame.js';
+
+/**
+ * One lead's marker. Memoised: the clock ticks every second, but a marker changes only when its
+ * colour step or flash does, so a map of a thousand open leads redraws a handful, not all.
+ */
+const Marker = memo(function Marker({ id, x, y, riskLevel, step, flashes }: { id: string; x: number; y: number; riskLevel: string; step: string; flashes: boolean }) {
+  return (
+    <g className={`marker risk-${riskLevel} step-${step}${flashes ? ' flash' : ''}`} data-marker={id} data-flash={flashes ? 'true' : 'false'}>
+      {flashes && <circle className="flash-ring" cx={x} cy={y} r={30} />}
+      <circle cx={x} cy={y} r={riskLevel === 'urgent' ? 9 : riskLevel === 'high' ? 7 : 5} />
+    </g>
+  );
+});
 
 export function AlertMap() {
   const t = useT();
@@ -79,13 +92,7 @@ export function AlertMap() {
             const [x, y] = frame.project(l.lng, l.lat);
             const left = l.feedbackDueAt - now;
             const step = left <= 0 ? 'overdue' : left <= 3_600_000 ? 'alert' : left <= 3 * 3_600_000 ? 'warn' : 'calm';
-            const flashes = flash.has(l.id);
-            return (
-              <g key={l.id} className={`marker risk-${l.riskLevel} step-${step}${flashes ? ' flash' : ''}`} data-marker={l.id} data-flash={flashes ? 'true' : 'false'}>
-                {flashes && <circle className="flash-ring" cx={x} cy={y} r={30} />}
-                <circle cx={x} cy={y} r={l.riskLevel === 'urgent' ? 9 : l.riskLevel === 'high' ? 7 : 5} />
-              </g>
-            );
+            return <Marker key={l.id} id={l.id} x={x} y={y} riskLevel={l.riskLevel} step={step} flashes={flash.has(l.id)} />;
           })}
         </svg>
       )}

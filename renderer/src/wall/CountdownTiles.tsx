@@ -1,10 +1,13 @@
-// Countdown tiles: every open lead, most urgent first, paged by the one clock when more than fit.
-import { useEffect, useState } from 'react';
+// Countdown tiles: every open lead in the core's one order (shared/kpi.ts compareUrgency), the
+// pinned ones (urgent or high risk, not yet acknowledged) held on every page, the rest paged by
+// the one clock (shared/kpi.ts wallPages), so every open lead is on screen once per cycle of
+// pages × tilePageSeconds. The core sends the screen's tiles; the count is of every open lead.
+import { useEffect, useMemo, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { CountdownTile } from '../../../shared/contract.js';
 import { clockText, durationText, moneyText } from '../format.js';
 import { fraudKey, riskKey, roleKey, type Lang } from '../i18n.js';
-import { useApp } from '../store.js';
+import { setTileView, useApp } from '../store.js';
 import { Panel, placeName, useT, type T } from './common.js';
 import { flashing } from './flash.js';
 
@@ -23,9 +26,16 @@ function Tile({ lead, now, lang, t, flash }: { lead: CountdownTile; now: number;
   const step = ladderStep(left);
   const phoneLeft = lead.phoneDueAt - now;
   return (
-    <article className={`tile tile-${step} risk-${lead.riskLevel}${flash ? ' flash' : ''}`} data-lead={lead.id} data-ms-left={left} data-step={step}>
+    <article
+      className={`tile tile-${step} risk-${lead.riskLevel}${flash ? ' flash' : ''}${lead.pinned ? ' tile-pinned' : ''}`}
+      data-lead={lead.id}
+      data-ms-left={left}
+      data-step={step}
+      data-pinned={lead.pinned ? 'true' : 'false'}
+    >
       <div className="tile-head">
         <span className={`risk-badge risk-${lead.riskLevel}`}>{t(riskKey(lead.riskLevel))}</span>
+        {lead.pinned && <span className="tile-pin">{t('pinned')}</span>}
         <span className="tile-unit">{placeName(lead, lang)}</span>
       </div>
       <div className="tile-countdown">
@@ -62,38 +72,41 @@ function Tile({ lead, now, lang, t, flash }: { lead: CountdownTile; now: number;
 }
 
 /**
- * How many tiles fit the panel, measured, so the wall never scrolls. A callback ref, because the
- * grid is mounted only once the first data arrive (the panel shows "loading" before): an effect
- * run at mount would find no element and never measure.
+ * How many tiles fit the panel (columns × rows), measured, so the wall never scrolls. A callback
+ * ref, because the grid is mounted only once the first data arrive (the panel shows "loading"
+ * before): an effect run at mount would find no element and never measure.
  */
-function useFit(tileHeightVh: number, minWidthVh: number): [(el: HTMLDivElement | null) => void, number] {
+function useFit(tileHeightVh: number, minWidthVh: number): [(el: HTMLDivElement | null) => void, number, number] {
   const [el, setEl] = useState<HTMLDivElement | null>(null);
-  const [fit, setFit] = useState(8);
+  const [fit, setFit] = useState<[number, number]>([8, 2]);
   useEffect(() => {
     if (!el) return;
     const measure = () => {
       const vh = window.innerHeight / 100;
       const cols = Math.max(1, Math.floor(el.clientWidth / (minWidthVh * vh)));
       const rows = Math.max(1, Math.floor((el.clientHeight + vh) / ((tileHeightVh + 1) * vh)));
-      setFit(cols * rows);
+      setFit((f) => (f[0] === cols * rows && f[1] === cols ? f : [cols * rows, cols]));
     };
     measure();
     const ro = new ResizeObserver(measure);
     ro.observe(el);
     return () => ro.disconnect();
   }, [el, tileHeightVh, minWidthVh]);
-  return [setEl, fit];
+  return [setEl, fit[0], fit[1]];
 }
 
 export function CountdownTiles() {
   const t = useT();
-  const { slice, now, lang, firstSeen, pageSeconds } = useApp(useShallow((s) => ({ slice: s.countdowns, now: s.now, lang: s.lang, firstSeen: s.firstSeen, pageSeconds: s.config.tilePageSeconds })));
-  const [ref, fit] = useFit(15.5, 30);
-  const leads = slice.data ?? [];
-  const pages = Math.max(1, Math.ceil(leads.length / fit));
-  const page = Math.floor(now / (pageSeconds * 1000)) % pages;
-  const shown = leads.slice(page * fit, page * fit + fit);
-  const flash = flashing(leads, firstSeen, now);
+  const { slice, now, lang, firstSeen, pageSeconds, defaultPolicy } = useApp(
+    useShallow((s) => ({ slice: s.countdowns, now: s.now, lang: s.lang, firstSeen: s.firstSeen, pageSeconds: s.config.tilePageSeconds, defaultPolicy: s.health?.policy.source === 'default' })),
+  );
+  const [ref, fit, cols] = useFit(15.5, 30);
+  useEffect(() => setTileView(fit, cols), [fit, cols]);
+  const data = slice.data;
+  const shown = useMemo(() => (data ? [...data.pinned, ...data.tiles] : []), [data]);
+  const total = data?.total ?? 0;
+  const pages = data?.pages ?? 1;
+  const flash = flashing(shown, firstSeen, now);
   return (
     <Panel
       title={t('openLeads')}
@@ -102,15 +115,24 @@ export function CountdownTiles() {
       className="tiles-panel"
       extra={
         <>
-          <span className="panel-count" data-open-count={leads.length}>
-            {leads.length}
+          <span className="panel-count" data-open-count={total}>
+            {total}
           </span>
-          {pages > 1 && <span className="panel-page">{t('page', { p: page + 1, n: pages })}</span>}
+          {pages > 1 && (
+            <span className="panel-page" data-pages={pages} data-cycle-seconds={pages * pageSeconds}>
+              {t('page', { p: (data?.page ?? 0) + 1, n: pages })} · {t('cycle', { s: pages * pageSeconds })}
+            </span>
+          )}
+          {defaultPolicy && (
+            <span className="panel-page" data-policy="default">
+              {t('policyDefault')}
+            </span>
+          )}
         </>
       }
     >
       <div className="tiles" ref={ref}>
-        {leads.length === 0 && <div className="empty">{t('noOpenLeads')}</div>}
+        {total === 0 && <div className="empty">{t('noOpenLeads')}</div>}
         {shown.map((l) => (
           <Tile key={l.id} lead={l} now={now} lang={lang} t={t} flash={flash.has(l.id)} />
         ))}

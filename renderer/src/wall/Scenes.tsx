@@ -50,7 +50,7 @@ export function Unattended({ params }: { params: URLSearchParams }) {
     useShallow((s) => ({
       config: s.config,
       firstSeen: s.firstSeen,
-      urgentIds: (s.countdowns.data ?? []).filter((l) => l.riskLevel === 'urgent').map((l) => l.id).join(','),
+      urgentIds: (s.countdowns.data?.urgentIds ?? []).join(','),
       tier3: (s.ticker.data ?? []).filter((e) => e.kind === 'escalation' && e.tier === 3).map((e) => e.id).join(','),
       now: s.now,
     })),
