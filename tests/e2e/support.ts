@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { startCentre, type Centre, type CentreOptions } from '../../central/centre.js';
 import type { DisplayConfig } from '../../shared/display.js';
 import { createCore, type Core } from '../../electron/core/core.js';
-import { startHost, type Host } from '../../electron/host/host.js';
+import { startHost, type Host, type HostOptions } from '../../electron/host/host.js';
 import { startAdversary, type Adversary } from '../support/adversary.js';
 import { tempDir } from '../support/harness.js';
 
@@ -66,7 +66,7 @@ export type InProcess = {
  * Centre, core and browser host in this process, so a test can write at the centre directly.
  * The centre keeps its store in a file, so it can be stopped and started again.
  */
-export async function startInProcess(opts: CentreOptions = {}, link: { adversary?: boolean; display?: DisplayConfig } = {}): Promise<InProcess> {
+export async function startInProcess(opts: CentreOptions = {}, link: { adversary?: boolean; display?: DisplayConfig; keys?: Pick<HostOptions, 'keys' | 'urlKey'> } = {}): Promise<InProcess> {
   const tmp = tempDir('guardpost-e2e-');
   const centreOpts: CentreOptions = { token: 'e2e-token', seed: 5, historyDays: 1, leadsPerDay: 200, db: join(tmp.dir, 'centre.db'), heartbeatMs: 2_000, ...opts };
   let centre = await startCentre(centreOpts);
@@ -74,7 +74,7 @@ export async function startInProcess(opts: CentreOptions = {}, link: { adversary
   const adversary = link.adversary ? await startAdversary(centre.url) : null;
   const core = createCore({ dataDir: join(tmp.dir, 'app'), central: { url: adversary?.url ?? centre.url, token: centre.token }, backoffMinMs: 200, backoffMaxMs: 1_000, ...(link.display ? { display: link.display } : {}) });
   core.start();
-  const host = await startHost({ core, rendererDir: join('dist', 'renderer') });
+  const host = await startHost({ core, rendererDir: join('dist', 'renderer'), ...link.keys });
   const self: InProcess = {
     centre,
     core,
@@ -96,3 +96,4 @@ export async function startInProcess(opts: CentreOptions = {}, link: { adversary
   };
   return self;
 }
+

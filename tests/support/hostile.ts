@@ -60,8 +60,8 @@ export function writeHostileFixture(file: string, dayStart: number, now: number,
       .map((u, j) => [u.id, j]),
   );
   for (const u of units) if (u.level === 'branch') Object.assign(u, { name: pick(branchIdx.get(u.id)!, 200), nameEn: pick(branchIdx.get(u.id)! + 3, 200) });
-  // The city's name is on every screen's status bar.
-  units[0] = { ...units[0]!, name: PAYLOADS.img, nameEn: PAYLOADS.script };
+  // The city's name is on every screen's status bar: markup, then as long as the protocol allows.
+  units[0] = { ...units[0]!, name: `${PAYLOADS.img}${'W'.repeat(200 - PAYLOADS.img.length)}`, nameEn: `${PAYLOADS.script}${'W'.repeat(200 - PAYLOADS.script.length)}` };
 
   const lines: HostileLine[] = units.map((u) => ({ t: 'put', e: 'unit', id: u.id, d: u }));
   const plans = new Scenario({ seed, leadsPerDay }).leadsBetween(dayStart, now);
