@@ -4,10 +4,12 @@ import { defineConfig } from '@playwright/test';
 export const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 
 export default defineConfig({
-  // The browser-host suite in Debian's Chromium, and the Electron suite (skipped, with the reason,
-  // where the Electron runtime is not installed).
+  // The browser-host suite in Debian's Chromium, the browser half of the security suite (its
+  // *.test.ts files run under vitest), and the Electron suite (skipped, with the reason, where
+  // the Electron runtime is not installed).
   projects: [
     { name: 'browser-host', testDir: 'tests/e2e' },
+    { name: 'security', testDir: 'tests/security', testMatch: '*.spec.ts' },
     { name: 'electron', testDir: 'tests/electron' },
   ],
   outputDir: 'test-results',

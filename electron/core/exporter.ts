@@ -115,6 +115,15 @@ export async function toXlsx(tables: Table[]): Promise<Buffer> {
   return Buffer.from(await wb.xlsx.writeBuffer());
 }
 
+/**
+ * pdfkit's line breaking is quadratic in the length of a run it cannot break: one 20,000-character
+ * word (a note the protocol allows) took minutes, holding the core's event loop and so every
+ * wall it serves. A zero-width space every 32 characters of such a run gives it a break.
+ */
+export function pdfText(s: string): string {
+  return s.replace(/\S{32}(?=\S)/gu, '$&\u200B');
+}
+
 export function toPdf(title: string, subtitle: string, tables: Table[], fontFile?: string): Promise<Buffer> {
   const font = fontFile ? ([fontFile, undefined] as const) : CJK_FONTS.find(([f]) => existsSync(f));
   if (!font || !existsSync(font[0])) throw new ExportError('no CJK font found for the PDF: install fonts-noto-cjk, or name a font file in the display configuration');
@@ -126,13 +135,13 @@ export function toPdf(title: string, subtitle: string, tables: Table[], fontFile
     doc.on('error', reject);
     if (font[1]) doc.font(font[0], font[1]);
     else doc.font(font[0]);
-    doc.fontSize(18).text(title);
-    doc.fontSize(10).fillColor('#555').text(subtitle).fillColor('#000').moveDown();
+    doc.fontSize(18).text(pdfText(title));
+    doc.fontSize(10).fillColor('#555').text(pdfText(subtitle)).fillColor('#000').moveDown();
     for (const t of tables) {
       doc.fontSize(13).text(t.title).moveDown(0.3);
       doc.fontSize(8.5).fillColor('#333').text(t.columns.join('  |  ')).fillColor('#000');
       if (t.rows.length === 0) doc.text('（无）');
-      for (const r of t.rows) doc.text(r.join('  |  '));
+      for (const r of t.rows) doc.text(pdfText(r.join('  |  ')));
       doc.moveDown();
     }
     doc.end();

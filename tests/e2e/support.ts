@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { startCentre, type Centre, type CentreOptions } from '../../central/centre.js';
 import type { DisplayConfig } from '../../shared/display.js';
 import { createCore, type Core } from '../../electron/core/core.js';
-import { startHost, type Host } from '../../electron/host/host.js';
+import { startHost, type Host, type HostOptions } from '../../electron/host/host.js';
 import { startAdversary, type Adversary } from '../support/adversary.js';
 import { tempDir } from '../support/harness.js';
 
@@ -66,7 +66,7 @@ export type InProcess = {
  * Centre, core and browser host in this process, so a test can write at the centre directly.
  * The centre keeps its store in a file, so it can be stopped and started again.
  */
-export async function startInProcess(opts: CentreOptions = {}, link: { adversary?: boolean; display?: DisplayConfig; beforeStart?: (core: Core) => void } = {}): Promise<InProcess> {
+export async function startInProcess(opts: CentreOptions = {}, link: { adversary?: boolean; display?: DisplayConfig; beforeStart?: (core: Core) => void; keys?: Pick<HostOptions, 'keys' | 'urlKey'> } = {}): Promise<InProcess> {
   const tmp = tempDir('guardpost-e2e-');
   const centreOpts: CentreOptions = { token: 'e2e-token', seed: 5, historyDays: 1, leadsPerDay: 200, db: join(tmp.dir, 'centre.db'), heartbeatMs: 2_000, ...opts };
   let centre = await startCentre(centreOpts);
@@ -75,7 +75,7 @@ export async function startInProcess(opts: CentreOptions = {}, link: { adversary
   const core = createCore({ dataDir: join(tmp.dir, 'app'), central: { url: adversary?.url ?? centre.url, token: centre.token }, backoffMinMs: 200, backoffMaxMs: 1_000, ...(link.display ? { display: link.display } : {}) });
   link.beforeStart?.(core);
   core.start();
-  const host = await startHost({ core, rendererDir: join('dist', 'renderer') });
+  const host = await startHost({ core, rendererDir: join('dist', 'renderer'), ...link.keys });
   const self: InProcess = {
     centre,
     core,
@@ -97,3 +97,4 @@ export async function startInProcess(opts: CentreOptions = {}, link: { adversary
   };
   return self;
 }
+

@@ -4,6 +4,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { LeadTimeline, PendingNote, RankingRow, ReviewLead, ReviewState, StopRecord } from '../../../shared/contract.js';
 import { DAY } from '../../../shared/domain.js';
+import { outcomes, type Lead } from '../../../shared/protocol.js';
 import { dateWindow, dayWindow, previousWindow, reviewCutoff, reviewWindow, weekWindow, type Indicators, type Window } from '../../../shared/kpi.js';
 import type { UnitNode } from '../../../shared/units.js';
 import { clockText, dateText, moneyText, pctText } from '../format.js';
@@ -182,6 +183,9 @@ function Notes({ window, unitId, leadId }: { window: Window; unitId: string; lea
   );
 }
 
+/** A feedback's detail names its outcome; any other text a centre sends there is shown as it is. */
+const isOutcome = (d: string | null | undefined): d is NonNullable<Lead['outcome']> => (outcomes as readonly (string | null | undefined)[]).includes(d);
+
 function Timeline({ tl }: { tl: LeadTimeline }) {
   const t = useT();
   const lang = useApp((s) => s.lang);
@@ -191,7 +195,7 @@ function Timeline({ tl }: { tl: LeadTimeline }) {
         {tl.events.map((e) => (
           <li key={e.id}>
             {clockText(e.at, false)} {t(`event.${e.kind}` as MessageKey)}
-            {e.tier ? ` ${t('tierN', { n: e.tier })}` : ''} {e.kind === 'feedback' && e.detail ? t(`outcome.${e.detail}` as MessageKey) : (e.detail ?? '')}
+            {e.tier ? ` ${t('tierN', { n: e.tier })}` : ''} {e.kind === 'feedback' && isOutcome(e.detail) ? t(`outcome.${e.detail}` as MessageKey) : (e.detail ?? '')}
           </li>
         ))}
       </ol>

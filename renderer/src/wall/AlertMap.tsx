@@ -81,7 +81,7 @@ export function AlertMap() {
             const value = b.indicators[config.mapIndicator].value;
             return (
               <text key={b.id} className="district-label" x={at[0]} y={at[1]} textAnchor="middle" style={{ fontSize: labelSize, strokeWidth: labelSize / 5 }}>
-                <tspan x={at[0]}>{localName(b, lang).replace('分局', '').replace(' Branch', '')}</tspan>
+                <tspan x={at[0]}>{mapLabel(localName(b, lang))}</tspan>
                 <tspan x={at[0]} dy="1.05em">
                   {pctText(value)}
                 </tspan>
@@ -103,4 +103,14 @@ export function AlertMap() {
       </div>
     </Panel>
   );
+}
+
+/**
+ * A district's label: the branch's name without 分局/Branch, cut to 12 characters (SVG text
+ * neither wraps nor ellipsizes, and a centre may send a 200-character name that would lie
+ * across the whole map).
+ */
+export function mapLabel(name: string): string {
+  const chars = Array.from(name.replace('分局', '').replace(' Branch', ''));
+  return chars.length > 12 ? `${chars.slice(0, 11).join('')}…` : chars.join('');
 }
