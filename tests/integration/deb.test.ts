@@ -147,7 +147,8 @@ describe.skipIf(why)(`the wall PC's .deb${why ? ` — skipped: ${why}` : ''}`, (
   });
 
   it('installs the command, the configuration (token readable only by root and guardpost), the user and a valid unit', () => {
-    run('dpkg', ['-i', deb]);
+    // Not configured yet: the install says what to set.
+    expect(run('dpkg', ['-i', deb])).toContain('set CENTRAL_URL in /etc/guardpost/guardpost.conf');
     expect(installed()).toBe(true);
     expect(run('dpkg-query', ['-W', '-f=${Conffiles}', 'guardpost'])).toMatch(/\/etc\/guardpost\/guardpost\.conf[\s\S]*\/etc\/guardpost\/display\.json/);
     const gid = Number(run('getent', ['group', 'guardpost']).split(':')[2]);
@@ -212,7 +213,7 @@ describe.skipIf(why)(`the wall PC's .deb${why ? ` — skipped: ${why}` : ''}`, (
     const next = join(tmp.dir, 'next.deb');
     run('dpkg-deb', ['--root-owner-group', '-Znone', '--build', tree, next]);
     const conf = readFileSync(CONF, 'utf8');
-    run('dpkg', ['-i', next]);
+    expect(run('dpkg', ['-i', next])).not.toContain('set CENTRAL_URL'); // configured: nothing to say
     expect(run('dpkg-query', ['-W', '-f=${Version}', 'guardpost'])).toMatch(/\+next1$/);
     expect(readFileSync(CONF, 'utf8')).toBe(conf);
     expect(readFileSync('/etc/guardpost/token', 'utf8')).toBe(`${TOKEN}\n`);
