@@ -164,7 +164,8 @@ function copyRuntimeModules(dest) {
   };
   const source = readFileSync('dist/node/start.js', 'utf8');
   const roots = new Set();
-  for (const m of source.matchAll(/(?:from\s*|import\s*\(\s*)["']([^"'.][^"']*)["']/g)) {
+  // esbuild's ESM output: `from "pkg"`, `import "pkg"` and `import("pkg")`.
+  for (const m of source.matchAll(/(?:from\s*|import\s*\(\s*|import\s+)["']([^"'.][^"']*)["']/g)) {
     const spec = m[1];
     if (spec.startsWith('node:')) continue;
     roots.add(spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]);
