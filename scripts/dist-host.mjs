@@ -10,6 +10,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { build as esbuild } from 'esbuild';
 import { dirname, join, relative, resolve } from 'node:path';
 
 const t0 = Date.now();
@@ -61,7 +62,7 @@ try {
   }
   chmodSync(node, 0o755);
 
-  const modules = copyRuntimeModules(lib);
+  const modules = await copyRuntimeModules(lib);
 
   // Proof the packaged tree is whole: the bundled Node, from the staged files only, uses the
   // native module and both exporters, and the command loads the whole app (--help).
@@ -155,20 +156,23 @@ function duKb(dir) {
  * package, keeping npm's nested layout. Only what runs: the UI's packages (React, Recharts…)
  * are already bundled into dist/renderer, and the dev tools are not needed at all.
  */
-function copyRuntimeModules(dest) {
+async function copyRuntimeModules(dest) {
   // Only what runs on the wall; each left out for the reason given.
   const skipDeps = { 'better-sqlite3': ['prebuild-install'] }; // fetches prebuilt binaries at install time
   const skipPaths = {
     'better-sqlite3': ['deps', 'src', 'build'], // SQLite's sources and the build tree; the binary is added below
     exceljs: ['dist'], // browser bundles; Node loads lib/
   };
-  const source = readFileSync('dist/node/start.js', 'utf8');
+  // The packages start.js imports, as esbuild itself resolved them (reading the bundle's text
+  // would mistake a string that happens to say `from '…'`, such as SQL, for an import).
+  const { metafile } = await esbuild({ entryPoints: ['electron/start.ts'], bundle: true, platform: 'node', format: 'esm', packages: 'external', write: false, metafile: true, logLevel: 'silent' });
   const roots = new Set();
-  // esbuild's ESM output: `from "pkg"`, `import "pkg"` and `import("pkg")`.
-  for (const m of source.matchAll(/(?:from\s*|import\s*\(\s*|import\s+)["']([^"'.][^"']*)["']/g)) {
-    const spec = m[1];
-    if (spec.startsWith('node:')) continue;
-    roots.add(spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]);
+  for (const input of Object.values(metafile.inputs)) {
+    for (const imp of input.imports) {
+      if (!imp.external || imp.path.startsWith('node:')) continue;
+      const spec = imp.path;
+      roots.add(spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]);
+    }
   }
   const root = resolve('node_modules');
   const seen = new Map(); // package dir (absolute) → name

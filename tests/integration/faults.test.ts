@@ -206,6 +206,9 @@ describe('the outbox', () => {
     expect(a.local.pending()).toHaveLength(1);
     centre = await centreForTest({ db, port });
     cleanup.push(() => centre.close());
+    // The outbox sends on its own beat once the link is back: converging on the centre's rows
+    // before the note has reached it would prove nothing, so wait for the outbox to empty first.
+    await vi.waitFor(() => expect(a.local.pending()).toHaveLength(0), { timeout: 20_000, interval: 50 });
     await converged(a, centre);
     await waitForStatus(b, (s) => s.state === 'live' && s.seq === centre.store.headSeq());
     const atCentre = centre.store.db.prepare("SELECT id, v FROM records WHERE entity = 'note'").all();
