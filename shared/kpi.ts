@@ -172,8 +172,12 @@ export function finishIndicators(p: KpiParts): Indicators {
   };
 }
 
-/** Open leads at T: issued by T, not voided, no feedback by T (any issue date). */
-export function isOpen(l: KpiLead, t: number): boolean {
+/**
+ * Open leads at T: issued by T, not voided, no feedback by T (any issue date). The one open rule:
+ * the tiles, the map and the open count call it (the core's SQL only pre-selects the rows with no
+ * feedback yet, through an index, and leaves the rule to this).
+ */
+export function isOpen(l: Pick<KpiLead, 'voided' | 'issuedAt' | 'feedbackAt'>, t: number): boolean {
   return !l.voided && l.issuedAt <= t && !(l.feedbackAt !== null && l.feedbackAt <= t);
 }
 
@@ -278,6 +282,16 @@ export const DEFAULT_ESCALATION: EscalationPolicy = {
     { leftMs: 1 * HOUR, role: 'branch_chief' },
   ],
 };
+
+export type CountdownStep = 'calm' | 'warn' | 'alert' | 'overdue';
+
+/** The colour step of a countdown (screens.md): more than 3 h left, 3–1 h, under 1 h, overdue. */
+export function countdownStep(msLeft: number): CountdownStep {
+  if (msLeft <= 0) return 'overdue';
+  if (msLeft <= HOUR) return 'alert';
+  if (msLeft <= 3 * HOUR) return 'warn';
+  return 'calm';
+}
 
 export type LadderStep = { tier: number; role: string; dueAt: number; firedAt: number | null };
 

@@ -13,6 +13,7 @@ import {
   DEFAULT_ESCALATION,
   DEFAULT_RANKING,
   escalationLadder,
+  isOpen,
   isOverdue,
   isVictimised,
   knownBy,
@@ -53,16 +54,22 @@ type LeadRow = {
 const LEAD_COLS = `id, unit_id AS unitId, person_id AS personId, issued_at AS issuedAt, feedback_due_at AS feedbackDueAt, feedback_at AS feedbackAt,
   met_at AS metAt, outcome, loss_amount AS lossAmount, prevented_amount AS preventedAmount, voided`;
 
+/**
+ * The rows that can be open (isOpen in shared/kpi.ts): no feedback yet. Through the feedback
+ * index; the rule itself (voided, issued by T) is isOpen's, applied to these rows.
+ */
+const MAYBE_OPEN = 'feedback_at IS NULL';
+
 /** Every statement the screens run, named, so the index checks explain exactly these. */
 const SQL = {
   leadsIssued: `SELECT ${LEAD_COLS} FROM lead WHERE issued_at >= ? AND issued_at < ?`,
   stopsRequested: `SELECT s.requested_at AS requestedAt, s.frozen_at AS frozenAt, s.status AS status, l.unit_id AS unitId
     FROM stop_payment s JOIN lead l ON l.id = s.lead_id WHERE s.requested_at >= ? AND s.requested_at < ?`,
-  open: 'SELECT data FROM lead WHERE feedback_at IS NULL ORDER BY feedback_due_at, id',
-  openCount: 'SELECT unit_id AS unitId, issued_at AS issuedAt, voided FROM lead WHERE feedback_at IS NULL',
+  open: `SELECT data FROM lead WHERE ${MAYBE_OPEN} ORDER BY feedback_due_at, id`,
+  openCount: `SELECT unit_id AS unitId, issued_at AS issuedAt, feedback_at AS feedbackAt, voided FROM lead WHERE ${MAYBE_OPEN}`,
   // CROSS JOIN keeps the open leads (a small set, by index) as the outer loop.
   escalations: `SELECT e.lead_id AS leadId, e.tier AS tier, e.at AS at FROM lead l CROSS JOIN event e ON e.lead_id = l.id
-    WHERE l.feedback_at IS NULL AND e.kind = 'escalation'`,
+    WHERE l.${MAYBE_OPEN} AND e.kind = 'escalation'`,
   units: 'SELECT data FROM unit',
   lead: 'SELECT data FROM lead WHERE id = ?',
   events: 'SELECT data FROM event WHERE lead_id = ? ORDER BY at, id',
@@ -70,8 +77,8 @@ const SQL = {
   notes: 'SELECT data FROM note WHERE lead_id = ? ORDER BY created_at, id',
   allNotes: 'SELECT data FROM note ORDER BY created_at, id',
   mapLeads: `SELECT id, unit_id AS unitId, issued_at AS issuedAt, feedback_due_at AS feedbackDueAt, voided,
-    json_extract(data, '$.lat') AS lat, json_extract(data, '$.lng') AS lng, json_extract(data, '$.riskLevel') AS riskLevel
-    FROM lead WHERE feedback_at IS NULL`,
+    json_extract(data, '$.lat') AS lat, json_extract(data, '$.lng') AS lng, json_extract(data, '$.riskLevel') AS riskLevel, feedback_at AS feedbackAt
+    FROM lead WHERE ${MAYBE_OPEN}`,
   reviewLeads: 'SELECT data FROM lead WHERE issued_at >= ? AND issued_at < ? ORDER BY issued_at, id',
   stopsIn: `SELECT s.data AS data, l.unit_id AS unitId FROM stop_payment s JOIN lead l ON l.id = s.lead_id
     WHERE s.requested_at >= ? AND s.requested_at < ? ORDER BY s.requested_at, s.id`,
@@ -133,7 +140,7 @@ export class Queries {
   readonly #leadsIssued: Database.Statement<[number, number], LeadRow>;
   readonly #stopsRequested: Database.Statement<[number, number], KpiStop & { unitId: string }>;
   readonly #open: Database.Statement<[], { data: string }>;
-  readonly #openCount: Database.Statement<[], { unitId: string; issuedAt: number; voided: number }>;
+  readonly #openCount: Database.Statement<[], { unitId: string; issuedAt: number; feedbackAt: number | null; voided: number }>;
   readonly #escalations: Database.Statement<[], { leadId: string; tier: number; at: number }>;
   readonly #units: Database.Statement<[], { data: string }>;
   readonly #lead: Database.Statement<[string], { data: string }>;
@@ -143,7 +150,7 @@ export class Queries {
   readonly #allNotes: Database.Statement<[], { data: string }>;
   readonly #reviewLeads: Database.Statement<[number, number], { data: string }>;
   readonly #stopsIn: Database.Statement<[number, number], { data: string; unitId: string }>;
-  readonly #mapLeads: Database.Statement<[], { id: string; unitId: string; issuedAt: number; feedbackDueAt: number; voided: number; lat: number; lng: number; riskLevel: RiskLevel }>;
+  readonly #mapLeads: Database.Statement<[], { id: string; unitId: string; issuedAt: number; feedbackDueAt: number; feedbackAt: number | null; voided: number; lat: number; lng: number; riskLevel: RiskLevel }>;
   readonly #recentEvents: Database.Statement<[number, number], { id: string; leadId: string; at: number; kind: LeadEvent['kind']; tier: number | null; unitId: string | null; riskLevel: RiskLevel | null }>;
 
   constructor(db: Database.Database, cfg: QueryConfig = DEFAULT_QUERY_CONFIG) {
@@ -338,9 +345,14 @@ export class Queries {
     });
   }
 
+  /** The open rule of the live views, with the clock slack: a lead that has arrived is shown. */
+  #openLive(l: { voided: boolean | number; issuedAt: number; feedbackAt?: number | null | undefined }, asOf: number): boolean {
+    return isOpen({ voided: l.voided === true || l.voided === 1, issuedAt: l.issuedAt, feedbackAt: l.feedbackAt ?? null }, asOf + CLOCK_SLACK_MS);
+  }
+
   openCount(unitId: string | undefined, asOf: number): number {
     const sub = this.tree.subtree(this.#unit(unitId));
-    return this.#openCount.all().filter((r) => r.voided === 0 && r.issuedAt <= asOf + CLOCK_SLACK_MS && sub.has(r.unitId)).length;
+    return this.#openCount.all().filter((r) => this.#openLive(r, asOf) && sub.has(r.unitId)).length;
   }
 
   /** Today's indicators against yesterday's at the same time of day (a fair comparison mid-day). */
@@ -389,7 +401,7 @@ export class Queries {
     const out: CountdownTile[] = [];
     for (const row of this.#open.iterate()) {
       const l = JSON.parse(row.data) as Lead;
-      if (l.voided || l.issuedAt > asOf + CLOCK_SLACK_MS || !sub.has(l.unitId)) continue;
+      if (!this.#openLive(l, asOf) || !sub.has(l.unitId)) continue;
       const ladder = escalationLadder(l.feedbackDueAt, fired.get(l.id) ?? [], this.#cfg.escalation);
       const unit = this.tree.byId.get(l.unitId);
       out.push({
@@ -430,7 +442,7 @@ export class Queries {
       branches: this.tree.atLevel('branch', id).map((u) => ({ id: u.id, name: u.name, nameEn: u.nameEn ?? null, geoKey: u.geoKey ?? null, lat: u.lat ?? null, lng: u.lng ?? null, indicators: byBranch.get(u.id)! })),
       stations: this.tree.atLevel('station', id).flatMap((u) => (u.lat !== undefined && u.lng !== undefined ? [{ id: u.id, name: u.name, nameEn: u.nameEn ?? null, lat: u.lat, lng: u.lng }] : [])),
       leads: this.#mapLeads.all().flatMap((l) => {
-        if (l.voided === 1 || l.issuedAt > asOf + CLOCK_SLACK_MS || !sub.has(l.unitId)) return [];
+        if (!this.#openLive(l, asOf) || !sub.has(l.unitId)) return [];
         return [{ id: l.id, lat: l.lat, lng: l.lng, riskLevel: l.riskLevel, feedbackDueAt: l.feedbackDueAt, issuedAt: l.issuedAt }];
       }),
     };
@@ -516,6 +528,11 @@ export class Queries {
       if (out.length >= limit) break;
     }
     return out;
+  }
+
+  /** How many leads a review list holds in all, beyond any limit it is shown with. */
+  reviewCount(unitId: string | undefined, w: Window, asOf: number, which: 'overdue' | 'victimised' | 'all'): number {
+    return this.reviewLeads(unitId, w, asOf, which, Number.MAX_SAFE_INTEGER).length;
   }
 
   /** Every lead of a window with its step times as the cut-off knew them (a day's replay). */
