@@ -104,6 +104,32 @@ describe('review export', () => {
     expect(overdue.sort()).toEqual(want.overdueIds);
   });
 
+  it('writes the plan the review screen shows: the same lists, limits and rankings', async () => {
+    const plan = await core.handlers['review:plan']({ date: '2026-11-20' });
+    const want = expected(leadsOf(fixture), stopsOf(fixture), CUTOFF);
+    expect(plan.asOf).toBe(CUTOFF);
+    expect(plan.overdue.rows.map((l) => l.id).sort()).toEqual(want.overdueIds);
+    expect(plan.cases.rows.map((l) => l.id).sort()).toEqual(want.victimIds);
+    expect(plan.indicators.now.faceToFace.value).toBe(want.faceToFace);
+    const f = (await core.handlers['review:export']({ date: '2026-11-20', format: 'xlsx' })) as { base64: string };
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(Buffer.from(f.base64, 'base64') as unknown as ArrayBuffer);
+    const col1 = (name: string) => {
+      const out: unknown[] = [];
+      wb.getWorksheet(name)!.eachRow((r, i) => i > 1 && out.push(r.getCell(1).value));
+      return out;
+    };
+    expect(col1('超期反馈')).toEqual(plan.overdue.rows.map((l) => l.id));
+    expect(col1('预后被骗复盘')).toEqual(plan.cases.rows.map((l) => l.id));
+    expect(col1('紧急止付')).toEqual(plan.stops.map((s) => s.leadId));
+    // Every branch side by side, ranked on each core indicator among the branches.
+    const grid = wb.getWorksheet('各分局对比')!;
+    expect(grid.rowCount - 1).toBe(plan.branches.length);
+    const ranked = branchRanking(leadsOf(fixture), CUTOFF);
+    const best = Math.max(...ranked.map((r) => r.faceToFace!));
+    for (const b of plan.branches) if (b.now.faceToFace.value === best) expect(b.ranks['faceToFace']!.rank).toBe(1);
+  });
+
   it('writes one table as CSV, quoted, with a byte-order mark for spreadsheet apps', async () => {
     const f = (await core.handlers['review:export']({ date: '2026-11-20', format: 'csv', table: 'daily-branch' })) as { fileName: string; base64: string };
     expect(f.fileName).toBe('guardpost-review-2026-11-20-SZ-daily-branch.csv');
