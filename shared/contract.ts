@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { eventChannels, type requestChannels } from './channels.js';
 import type { FraudType, RiskLevel } from './domain.js';
 import type { DisplayConfig } from './display.js';
-import type { Indicators, LadderStep, RankRow, Ratio, ReviewFreeze, Window } from './kpi.js';
+import type { Indicators, LadderStep, RankRow, Ratio, ReviewFreeze, StopSummary, Window } from './kpi.js';
 import type { HeldRecord, Lead, LeadEvent, LocalFault, Note, StopPayment } from './protocol.js';
 import type { UnitNode } from './units.js';
 
@@ -111,12 +111,18 @@ export type ReviewLead = {
 export type ReplayLead = { id: string; lat: number; lng: number; riskLevel: RiskLevel; issuedAt: number; metAt: number | null; feedbackAt: number | null; feedbackDueAt: number; outcome: string | null };
 
 /** A stop-payment as the meeting's record shows it, as of the cut-off. */
-export type StopRecord = { id: string; leadId: string; unitName: string; unitNameEn: string | null; bank: string; accountMasked: string; amount: number; requestedAt: number; frozenAt: number | null; status: StopPayment['status']; within30: boolean | null };
+export type StopRecord = { id: string; leadId: string; unitName: string; unitNameEn: string | null; bank: string; accountMasked: string; amount: number; requestedAt: number; frozenAt: number | null; status: StopPayment['status']; within30: boolean | null; returnedAt: number | null; returnedAmount: number | null };
+
+/** The stop-payments of one bank over the review's window, as of the cut-off (kpi.ts summariseStops). */
+export type BankStops = StopSummary & { bank: string };
+
+/** A person's earlier lead (the repeat chain): never the person id, only the lead's id, date and outcome. */
+export type EarlierLead = { id: string; issuedAt: number; fraudType: FraudType; outcome: string | null };
 
 /** A lead as a role sees it: the wall view has no person id, address or exact age (shared/privacy.ts). */
 export type LeadView = Omit<Lead, 'personId' | 'address' | 'personAge'> & { personId?: string; address?: string | undefined; personAge?: number | undefined; personAgeBand?: string | null };
 
-export type LeadTimeline = { lead: LeadView; unitName: string; unitNameEn: string | null; events: LeadEvent[]; stops: StopPayment[]; notes: Note[] };
+export type LeadTimeline = { lead: LeadView; unitName: string; unitNameEn: string | null; events: LeadEvent[]; stops: StopPayment[]; notes: Note[]; earlier: EarlierLead[] };
 
 /** One unmasked view of a lead: which key saw it, when, and whether the centre has it yet. */
 export type AuditEntry = { id: number; leadId: string; keyName: string; role: string; at: number; sentAt: number | null };
@@ -169,6 +175,8 @@ export type ReviewPlan = {
   overdue: { rows: ReviewLead[]; total: number };
   cases: { rows: (ReviewLead & { timeline: LeadTimeline | null })[]; total: number };
   stops: StopRecord[];
+  /** The stop-payments per bank and in total, and coverage: leads of the window with a stop-payment by the cut-off. */
+  stopSummary: { banks: BankStops[]; total: StopSummary; coverage: Ratio };
   /** The last 30 days to the window's end: the daily rates as of the cut-off. */
   trend: TrendPoint[];
   notes: Note[];

@@ -9,7 +9,7 @@ import type { ReviewPlan, ReviewState } from '../../shared/contract.js';
 import { DAY } from '../../shared/domain.js';
 import { DEFAULT_DISPLAY, type DisplayConfig } from '../../shared/display.js';
 import { change, CORE_INDICATORS, INDICATORS, measure, pctText, type IndicatorDef } from '../../shared/indicators.js';
-import type { Indicators } from '../../shared/kpi.js';
+import type { Indicators, StopSummary } from '../../shared/kpi.js';
 import type { ReviewLead } from '../../shared/contract.js';
 import { clockText, dateText } from '../../shared/time.js';
 import { zhText, type VocabularyKey } from '../../shared/vocabulary.js';
@@ -144,12 +144,27 @@ export function planTables(plan: ReviewPlan, targets: DisplayConfig['targets'] =
   const overdueNote = cut(plan.overdue.rows.length, plan.overdue.total);
   const casesNote = cut(plan.cases.rows.length, plan.cases.total);
   tables.push({ name: 'overdue', title: zhText('section.overdue'), columns: leadCols, rows: plan.overdue.rows.map(leadRow), ...(overdueNote ? { note: overdueNote } : {}) });
-  tables.push({ name: 'cases', title: zhText('section.cases'), columns: leadCols, rows: plan.cases.rows.map(leadRow), ...(casesNote ? { note: casesNote } : {}) });
+  // A case's repeat chain: the person's earlier warnings, by lead id and date (never the person's id).
+  const chain = (c: ReviewPlan['cases']['rows'][number]) => (c.timeline?.earlier ?? []).map((e) => `${e.id}（${dateText(e.issuedAt)}）`).join('、');
+  tables.push({ name: 'cases', title: zhText('section.cases'), columns: [...leadCols, col('earlierLeads')], rows: plan.cases.rows.map((c) => [...leadRow(c), chain(c)]), ...(casesNote ? { note: casesNote } : {}) });
   tables.push({
     name: 'stops',
     title: zhText('section.stops'),
     columns: [col('colLead'), col('colUnit'), col('colBank'), col('colAccount'), col('colAmount', 'yuan', '（元）'), col('colRequested', 'time'), col('colFrozen', 'time'), col('colStatus'), col('col30')],
     rows: plan.stops.map((s) => [s.leadId, s.unitName, s.bank, s.accountMasked, yuan(s.amount), s.requestedAt, s.frozenAt, zhText(`status.${s.status}` as VocabularyKey), s.within30 === null ? '' : zhText(s.within30 ? 'yes' : 'no')]),
+  });
+  const sum = plan.stopSummary;
+  const bankRow = (label: string, b: StopSummary): Cell[] => [label, b.count, b.rate30.value, `${b.rate30.num}/${b.rate30.den}`, b.failed, yuan(b.frozenAmount), yuan(b.returnedAmount)];
+  tables.push({
+    name: 'stops-bank',
+    title: zhText('stopsByBank'),
+    columns: [col('colBank'), col('colCount', 'int'), { title: zhText('kpi.stopPayment30'), format: 'pct' }, col('colParts'), col('colFailed', 'int'), col('colFrozenAmount', 'yuan', '（元）'), col('colReturnedAmount', 'yuan', '（元）')],
+    rows: [
+      ...sum.banks.map((b) => bankRow(b.bank, b)),
+      bankRow(zhText('stopsTotal'), sum.total),
+      // Coverage: leads of the window with a stop-payment, in the rate column with its parts.
+      [zhText('stopCoverage'), null, sum.coverage.value, `${sum.coverage.num}/${sum.coverage.den}`, null, null, null],
+    ],
   });
   tables.push({
     name: 'trend',

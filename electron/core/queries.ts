@@ -1,7 +1,7 @@
 // Intent-named queries over the replica, behind the contract (never SQL across it). Indicator
 // math is shared/kpi.ts; these only select the rows, through indexes.
 import type Database from 'better-sqlite3';
-import type { CountdownTile, KpiStrip, LeadTimeline, MapFeatures, RankingRow, RecentEvent, ReplayLead, ReviewLead, StopRecord, TrendPoint } from '../../shared/contract.js';
+import type { CountdownTile, EarlierLead, KpiStrip, LeadTimeline, MapFeatures, RankingRow, RecentEvent, ReplayLead, ReviewLead, StopRecord, TrendPoint } from '../../shared/contract.js';
 import { DAY, maskName, maskPhone, type RiskLevel } from '../../shared/domain.js';
 import {
   aggregate,
@@ -20,6 +20,8 @@ import {
   nextTier,
   previousWindow,
   rank,
+  ratio,
+  stopStatusAt,
   stopWithin30,
   weekWindow,
   type Calendar,
@@ -30,6 +32,7 @@ import {
   type KpiStop,
   type RankingConfig,
   type RankingKind,
+  type Ratio,
   type Window,
 } from '../../shared/kpi.js';
 import type { Lead, LeadEvent, Note, StopPayment } from '../../shared/protocol.js';
@@ -80,14 +83,18 @@ const SQL = {
     json_extract(data, '$.lat') AS lat, json_extract(data, '$.lng') AS lng, json_extract(data, '$.riskLevel') AS riskLevel, feedback_at AS feedbackAt
     FROM lead WHERE ${MAYBE_OPEN}`,
   reviewLeads: 'SELECT data FROM lead WHERE issued_at >= ? AND issued_at < ? ORDER BY issued_at, id',
-  stopsIn: `SELECT s.data AS data, l.unit_id AS unitId FROM stop_payment s JOIN lead l ON l.id = s.lead_id
+  stopsIn: `SELECT s.data AS data, s.ts AS ts, l.unit_id AS unitId FROM stop_payment s JOIN lead l ON l.id = s.lead_id
     WHERE s.requested_at >= ? AND s.requested_at < ? ORDER BY s.requested_at, s.id`,
+  stopCoverage: `SELECT l.unit_id AS unitId, l.issued_at AS issuedAt, l.voided AS voided,
+    EXISTS (SELECT 1 FROM stop_payment s WHERE s.lead_id = l.id AND s.requested_at <= ?) AS stopped
+    FROM lead l WHERE l.issued_at >= ? AND l.issued_at < ?`,
+  earlier: 'SELECT data FROM lead WHERE person_id = ? AND issued_at < ? ORDER BY issued_at, id',
   recentEvents: `SELECT e.id AS id, e.lead_id AS leadId, e.at AS at, e.kind AS kind, e.tier AS tier, l.unit_id AS unitId, json_extract(l.data, '$.riskLevel') AS riskLevel
     FROM event e LEFT JOIN lead l ON l.id = e.lead_id WHERE e.at <= ? ORDER BY e.at DESC, e.id DESC LIMIT ?`,
 } as const;
 /** Sample arguments for EXPLAIN of each statement. */
 const SAMPLE_ARGS: Record<keyof typeof SQL, unknown[]> = {
-  leadsIssued: [0, 1], stopsRequested: [0, 1], open: [], openCount: [], escalations: [], units: [], lead: ['x'], events: ['x'], stops: ['x'], notes: ['x'], allNotes: [], recentEvents: [0, 10], mapLeads: [], reviewLeads: [0, 1], stopsIn: [0, 1],
+  leadsIssued: [0, 1], stopsRequested: [0, 1], open: [], openCount: [], escalations: [], units: [], lead: ['x'], events: ['x'], stops: ['x'], notes: ['x'], allNotes: [], recentEvents: [0, 10], mapLeads: [], reviewLeads: [0, 1], stopsIn: [0, 1], stopCoverage: [0, 0, 1], earlier: ['x', 1],
 };
 
 const toKpi = (r: LeadRow): KpiLead => ({ ...r, voided: r.voided === 1 });
@@ -149,7 +156,9 @@ export class Queries {
   readonly #notes: Database.Statement<[string], { data: string }>;
   readonly #allNotes: Database.Statement<[], { data: string }>;
   readonly #reviewLeads: Database.Statement<[number, number], { data: string }>;
-  readonly #stopsIn: Database.Statement<[number, number], { data: string; unitId: string }>;
+  readonly #stopsIn: Database.Statement<[number, number], { data: string; ts: number | null; unitId: string }>;
+  readonly #stopCoverage: Database.Statement<[number, number, number], { unitId: string; issuedAt: number; voided: number; stopped: number }>;
+  readonly #earlier: Database.Statement<[string, number], { data: string }>;
   readonly #mapLeads: Database.Statement<[], { id: string; unitId: string; issuedAt: number; feedbackDueAt: number; feedbackAt: number | null; voided: number; lat: number; lng: number; riskLevel: RiskLevel }>;
   readonly #recentEvents: Database.Statement<[number, number], { id: string; leadId: string; at: number; kind: LeadEvent['kind']; tier: number | null; unitId: string | null; riskLevel: RiskLevel | null }>;
 
@@ -171,6 +180,8 @@ export class Queries {
     this.#mapLeads = db.prepare(SQL.mapLeads);
     this.#reviewLeads = db.prepare(SQL.reviewLeads);
     this.#stopsIn = db.prepare(SQL.stopsIn);
+    this.#stopCoverage = db.prepare(SQL.stopCoverage);
+    this.#earlier = db.prepare(SQL.earlier);
   }
 
   /** Forget everything cached (units changed, or a rebuild): the next queries read afresh. */
@@ -461,7 +472,7 @@ export class Queries {
   }
 
   /** A lead's full record with its timeline, stop-payments and notes; masked unless asked. */
-  leadTimeline(leadId: string, unmasked = false): LeadTimeline | null {
+  leadTimeline(leadId: string, unmasked = false, asOf = Infinity): LeadTimeline | null {
     const row = this.#lead.get(leadId);
     if (!row) return null;
     const lead = JSON.parse(row.data) as Lead;
@@ -473,6 +484,7 @@ export class Queries {
       events: this.#events.all(leadId).map((r) => JSON.parse(r.data) as LeadEvent),
       stops: this.#stops.all(leadId).map((r) => JSON.parse(r.data) as StopPayment),
       notes: this.#notes.all(leadId).map((r) => JSON.parse(r.data) as Note),
+      earlier: this.earlierLeads(lead.personId, lead.issuedAt, asOf),
     };
   }
 
@@ -553,12 +565,41 @@ export class Queries {
     const sub = this.tree.subtree(this.#unit(unitId));
     return this.#stopsIn.all(w.start, w.end).flatMap((row) => {
       const s = JSON.parse(row.data) as StopPayment;
-      if (!sub.has(row.unitId) || s.requestedAt > asOf) return [];
-      const frozenAt = knownBy(s.frozenAt, asOf);
-      const status: StopPayment['status'] = frozenAt === null ? (s.status === 'failed' ? 'failed' : 'requested') : knownBy(s.returnedAt, asOf) !== null ? 'returned' : 'frozen';
-      const within30 = stopWithin30({ requestedAt: s.requestedAt, frozenAt: s.frozenAt ?? null, status: s.status }, asOf);
+      const k = { requestedAt: s.requestedAt, frozenAt: s.frozenAt ?? null, status: s.status, returnedAt: s.returnedAt ?? null, failedKnownAt: s.status === 'failed' ? row.ts : null };
+      const status = stopStatusAt(k, asOf);
+      if (!sub.has(row.unitId) || status === null) return [];
       const place = this.tree.ancestorAt(row.unitId, 'station') ?? this.tree.byId.get(row.unitId);
-      return [{ id: s.id, leadId: s.leadId, unitName: place?.name ?? row.unitId, unitNameEn: place?.nameEn ?? null, bank: s.bank, accountMasked: s.accountMasked, amount: s.amount, requestedAt: s.requestedAt, frozenAt, status, within30 }];
+      return [
+        {
+          id: s.id, leadId: s.leadId, unitName: place?.name ?? row.unitId, unitNameEn: place?.nameEn ?? null, bank: s.bank, accountMasked: s.accountMasked, amount: s.amount,
+          requestedAt: s.requestedAt, frozenAt: knownBy(s.frozenAt, asOf), status, within30: stopWithin30(k, asOf),
+          returnedAt: status === 'returned' ? s.returnedAt! : null, returnedAmount: status === 'returned' ? (s.returnedAmount ?? 0) : null,
+        },
+      ];
+    });
+  }
+
+  /** Stop-payment coverage (issue 15): the leads of L(W) with at least one stop-payment requested by T, of #L(W). */
+  stopCoverage(unitId: string | undefined, w: Window, asOf: number): Ratio {
+    const sub = this.tree.subtree(this.#unit(unitId));
+    let num = 0;
+    let den = 0;
+    for (const r of this.#stopCoverage.all(asOf, w.start, w.end)) {
+      if (r.voided || r.issuedAt > asOf || !sub.has(r.unitId)) continue;
+      den++;
+      if (r.stopped) num++;
+    }
+    return ratio(num, den);
+  }
+
+  /** A person's leads issued before `before` (the repeat chain), oldest first; the person id stays here. */
+  earlierLeads(personId: string, before: number, asOf = Infinity): EarlierLead[] {
+    return this.#earlier.all(personId, before).flatMap((r) => {
+      const l = JSON.parse(r.data) as Lead;
+      if (l.voided || l.issuedAt > asOf) return [];
+      // The outcome as known at T: it arrives with the feedback (kpis.md "known by T").
+      const outcome = knownBy(l.feedbackAt, asOf) !== null ? (l.outcome ?? null) : null;
+      return [{ id: l.id, issuedAt: l.issuedAt, fraudType: l.fraudType, outcome }];
     });
   }
 

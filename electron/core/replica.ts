@@ -103,6 +103,8 @@ export const MIGRATIONS: readonly string[] = [
    ALTER TABLE sync_state ADD COLUMN history_from INTEGER;
    ALTER TABLE sync_state ADD COLUMN kept_from INTEGER;
    ALTER TABLE sync_state ADD COLUMN untimed INTEGER NOT NULL DEFAULT 0;`,
+  // 5: a person's earlier leads (the repeat chain on the timeline and the case review).
+  `CREATE INDEX lead_person_issued ON lead(person_id, issued_at);`,
 ];
 
 export type EntityStats = Record<EntityName, { count: number; sum: number }>;

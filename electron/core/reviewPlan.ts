@@ -4,7 +4,7 @@
 import { REVIEW_SECTIONS, type BranchColumn, type PlanUnit, type ReviewPlan, type ReviewState, type TrendPoint } from '../../shared/contract.js';
 import { DAY } from '../../shared/domain.js';
 import { CORE_INDICATORS, measure, rankOn } from '../../shared/indicators.js';
-import { dateWindow, previousWindow, reviewCutoff, reviewWindow, weekWindow, type Indicators, type Window } from '../../shared/kpi.js';
+import { dateWindow, previousWindow, summariseStops, reviewCutoff, reviewWindow, weekWindow, type Indicators, type Window } from '../../shared/kpi.js';
 import type { UnitNode } from '../../shared/units.js';
 import { QueryError, type Queries } from './queries.js';
 
@@ -46,6 +46,9 @@ export function buildReviewPlan(q: Queries, req: PlanRequest): ReviewPlan {
   const overdue = q.reviewLeads(unit.id, w, asOf, 'overdue', REVIEW_LIMITS.overdue + 1);
   const victims = q.reviewLeads(unit.id, w, asOf, 'victimised', REVIEW_LIMITS.cases + 1);
   const within = q.tree.subtree(unit.id);
+  const stops = q.stopRecord(unit.id, w, asOf);
+  const byBank = new Map<string, typeof stops>();
+  for (const s of stops) byBank.set(s.bank, [...(byBank.get(s.bank) ?? []), s]);
   return {
     date: req.date,
     week,
@@ -63,10 +66,15 @@ export function buildReviewPlan(q: Queries, req: PlanRequest): ReviewPlan {
     children: children.map((c) => ({ ...planUnit(c), indicators: q.indicators(c.id, w, asOf) })),
     overdue: { rows: overdue.slice(0, REVIEW_LIMITS.overdue), total: overdue.length > REVIEW_LIMITS.overdue ? q.reviewCount(unit.id, w, asOf, 'overdue') : overdue.length },
     cases: {
-      rows: victims.slice(0, REVIEW_LIMITS.cases).map((v) => ({ ...v, timeline: q.leadTimeline(v.id, true) })),
+      rows: victims.slice(0, REVIEW_LIMITS.cases).map((v) => ({ ...v, timeline: q.leadTimeline(v.id, true, asOf) })),
       total: victims.length > REVIEW_LIMITS.cases ? q.reviewCount(unit.id, w, asOf, 'victimised') : victims.length,
     },
-    stops: q.stopRecord(unit.id, w, asOf),
+    stops,
+    stopSummary: {
+      banks: [...byBank].map(([bank, list]) => ({ bank, ...summariseStops(list) })).sort((a, b) => b.count - a.count || a.bank.localeCompare(b.bank)),
+      total: summariseStops(stops),
+      coverage: q.stopCoverage(unit.id, w, asOf),
+    },
     trend: trend(q, unit.id, w, asOf),
     // The minutes' notes: written during the window or in the month after it (the meeting's).
     notes: q.notes().filter((n) => n.createdAt >= w.start && n.createdAt < w.end + 30 * DAY && (n.unitId === undefined || within.has(n.unitId))),

@@ -4,7 +4,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { REVIEW_SECTIONS, type LeadTimeline, type PendingNote, type PlanUnit, type ReviewLead, type ReviewPlan, type ReviewSection, type ReviewState, type StopRecord } from '../../../shared/contract.js';
 import { DAY } from '../../../shared/domain.js';
-import { dateWindow, dayWindow, weekWindow, type Window } from '../../../shared/kpi.js';
+import { dateWindow, dayWindow, weekWindow, type StopSummary, type Window } from '../../../shared/kpi.js';
 import { clockText, dateText, moneyText, pctText } from '../format.js';
 import { fraudKey, riskKey, type MessageKey } from '../i18n.js';
 import { go, parseRoute } from '../route.js';
@@ -14,6 +14,7 @@ import { KpiCards, valueText } from '../wall/KpiStrip.js';
 import { CORE_INDICATORS, measure } from '../../../shared/indicators.js';
 import { Table } from '../wall/Leaderboards.js';
 import { StatusBar } from '../wall/StatusBar.js';
+import { EarlierChain } from './EarlierChain.js';
 import { Replay } from './Replay.js';
 
 export const SECTIONS = REVIEW_SECTIONS;
@@ -159,6 +160,7 @@ function Timeline({ tl }: { tl: LeadTimeline }) {
           {t('section.stops')}: {s.bank} {s.accountMasked} {moneyText(s.amount, lang)} {t(`status.${s.status}` as MessageKey)}
         </div>
       ))}
+      <EarlierChain earlier={tl.earlier} />
     </div>
   );
 }
@@ -322,7 +324,7 @@ export function ReviewScreen({ params }: { params: URLSearchParams }) {
             ))}
           </div>
         )}
-        {data && current === 'stops' && <StopTable stops={data.stops} />}
+        {data && current === 'stops' && <StopTable stops={data.stops} summary={data.stopSummary} />}
         {data && current === 'notes' && <Notes window={data.window} unitId={data.unit.id} />}
         {data && current === 'replay' && <Replay window={data.window} asOf={data.asOf} unitId={data.unit.id} />}
       </main>
@@ -405,10 +407,33 @@ function StationLeads({ window, asOf, unitId, onOpen }: { window: Window; asOf: 
   );
 }
 
-function StopTable({ stops }: { stops: StopRecord[] }) {
+function StopTable({ stops, summary }: { stops: StopRecord[]; summary: ReviewPlan['stopSummary'] }) {
   const t = useT();
   const lang = useApp((s) => s.lang);
+  const row = (label: string, b: StopSummary, key: string) => (
+    <tr key={key} data-stop-bank={key}>
+      <td>{label}</td>
+      <td>{b.count}</td>
+      <td>
+        {pctText(b.rate30.value)} <small>{`${b.rate30.num}/${b.rate30.den}`}</small>
+      </td>
+      <td>{b.failed}</td>
+      <td>{moneyText(b.frozenAmount, lang)}</td>
+      <td>{moneyText(b.returnedAmount, lang)}</td>
+    </tr>
+  );
   return (
+    <>
+    <div className="stop-summary" data-stop-coverage={`${summary.coverage.num}/${summary.coverage.den}`}>
+      {t('stopCoverage')}: {pctText(summary.coverage.value)} <small>{`${summary.coverage.num}/${summary.coverage.den}`}</small>
+    </div>
+    <table className="review-table" data-stops-bank>
+      <Head cols={['colBank', 'colCount', 'kpi.stopPayment30', 'colFailed', 'colFrozenAmount', 'colReturnedAmount']} />
+      <tbody>
+        {summary.banks.map((b) => row(b.bank, b, b.bank))}
+        {row(t('stopsTotal'), summary.total, 'total')}
+      </tbody>
+    </table>
     <table className="review-table">
       <Head cols={['colLead', 'colUnit', 'colBank', 'colAccount', 'colAmount', 'colRequested', 'colFrozen', 'colStatus', 'col30']} />
       <tbody>
@@ -427,5 +452,6 @@ function StopTable({ stops }: { stops: StopRecord[] }) {
         ))}
       </tbody>
     </table>
+    </>
   );
 }
