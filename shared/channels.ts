@@ -12,6 +12,7 @@ export const requestChannels = [
   'units:list',
   'review:leads',
   'review:state',
+  'review:plan',
   'stops:list',
   'review:export',
   'replay:leads',

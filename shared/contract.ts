@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { eventChannels, type requestChannels } from './channels.js';
 import type { FraudType, RiskLevel } from './domain.js';
 import type { DisplayConfig } from './display.js';
-import type { Indicators, LadderStep, RankRow, Ratio, ReviewFreeze, Window } from './kpi.js';
+import type { Indicators, LadderStep, RankRow, Ratio, ReviewFreeze, StopSummary, Window } from './kpi.js';
 import type { HeldRecord, Lead, LeadEvent, LocalFault, Note, StopPayment } from './protocol.js';
 import type { UnitNode } from './units.js';
 
@@ -120,12 +120,18 @@ export type ReviewLead = {
 export type ReplayLead = { id: string; lat: number; lng: number; riskLevel: RiskLevel; issuedAt: number; metAt: number | null; feedbackAt: number | null; feedbackDueAt: number; outcome: string | null };
 
 /** A stop-payment as the meeting's record shows it, as of the cut-off. */
-export type StopRecord = { id: string; leadId: string; unitName: string; unitNameEn: string | null; bank: string; accountMasked: string; amount: number; requestedAt: number; frozenAt: number | null; status: StopPayment['status']; within30: boolean | null };
+export type StopRecord = { id: string; leadId: string; unitName: string; unitNameEn: string | null; bank: string; accountMasked: string; amount: number; requestedAt: number; frozenAt: number | null; status: StopPayment['status']; within30: boolean | null; returnedAt: number | null; returnedAmount: number | null };
+
+/** The stop-payments of one bank over the review's window, as of the cut-off (kpi.ts summariseStops). */
+export type BankStops = StopSummary & { bank: string };
+
+/** A person's earlier lead (the repeat chain): never the person id, only the lead's id, date and outcome. */
+export type EarlierLead = { id: string; issuedAt: number; fraudType: FraudType; outcome: string | null };
 
 /** A lead as a role sees it: the wall view has no person id, address or exact age (shared/privacy.ts). */
 export type LeadView = Omit<Lead, 'personId' | 'address' | 'personAge'> & { personId?: string; address?: string | undefined; personAge?: number | undefined; personAgeBand?: string | null };
 
-export type LeadTimeline = { lead: LeadView; unitName: string; unitNameEn: string | null; events: LeadEvent[]; stops: StopPayment[]; notes: Note[] };
+export type LeadTimeline = { lead: LeadView; unitName: string; unitNameEn: string | null; events: LeadEvent[]; stops: StopPayment[]; notes: Note[]; earlier: EarlierLead[] };
 
 /** One unmasked view of a lead: which key saw it, when, and whether the centre has it yet. */
 export type AuditEntry = { id: number; leadId: string; keyName: string; role: string; at: number; sentAt: number | null };
@@ -137,6 +143,53 @@ export type AuditEntry = { id: number; leadId: string; keyName: string; role: st
  */
 export type ReviewState = { state: ReviewFreeze; cutoff: number; source: 'display' | 'centre' | null; reason: string | null };
 
+
+/** The review's sections, in the meeting's order: the screen's agenda and the minutes' chapters. */
+export const REVIEW_SECTIONS = ['indicators', 'daily', 'weekly', 'drill', 'overdue', 'cases', 'stops', 'notes', 'replay'] as const;
+export type ReviewSection = (typeof REVIEW_SECTIONS)[number];
+
+export type PlanUnit = { id: string; name: string; nameEn: string | null; level: UnitNode['level'] };
+
+/** A branch beside the others on the review's first page: its indicators, rank on each, and change. */
+export type BranchColumn = PlanUnit & {
+  now: Indicators;
+  before: Indicators;
+  /** Per indicator key: rank among the branches (1 = best), the rank before, and places gained. */
+  ranks: Record<string, { rank: number | null; previous: number | null; change: number | null }>;
+};
+
+/**
+ * What a review contains, built once in the core from the queries of its frozen state (or the live
+ * ones while provisional): the review screen renders it and the exporter writes it, so the two
+ * cannot differ. A list cut at its limit says how many there were (`total`).
+ */
+export type ReviewPlan = {
+  date: string;
+  week: boolean;
+  window: Window;
+  asOf: number;
+  state: ReviewState;
+  unit: PlanUnit;
+  /** From the root of the display's scope down to the unit (the breadcrumb). */
+  path: PlanUnit[];
+  sections: readonly ReviewSection[];
+  limits: { overdue: number; cases: number };
+  indicators: { now: Indicators; before: Indicators };
+  /** Every branch of the city side by side (empty for a station's review). */
+  branches: BranchColumn[];
+  daily: { window: Window; branches: RankingRow[]; stations: RankingRow[] };
+  weekly: { window: Window; branches: RankingRow[]; stations: RankingRow[] };
+  /** The units one level down with their indicators (the drill-down). */
+  children: (PlanUnit & { indicators: Indicators })[];
+  overdue: { rows: ReviewLead[]; total: number };
+  cases: { rows: (ReviewLead & { timeline: LeadTimeline | null })[]; total: number };
+  stops: StopRecord[];
+  /** The stop-payments per bank and in total, and coverage: leads of the window with a stop-payment by the cut-off. */
+  stopSummary: { banks: BankStops[]; total: StopSummary; coverage: Ratio };
+  /** The last 30 days to the window's end: the daily rates as of the cut-off. */
+  trend: TrendPoint[];
+  notes: Note[];
+};
 
 /** A note, and whether it is still only in this display's outbox (and why, if it was refused). */
 export type RecentEvent = { id: string; leadId: string; at: number; kind: LeadEvent['kind']; tier: number | null; unitName: string; unitNameEn: string | null; riskLevel: RiskLevel | null };
@@ -201,6 +254,8 @@ export const requests = {
     .strict(),
   /** Freezes the review of a window at its cut-off if that has passed, and says where it stands. */
   'review:state': z.object({ window: windowArg }).strict(),
+  /** The review of a date (or its week) for a unit: the plan the screen shows and the minutes export. */
+  'review:plan': z.object({ date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/), week: z.boolean().optional(), unitId: unitId.optional() }).strict(),
   /** The stop-payments requested in a window, as of a time. */
   'stops:list': z.object({ unitId: unitId.optional(), window: windowArg, asOf: time }).strict(),
   /** The review's minutes as a file: the XLSX workbook, the PDF, or one table as CSV. */
@@ -260,6 +315,7 @@ export type Results = {
   'review:leads': ReviewLead[];
   'stops:list': StopRecord[];
   'review:state': ReviewState;
+  'review:plan': ReviewPlan;
   'review:export': { fileName: string; mime: string; base64: string };
   'replay:leads': ReplayLead[];
   'notes:list': PendingNote[];

@@ -2,20 +2,9 @@
 // Electron shell read overrides from a config file validated by `displayConfigSchema`.
 import { z } from 'zod';
 
-export const indicatorKeys = ['faceToFace', 'victimisation', 'overdue', 'peopleDefrauded', 'amountDefrauded', 'timeToMeet', 'stopPayment30', 'amountKept'] as const;
-export type IndicatorKey = (typeof indicatorKeys)[number];
-
-/** Whether a higher value of the indicator is better. */
-export const HIGHER_IS_BETTER: Record<IndicatorKey, boolean> = {
-  faceToFace: true,
-  victimisation: false,
-  overdue: false,
-  peopleDefrauded: false,
-  amountDefrauded: false,
-  timeToMeet: false,
-  stopPayment30: true,
-  amountKept: true,
-};
+// The indicators themselves (keys, direction) live in the registry.
+import { HIGHER_IS_BETTER, indicatorKeys, type IndicatorKey } from './indicators.js';
+export { HIGHER_IS_BETTER, indicatorKeys, type IndicatorKey };
 
 export const displayConfigSchema = z
   .object({

@@ -14,6 +14,9 @@ import {
   nextTier,
   previousWindow,
   rank,
+  stopStatusAt,
+  stopWithin30,
+  summariseStops,
   weekWindow,
   type Indicators,
   type KpiLead,
@@ -245,5 +248,39 @@ describe('the wall\'s order: what needs a person now', () => {
     ]);
     // The same inputs in any order give the same order.
     expect([...leads].reverse().sort(compareUrgency(T)).map((l) => l.id)).toEqual([...leads].sort(compareUrgency(T)).map((l) => l.id));
+  });
+});
+
+describe('stop-payment status at the cut-off (issue 15 item 6)', () => {
+  const req = h(10);
+  it('is the state at T from the times, not the status now', () => {
+    const returned: KpiStop = { requestedAt: req, frozenAt: req + 10 * MINUTE, status: 'returned', returnedAt: h(30) };
+    expect(stopStatusAt(returned, req - 1)).toBeNull();
+    expect(stopStatusAt(returned, req + 5 * MINUTE)).toBe('requested');
+    expect(stopStatusAt(returned, h(20))).toBe('frozen'); // returned after T: frozen at T
+    expect(stopStatusAt(returned, h(30))).toBe('returned');
+  });
+  it('counts a failure only once it was known: its commit time, else when the 30 minutes ran out', () => {
+    const failed: KpiStop = { requestedAt: req, frozenAt: null, status: 'failed' };
+    expect(stopStatusAt(failed, req + 29 * MINUTE)).toBe('requested');
+    expect(stopWithin30(failed, req + 29 * MINUTE)).toBeNull();
+    expect(stopStatusAt(failed, req + 30 * MINUTE)).toBe('failed');
+    // Reported failed after the cut-off (committed at h(20)): still requested at h(12), though the verdict (not within 30 min) is decided.
+    const late: KpiStop = { ...failed, failedKnownAt: h(20) };
+    expect(stopStatusAt(late, h(12))).toBe('requested');
+    expect(stopWithin30(late, h(12))).toBe(false);
+    expect(stopStatusAt(late, h(20))).toBe('failed');
+    // Reported within minutes: failed from then, and decided.
+    expect(stopStatusAt({ ...failed, failedKnownAt: req + 5 * MINUTE }, req + 6 * MINUTE)).toBe('failed');
+    expect(stopWithin30({ ...failed, failedKnownAt: req + 5 * MINUTE }, req + 6 * MINUTE)).toBe(false);
+  });
+  it('sums the frozen and returned money and the 30-minute rate of decided stops', () => {
+    const sum = summariseStops([
+      { amount: 1000, status: 'frozen', within30: true, returnedAmount: null },
+      { amount: 500, status: 'returned', within30: false, returnedAmount: 450 },
+      { amount: 300, status: 'requested', within30: null, returnedAmount: null },
+      { amount: 200, status: 'failed', within30: false, returnedAmount: null },
+    ]);
+    expect(sum).toEqual({ count: 4, rate30: { num: 1, den: 3, value: 1 / 3 }, frozen: 2, frozenAmount: 1500, returned: 1, returnedAmount: 450, failed: 1 });
   });
 });

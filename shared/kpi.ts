@@ -17,7 +17,10 @@ export type KpiLead = {
   voided: boolean;
 };
 
-export type KpiStop = { requestedAt: number; frozenAt: number | null; status: 'requested' | 'frozen' | 'failed' | 'returned' };
+export type KpiStop = { requestedAt: number; frozenAt: number | null; status: 'requested' | 'frozen' | 'failed' | 'returned'; returnedAt?: number | null; failedKnownAt?: number | null };
+
+/** A stop-payment's state as it stood at T, from its times (the protocol's status is its state now). */
+export type StopStatus = KpiStop['status'];
 
 /** A rate with its numerator and denominator; value is null when the denominator is 0 ("—"). */
 export type Ratio = { num: number; den: number; value: number | null };
@@ -130,13 +133,56 @@ export function knownBy(at: number | null | undefined, t: number): number | null
 }
 
 /**
- * A stop-payment's 30-minute verdict as of T (kpis.md): null while undecided (not frozen, not
- * failed, and under 30 minutes old), else whether the account was frozen within 30 minutes.
+ * A stop-payment's status as it stood at T (kpis.md "as of T"), not as it is now: requested until
+ * frozen; frozen from `frozenAt ≤ T`; returned only once `returnedAt ≤ T`. The protocol has no
+ * `failedAt`, so a failure counts from when it became known: `failedKnownAt`, the centre's commit
+ * time of the version that says failed, where the store has it; else `requestedAt + 30 min` (the
+ * window is over and it was not frozen, which was knowable then; also when the reference centre
+ * publishes a failure, central/scenario.ts stopAsOf). Before that it was still requested.
+ */
+export function stopStatusAt(s: KpiStop, t: number): StopStatus | null {
+  if (s.requestedAt > t) return null;
+  if (knownBy(s.frozenAt, t) !== null) return knownBy(s.returnedAt, t) !== null ? 'returned' : 'frozen';
+  if (s.status === 'failed' && (s.failedKnownAt ?? s.requestedAt + 30 * MINUTE) <= t) return 'failed';
+  return 'requested';
+}
+
+/**
+ * A stop-payment's 30-minute verdict as of T (kpis.md): null while undecided (requested at T and
+ * under 30 minutes old), else whether the account was frozen within 30 minutes.
  */
 export function stopWithin30(s: KpiStop, t: number): boolean | null {
+  const status = stopStatusAt(s, t);
+  if (status === null || (status === 'requested' && t - s.requestedAt <= 30 * MINUTE)) return null;
   const frozenAt = knownBy(s.frozenAt, t);
-  if (frozenAt === null && s.status !== 'failed' && t - s.requestedAt <= 30 * MINUTE) return null;
   return frozenAt !== null && frozenAt - s.requestedAt <= 30 * MINUTE;
+}
+
+/** The stop-payments of one bank (or all) as of T: the 30-minute rate and the money held and returned. */
+export type StopSummary = { count: number; rate30: Ratio; frozen: number; frozenAmount: number; returned: number; returnedAmount: number; failed: number };
+
+/** Sums stop-payments already placed in their state at T (`status` from stopStatusAt, `within30` from stopWithin30). */
+export function summariseStops(stops: readonly { amount: number; status: StopStatus; within30: boolean | null; returnedAmount: number | null }[]): StopSummary {
+  let num = 0;
+  let den = 0;
+  const out = { count: stops.length, frozen: 0, frozenAmount: 0, returned: 0, returnedAmount: 0, failed: 0 };
+  for (const s of stops) {
+    if (s.within30 !== null) {
+      den++;
+      if (s.within30) num++;
+    }
+    // A returned stop was frozen first: its amount was held, and what came back is counted too.
+    if (s.status === 'frozen' || s.status === 'returned') {
+      out.frozen++;
+      out.frozenAmount += s.amount;
+    }
+    if (s.status === 'returned') {
+      out.returned++;
+      out.returnedAmount += s.returnedAmount ?? 0;
+    }
+    if (s.status === 'failed') out.failed++;
+  }
+  return { ...out, rate30: ratio(num, den) };
 }
 
 export function mergeParts(parts: readonly KpiParts[]): KpiParts {
@@ -172,8 +218,12 @@ export function finishIndicators(p: KpiParts): Indicators {
   };
 }
 
-/** Open leads at T: issued by T, not voided, no feedback by T (any issue date). */
-export function isOpen(l: KpiLead, t: number): boolean {
+/**
+ * Open leads at T: issued by T, not voided, no feedback by T (any issue date). The one open rule:
+ * the tiles, the map and the open count call it (the core's SQL only pre-selects the rows with no
+ * feedback yet, through an index, and leaves the rule to this).
+ */
+export function isOpen(l: Pick<KpiLead, 'voided' | 'issuedAt' | 'feedbackAt'>, t: number): boolean {
   return !l.voided && l.issuedAt <= t && !(l.feedbackAt !== null && l.feedbackAt <= t);
 }
 
@@ -288,6 +338,16 @@ export const DEFAULT_ESCALATION: EscalationPolicy = {
 };
 /** kpis.md: `phoneDueAt = issuedAt + 30 min`. */
 export const PHONE_WINDOW_MS = 30 * MINUTE;
+
+export type CountdownStep = 'calm' | 'warn' | 'alert' | 'overdue';
+
+/** The colour step of a countdown (screens.md): more than 3 h left, 3–1 h, under 1 h, overdue. */
+export function countdownStep(msLeft: number): CountdownStep {
+  if (msLeft <= 0) return 'overdue';
+  if (msLeft <= HOUR) return 'alert';
+  if (msLeft <= 3 * HOUR) return 'warn';
+  return 'calm';
+}
 
 export type LadderStep = { tier: number; role: string; dueAt: number; firedAt: number | null };
 

@@ -3,7 +3,7 @@
 import { EventEmitter } from 'node:events';
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { DisplayHealth, Events, EventName, Handlers, PendingNote } from '../../shared/contract.js';
+import type { DisplayHealth, Events, EventName, Handlers, PendingNote, ReviewState } from '../../shared/contract.js';
 import { DEFAULT_DISPLAY, type DisplayConfig } from '../../shared/display.js';
 import { HEARTBEAT_HELD_MAX, type Heartbeat } from '../../shared/protocol.js';
 import { APP_VERSION } from '../../shared/version.js';
@@ -13,6 +13,7 @@ import type { Note } from '../../shared/protocol.js';
 import type { Viewer } from '../../shared/privacy.js';
 import { exportReview } from './exporter.js';
 import { FrozenReviews } from './frozen.js';
+import { buildReviewPlan } from './reviewPlan.js';
 import { LocalStore } from './local.js';
 import { Outbox } from './outbox.js';
 import { DEFAULT_QUERY_CONFIG, Queries, type QueryConfig } from './queries.js';
@@ -219,6 +220,11 @@ export function createCore(opts: CoreOptions): Core {
     if (asOf === undefined || !isReviewCutoff(asOf, queryConfig.calendar) || asOf > now()) return run(queries);
     return frozen.freeze(asOf, now()).then((st) => run(st.state === 'frozen' ? (frozen.queriesAt(asOf) ?? queries) : queries));
   };
+  /** The queries a review of a date is built from: its frozen state once the cut-off has passed. */
+  const reviewAt = async (date: string, week: boolean): Promise<{ q: Queries; state: ReviewState }> => {
+    const state = await frozen.freeze(reviewCutoff(reviewWindow(date, week), Infinity), now());
+    return { q: state.state === 'frozen' ? (frozen.queriesAt(state.cutoff) ?? queries) : queries, state };
+  };
   const pendingNotes = (): PendingNote[] =>
     local.pending().flatMap((r) => (r.name === 'note.add' ? [r] : [])).map((r) => ({ ...r.args, clientId: local.clientId, mutationId: r.id, pending: true, error: r.error }));
 
@@ -237,13 +243,16 @@ export function createCore(opts: CoreOptions): Core {
     'stops:list': ({ unitId, window, asOf }) => at(asOf, (q) => q.stopRecord(unitId, window, asOf)),
     'replay:leads': ({ unitId, window, asOf }) => at(asOf, (q) => q.replayLeads(unitId, window, asOf)),
     'review:state': ({ window }) => frozen.freeze(reviewCutoff(window, Infinity), now()),
+    'review:plan': async ({ date, week, unitId }) => {
+      const { q, state } = await reviewAt(date, week === true);
+      return buildReviewPlan(q, { date, now: now(), state, ...(week !== undefined ? { week } : {}), ...(unitId ? { unitId } : {}) });
+    },
     'review:export': async ({ date, week, unitId, format, table }) => {
-      const t = now();
-      const req = { date, now: t, format, ...(week !== undefined ? { week } : {}), ...(unitId ? { unitId } : {}), ...(table ? { table } : {}) };
-      // The minutes are those of the frozen review, and say so when it could not be frozen.
-      const st = await frozen.freeze(reviewCutoff(reviewWindow(date, week === true), Infinity), t);
-      const q = st.state === 'frozen' ? (frozen.queriesAt(st.cutoff) ?? queries) : queries;
-      return exportReview(q, { ...req, state: st });
+      // The minutes are those of the frozen review (the same plan the screen shows), and say so
+      // when it could not be frozen.
+      const { q, state } = await reviewAt(date, week === true);
+      const plan = buildReviewPlan(q, { date, now: now(), state, ...(week !== undefined ? { week } : {}), ...(unitId ? { unitId } : {}) });
+      return exportReview(plan, { format, ...(table ? { table } : {}) }, (opts.display ?? DEFAULT_DISPLAY).targets);
     },
     'notes:list': ({ leadId, unitId, window }) => {
       // Notes stay live in a review: the meeting writes its minutes after the cut-off.

@@ -1,7 +1,7 @@
 // Intent-named queries over the replica, behind the contract (never SQL across it). Indicator
 // math is shared/kpi.ts; these only select the rows, through indexes.
 import type Database from 'better-sqlite3';
-import type { CountdownTile, CountdownWall, KpiStrip, PolicySource, LeadTimeline, MapFeatures, RankingRow, RecentEvent, ReplayLead, ReviewLead, StopRecord, TrendPoint } from '../../shared/contract.js';
+import type { CountdownTile, CountdownWall, EarlierLead, KpiStrip, PolicySource, LeadTimeline, MapFeatures, RankingRow, RecentEvent, ReplayLead, ReviewLead, StopRecord, TrendPoint } from '../../shared/contract.js';
 import { DAY, maskName, maskPhone, type RiskLevel } from '../../shared/domain.js';
 import {
   aggregate,
@@ -14,6 +14,7 @@ import {
   DEFAULT_RANKING,
   compareUrgency,
   escalationLadder,
+  isOpen,
   isOverdue,
   isPinned,
   isVictimised,
@@ -21,6 +22,8 @@ import {
   nextTier,
   previousWindow,
   rank,
+  ratio,
+  stopStatusAt,
   stopWithin30,
   wallPages,
   weekWindow,
@@ -34,6 +37,7 @@ import {
   type UrgencyLead,
   type RankingConfig,
   type RankingKind,
+  type Ratio,
   type Window,
 } from '../../shared/kpi.js';
 import type { Lead, LeadEvent, Note, Policy, StopPayment } from '../../shared/protocol.js';
@@ -58,16 +62,22 @@ type LeadRow = {
 const LEAD_COLS = `id, unit_id AS unitId, person_id AS personId, issued_at AS issuedAt, feedback_due_at AS feedbackDueAt, feedback_at AS feedbackAt,
   met_at AS metAt, outcome, loss_amount AS lossAmount, prevented_amount AS preventedAmount, voided`;
 
+/**
+ * The rows that can be open (isOpen in shared/kpi.ts): no feedback yet. Through the feedback
+ * index; the rule itself (voided, issued by T) is isOpen's, applied to these rows.
+ */
+const MAYBE_OPEN = 'feedback_at IS NULL';
+
 /** Every statement the screens run, named, so the index checks explain exactly these. */
 const SQL = {
   leadsIssued: `SELECT ${LEAD_COLS} FROM lead WHERE issued_at >= ? AND issued_at < ?`,
   stopsRequested: `SELECT s.requested_at AS requestedAt, s.frozen_at AS frozenAt, s.status AS status, l.unit_id AS unitId
     FROM stop_payment s JOIN lead l ON l.id = s.lead_id WHERE s.requested_at >= ? AND s.requested_at < ?`,
-  open: 'SELECT id, v FROM lead WHERE feedback_at IS NULL',
-  openCount: 'SELECT unit_id AS unitId, issued_at AS issuedAt, voided FROM lead WHERE feedback_at IS NULL',
+  open: `SELECT id, v FROM lead WHERE ${MAYBE_OPEN}`,
+  openCount: `SELECT unit_id AS unitId, issued_at AS issuedAt, feedback_at AS feedbackAt, voided FROM lead WHERE ${MAYBE_OPEN}`,
   // CROSS JOIN keeps the open leads (a small set, by index) as the outer loop.
   escalations: `SELECT e.lead_id AS leadId, e.tier AS tier, e.at AS at FROM lead l CROSS JOIN event e ON e.lead_id = l.id
-    WHERE l.feedback_at IS NULL AND e.kind = 'escalation'`,
+    WHERE l.${MAYBE_OPEN} AND e.kind = 'escalation'`,
   units: 'SELECT data FROM unit',
   policies: 'SELECT data FROM policy ORDER BY id',
   lead: 'SELECT data FROM lead WHERE id = ?',
@@ -76,17 +86,21 @@ const SQL = {
   notes: 'SELECT data FROM note WHERE lead_id = ? ORDER BY created_at, id',
   allNotes: 'SELECT data FROM note ORDER BY created_at, id',
   mapLeads: `SELECT id, unit_id AS unitId, issued_at AS issuedAt, feedback_due_at AS feedbackDueAt, voided,
-    json_extract(data, '$.lat') AS lat, json_extract(data, '$.lng') AS lng, json_extract(data, '$.riskLevel') AS riskLevel
-    FROM lead WHERE feedback_at IS NULL`,
+    json_extract(data, '$.lat') AS lat, json_extract(data, '$.lng') AS lng, json_extract(data, '$.riskLevel') AS riskLevel, feedback_at AS feedbackAt
+    FROM lead WHERE ${MAYBE_OPEN}`,
   reviewLeads: 'SELECT data FROM lead WHERE issued_at >= ? AND issued_at < ? ORDER BY issued_at, id',
-  stopsIn: `SELECT s.data AS data, l.unit_id AS unitId FROM stop_payment s JOIN lead l ON l.id = s.lead_id
+  stopsIn: `SELECT s.data AS data, s.ts AS ts, l.unit_id AS unitId FROM stop_payment s JOIN lead l ON l.id = s.lead_id
     WHERE s.requested_at >= ? AND s.requested_at < ? ORDER BY s.requested_at, s.id`,
+  stopCoverage: `SELECT l.unit_id AS unitId, l.issued_at AS issuedAt, l.voided AS voided,
+    EXISTS (SELECT 1 FROM stop_payment s WHERE s.lead_id = l.id AND s.requested_at <= ?) AS stopped
+    FROM lead l WHERE l.issued_at >= ? AND l.issued_at < ?`,
+  earlier: 'SELECT data FROM lead WHERE person_id = ? AND issued_at < ? ORDER BY issued_at, id',
   recentEvents: `SELECT e.id AS id, e.lead_id AS leadId, e.at AS at, e.kind AS kind, e.tier AS tier, l.unit_id AS unitId, json_extract(l.data, '$.riskLevel') AS riskLevel
     FROM event e LEFT JOIN lead l ON l.id = e.lead_id WHERE e.at <= ? ORDER BY e.at DESC, e.id DESC LIMIT ?`,
 } as const;
 /** Sample arguments for EXPLAIN of each statement. */
 const SAMPLE_ARGS: Record<keyof typeof SQL, unknown[]> = {
-  leadsIssued: [0, 1], stopsRequested: [0, 1], open: [], openCount: [], escalations: [], units: [], policies: [], lead: ['x'], events: ['x'], stops: ['x'], notes: ['x'], allNotes: [], recentEvents: [0, 10], mapLeads: [], reviewLeads: [0, 1], stopsIn: [0, 1],
+  leadsIssued: [0, 1], stopsRequested: [0, 1], open: [], openCount: [], escalations: [], units: [], policies: [], lead: ['x'], events: ['x'], stops: ['x'], notes: ['x'], allNotes: [], recentEvents: [0, 10], mapLeads: [], reviewLeads: [0, 1], stopsIn: [0, 1], stopCoverage: [0, 0, 1], earlier: ['x', 1],
 };
 
 const toKpi = (r: LeadRow): KpiLead => ({ ...r, voided: r.voided === 1 });
@@ -141,7 +155,7 @@ export class Queries {
   readonly #open: Database.Statement<[], { id: string; v: number }>;
   /** Open leads as parsed, by id with their version: a refresh parses only what changed. */
   #openParsed = new Map<string, { v: number; lead: Lead }>();
-  readonly #openCount: Database.Statement<[], { unitId: string; issuedAt: number; voided: number }>;
+  readonly #openCount: Database.Statement<[], { unitId: string; issuedAt: number; feedbackAt: number | null; voided: number }>;
   readonly #escalations: Database.Statement<[], { leadId: string; tier: number; at: number }>;
   readonly #units: Database.Statement<[], { data: string }>;
   readonly #policies: Database.Statement<[], { data: string }>;
@@ -152,8 +166,10 @@ export class Queries {
   readonly #notes: Database.Statement<[string], { data: string }>;
   readonly #allNotes: Database.Statement<[], { data: string }>;
   readonly #reviewLeads: Database.Statement<[number, number], { data: string }>;
-  readonly #stopsIn: Database.Statement<[number, number], { data: string; unitId: string }>;
-  readonly #mapLeads: Database.Statement<[], { id: string; unitId: string; issuedAt: number; feedbackDueAt: number; voided: number; lat: number; lng: number; riskLevel: RiskLevel }>;
+  readonly #stopsIn: Database.Statement<[number, number], { data: string; ts: number | null; unitId: string }>;
+  readonly #stopCoverage: Database.Statement<[number, number, number], { unitId: string; issuedAt: number; voided: number; stopped: number }>;
+  readonly #earlier: Database.Statement<[string, number], { data: string }>;
+  readonly #mapLeads: Database.Statement<[], { id: string; unitId: string; issuedAt: number; feedbackDueAt: number; feedbackAt: number | null; voided: number; lat: number; lng: number; riskLevel: RiskLevel }>;
   readonly #recentEvents: Database.Statement<[number, number], { id: string; leadId: string; at: number; kind: LeadEvent['kind']; tier: number | null; unitId: string | null; riskLevel: RiskLevel | null }>;
 
   constructor(db: Database.Database, cfg: QueryConfig = DEFAULT_QUERY_CONFIG) {
@@ -175,6 +191,8 @@ export class Queries {
     this.#mapLeads = db.prepare(SQL.mapLeads);
     this.#reviewLeads = db.prepare(SQL.reviewLeads);
     this.#stopsIn = db.prepare(SQL.stopsIn);
+    this.#stopCoverage = db.prepare(SQL.stopCoverage);
+    this.#earlier = db.prepare(SQL.earlier);
   }
 
   /** Forget everything cached (units changed, or a rebuild): the next queries read afresh. */
@@ -349,9 +367,14 @@ export class Queries {
     });
   }
 
+  /** The open rule of the live views, with the clock slack: a lead that has arrived is shown. */
+  #openLive(l: { voided: boolean | number; issuedAt: number; feedbackAt?: number | null | undefined }, asOf: number): boolean {
+    return isOpen({ voided: l.voided === true || l.voided === 1, issuedAt: l.issuedAt, feedbackAt: l.feedbackAt ?? null }, asOf + CLOCK_SLACK_MS);
+  }
+
   openCount(unitId: string | undefined, asOf: number): number {
     const sub = this.tree.subtree(this.#unit(unitId));
-    return this.#openCount.all().filter((r) => r.voided === 0 && r.issuedAt <= asOf + CLOCK_SLACK_MS && sub.has(r.unitId)).length;
+    return this.#openCount.all().filter((r) => this.#openLive(r, asOf) && sub.has(r.unitId)).length;
   }
 
   /** Today's indicators against yesterday's at the same time of day (a fair comparison mid-day). */
@@ -441,7 +464,7 @@ export class Queries {
     this.#openParsed = parsed;
     const out: { lead: Lead; ladder: LadderStep[]; next: LadderStep | null; pinned: boolean; u: UrgencyLead }[] = [];
     for (const { lead: l } of parsed.values()) {
-      if (l.voided || l.issuedAt > asOf + CLOCK_SLACK_MS || !sub.has(l.unitId)) continue;
+      if (!this.#openLive(l, asOf) || !sub.has(l.unitId)) continue;
       const ladder = escalationLadder(l.feedbackDueAt, fired.get(l.id) ?? [], policy);
       const next = nextTier(ladder, asOf);
       const u: UrgencyLead = { id: l.id, riskLevel: l.riskLevel, issuedAt: l.issuedAt, feedbackDueAt: l.feedbackDueAt, phonedAt: l.phonedAt ?? null, dispatchedAt: l.dispatchedAt ?? null, metAt: l.metAt ?? null, next };
@@ -515,7 +538,7 @@ export class Queries {
       branches: this.tree.atLevel('branch', id).map((u) => ({ id: u.id, name: u.name, nameEn: u.nameEn ?? null, geoKey: u.geoKey ?? null, lat: u.lat ?? null, lng: u.lng ?? null, indicators: byBranch.get(u.id)! })),
       stations: this.tree.atLevel('station', id).flatMap((u) => (u.lat !== undefined && u.lng !== undefined ? [{ id: u.id, name: u.name, nameEn: u.nameEn ?? null, lat: u.lat, lng: u.lng }] : [])),
       leads: this.#mapLeads.all().flatMap((l) => {
-        if (l.voided === 1 || l.issuedAt > asOf + CLOCK_SLACK_MS || !sub.has(l.unitId)) return [];
+        if (!this.#openLive(l, asOf) || !sub.has(l.unitId)) return [];
         return [{ id: l.id, lat: l.lat, lng: l.lng, riskLevel: l.riskLevel, feedbackDueAt: l.feedbackDueAt, issuedAt: l.issuedAt }];
       }),
     };
@@ -534,7 +557,7 @@ export class Queries {
   }
 
   /** A lead's full record with its timeline, stop-payments and notes; masked unless asked. */
-  leadTimeline(leadId: string, unmasked = false): LeadTimeline | null {
+  leadTimeline(leadId: string, unmasked = false, asOf = Infinity): LeadTimeline | null {
     const row = this.#lead.get(leadId);
     if (!row) return null;
     const lead = JSON.parse(row.data) as Lead;
@@ -546,6 +569,7 @@ export class Queries {
       events: this.#events.all(leadId).map((r) => JSON.parse(r.data) as LeadEvent),
       stops: this.#stops.all(leadId).map((r) => JSON.parse(r.data) as StopPayment),
       notes: this.#notes.all(leadId).map((r) => JSON.parse(r.data) as Note),
+      earlier: this.earlierLeads(lead.personId, lead.issuedAt, asOf),
     };
   }
 
@@ -603,6 +627,11 @@ export class Queries {
     return out;
   }
 
+  /** How many leads a review list holds in all, beyond any limit it is shown with. */
+  reviewCount(unitId: string | undefined, w: Window, asOf: number, which: 'overdue' | 'victimised' | 'all'): number {
+    return this.reviewLeads(unitId, w, asOf, which, Number.MAX_SAFE_INTEGER).length;
+  }
+
   /** Every lead of a window with its step times as the cut-off knew them (a day's replay). */
   replayLeads(unitId: string | undefined, w: Window, asOf: number): ReplayLead[] {
     const sub = this.tree.subtree(this.#unit(unitId));
@@ -621,12 +650,41 @@ export class Queries {
     const sub = this.tree.subtree(this.#unit(unitId));
     return this.#stopsIn.all(w.start, w.end).flatMap((row) => {
       const s = JSON.parse(row.data) as StopPayment;
-      if (!sub.has(row.unitId) || s.requestedAt > asOf) return [];
-      const frozenAt = knownBy(s.frozenAt, asOf);
-      const status: StopPayment['status'] = frozenAt === null ? (s.status === 'failed' ? 'failed' : 'requested') : knownBy(s.returnedAt, asOf) !== null ? 'returned' : 'frozen';
-      const within30 = stopWithin30({ requestedAt: s.requestedAt, frozenAt: s.frozenAt ?? null, status: s.status }, asOf);
+      const k = { requestedAt: s.requestedAt, frozenAt: s.frozenAt ?? null, status: s.status, returnedAt: s.returnedAt ?? null, failedKnownAt: s.status === 'failed' ? row.ts : null };
+      const status = stopStatusAt(k, asOf);
+      if (!sub.has(row.unitId) || status === null) return [];
       const place = this.tree.ancestorAt(row.unitId, 'station') ?? this.tree.byId.get(row.unitId);
-      return [{ id: s.id, leadId: s.leadId, unitName: place?.name ?? row.unitId, unitNameEn: place?.nameEn ?? null, bank: s.bank, accountMasked: s.accountMasked, amount: s.amount, requestedAt: s.requestedAt, frozenAt, status, within30 }];
+      return [
+        {
+          id: s.id, leadId: s.leadId, unitName: place?.name ?? row.unitId, unitNameEn: place?.nameEn ?? null, bank: s.bank, accountMasked: s.accountMasked, amount: s.amount,
+          requestedAt: s.requestedAt, frozenAt: knownBy(s.frozenAt, asOf), status, within30: stopWithin30(k, asOf),
+          returnedAt: status === 'returned' ? s.returnedAt! : null, returnedAmount: status === 'returned' ? (s.returnedAmount ?? 0) : null,
+        },
+      ];
+    });
+  }
+
+  /** Stop-payment coverage (issue 15): the leads of L(W) with at least one stop-payment requested by T, of #L(W). */
+  stopCoverage(unitId: string | undefined, w: Window, asOf: number): Ratio {
+    const sub = this.tree.subtree(this.#unit(unitId));
+    let num = 0;
+    let den = 0;
+    for (const r of this.#stopCoverage.all(asOf, w.start, w.end)) {
+      if (r.voided || r.issuedAt > asOf || !sub.has(r.unitId)) continue;
+      den++;
+      if (r.stopped) num++;
+    }
+    return ratio(num, den);
+  }
+
+  /** A person's leads issued before `before` (the repeat chain), oldest first; the person id stays here. */
+  earlierLeads(personId: string, before: number, asOf = Infinity): EarlierLead[] {
+    return this.#earlier.all(personId, before).flatMap((r) => {
+      const l = JSON.parse(r.data) as Lead;
+      if (l.voided || l.issuedAt > asOf) return [];
+      // The outcome as known at T: it arrives with the feedback (kpis.md "known by T").
+      const outcome = knownBy(l.feedbackAt, asOf) !== null ? (l.outcome ?? null) : null;
+      return [{ id: l.id, issuedAt: l.issuedAt, fraudType: l.fraudType, outcome }];
     });
   }
 

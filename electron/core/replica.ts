@@ -105,6 +105,8 @@ export const MIGRATIONS: readonly string[] = [
    ALTER TABLE sync_state ADD COLUMN untimed INTEGER NOT NULL DEFAULT 0;`,
   // 5: the centre's countdown policy (deadlines per risk level, reminder tiers), as data.
   `CREATE TABLE policy (id TEXT PRIMARY KEY, v INTEGER NOT NULL, data TEXT NOT NULL, ts INTEGER) WITHOUT ROWID;`,
+  // 6: a person's earlier leads (the repeat chain on the timeline and the case review).
+  `CREATE INDEX lead_person_issued ON lead(person_id, issued_at);`,
 ];
 
 export type EntityStats = Record<EntityName, { count: number; sum: number }>;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { clockText, dateText, durationText, moneyText } from './format.js';
-import { ladderStep } from './wall/CountdownTiles.js';
+import { countdownStep } from '../../shared/kpi.js';
 
 describe('wall formatting', () => {
   it('shows times in Shanghai time', () => {
@@ -18,6 +18,6 @@ describe('wall formatting', () => {
   });
   it('steps the countdown colour at 3 h, 1 h and the deadline', () => {
     const H = 3_600_000;
-    expect([4 * H, 3 * H, H + 1, H, 1, 0, -1].map(ladderStep)).toEqual(['calm', 'warn', 'warn', 'alert', 'alert', 'overdue', 'overdue']);
+    expect([4 * H, 3 * H, H + 1, H, 1, 0, -1].map(countdownStep)).toEqual(['calm', 'warn', 'warn', 'alert', 'alert', 'overdue', 'overdue']);
   });
 });

@@ -1,5 +1,6 @@
 // Display formatting shared by the panels (pure; tested in jsdom-free units).
 export { clockText, dateText } from '../../shared/time.js';
+export { pctText } from '../../shared/indicators.js';
 
 const pad = (n: number) => String(n).padStart(2, '0');
 
@@ -16,11 +17,6 @@ export function moneyText(fen: number, lang: 'zh-CN' | 'en'): string {
   const yuan = fen / 100;
   if (yuan >= 100_000) return lang === 'zh-CN' ? `${(yuan / 10_000).toFixed(1)}万元` : `¥${(yuan / 1_000).toFixed(0)}k`;
   return `¥${Math.round(yuan).toLocaleString('en-US')}`;
-}
-
-/** A rate as a percentage with one decimal, or — for an empty denominator. */
-export function pctText(value: number | null): string {
-  return value === null ? '—' : `${(value * 100).toFixed(1)}%`;
 }
 
 /** A duration as 1h05 (or 45m under an hour); — when there is none. */

@@ -86,6 +86,15 @@ test('the review’s indicators and rank orders equal the definitions applied to
   await expect(page.locator('[data-screen="review"]')).toHaveAttribute('data-section', 'cases');
   expect((await page.locator('[data-case]').evaluateAll((els) => els.map((e) => e.getAttribute('data-case')))).sort()).toEqual(want.victimIds);
   await page.screenshot({ path: info.outputPath('review-cases-1920x1080.png') });
+  // Stop-payments: the bank table's total is the 30-minute rate of the indicators (one rule), with coverage above it.
+  await page.keyboard.press('ArrowRight');
+  await expect(page.locator('[data-screen="review"]')).toHaveAttribute('data-section', 'stops');
+  const inDay = stopsOf().filter((s) => s.requestedAt >= DAY_START && s.requestedAt < DAY_START + 24 * 3_600_000);
+  await expect(page.locator('[data-stop-bank="total"]')).toContainText(`${want.stopNum}/${want.stopDen}`);
+  await expect(page.locator('[data-stop-coverage]')).toBeVisible();
+  expect(await page.locator('[data-stop]').count()).toBe(inDay.length);
+  await page.screenshot({ path: info.outputPath('review-stops-1920x1080.png') });
+  await page.keyboard.press('ArrowLeft');
 
   // Live events arrive for the same day; the frozen view does not move. A wall in a second page
   // is the control: it follows live events, so once it shows the new lead of today the event has

@@ -92,6 +92,7 @@ function everyEntry(): { [K in RequestName]: RequestArgs<K> } {
     'review:export': { date: '2026-11-20', format: 'csv', table: 'cases' },
     'replay:leads': { window: day, asOf: FIXED_NOW },
     'review:state': { window: day },
+    'review:plan': { date: '2026-11-20' },
     'notes:list': {},
     'notes:add': { leadId: someLead, kind: 'review', body: 'checked', author: 'tester' },
     'events:recent': { limit: 200 },

@@ -38,6 +38,8 @@ export function expected(leads: L[], stops: S[], T: number, dayStart = DAY_START
     peopleDefrauded: new Set(victims.map((l) => l.personId)).size,
     amountDefrauded: victims.reduce((a, l) => a + l.lossAmount, 0),
     stopPayment30: Sw.length ? fast.length / Sw.length : null,
+    stopNum: fast.length,
+    stopDen: Sw.length,
     median: n === 0 ? null : n % 2 ? waits[(n - 1) / 2]! : (waits[n / 2 - 1]! + waits[n / 2]!) / 2,
   };
 }

@@ -2,71 +2,31 @@
 // cut-off, stepped through section by section with the keyboard or a presenter remote.
 import { useCallback, useEffect, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import type { LeadTimeline, PendingNote, RankingRow, ReviewLead, ReviewState, StopRecord } from '../../../shared/contract.js';
+import { REVIEW_SECTIONS, type LeadTimeline, type PendingNote, type PlanUnit, type ReviewLead, type ReviewPlan, type ReviewSection, type ReviewState, type StopRecord } from '../../../shared/contract.js';
 import { DAY } from '../../../shared/domain.js';
 import { outcomes, type Lead } from '../../../shared/protocol.js';
-import { dateWindow, dayWindow, previousWindow, reviewCutoff, reviewWindow, weekWindow, type Indicators, type Window } from '../../../shared/kpi.js';
-import type { UnitNode } from '../../../shared/units.js';
+import { dateWindow, dayWindow, weekWindow, type StopSummary, type Window } from '../../../shared/kpi.js';
 import { clockText, dateText, moneyText, pctText } from '../format.js';
 import { fraudKey, riskKey, type MessageKey } from '../i18n.js';
 import { go, parseRoute } from '../route.js';
 import { api, onChanged, useApp } from '../store.js';
 import { Head, localName, placeName, useT } from '../wall/common.js';
-import { KpiCards } from '../wall/KpiStrip.js';
+import { KpiCards, valueText } from '../wall/KpiStrip.js';
+import { CORE_INDICATORS, measure } from '../../../shared/indicators.js';
 import { Table } from '../wall/Leaderboards.js';
 import { StatusBar } from '../wall/StatusBar.js';
+import { EarlierChain } from './EarlierChain.js';
 import { Replay } from './Replay.js';
 
-export const SECTIONS = ['indicators', 'daily', 'weekly', 'drill', 'overdue', 'cases', 'stops', 'notes', 'replay'] as const;
-type Section = (typeof SECTIONS)[number];
+export const SECTIONS = REVIEW_SECTIONS;
+type Section = ReviewSection;
 
-export type ReviewData = {
-  window: Window;
-  asOf: number;
-  /** Frozen at the cut-off, provisional before it, or not verifiable. */
-  state: ReviewState;
-  unit: UnitNode;
-  units: UnitNode[];
-  now: Indicators;
-  before: Indicators;
-  daily: { branches: RankingRow[]; stations: RankingRow[] };
-  weekly: { branches: RankingRow[]; stations: RankingRow[] };
-  children: { unit: UnitNode; ind: Indicators }[];
-  overdue: ReviewLead[];
-  cases: (ReviewLead & { timeline: LeadTimeline | null })[];
-  stops: StopRecord[];
-};
-
-/** Loads everything the meeting shows, once, as of the cut-off: the frozen view. */
-export async function loadReview(date: string, weekly: boolean, unitId: string | undefined, serverNow: number): Promise<ReviewData> {
-  const c = api();
-  const day = dateWindow(date);
-  const w = reviewWindow(date, weekly);
-  const asOf = reviewCutoff(w, serverNow);
-  // Freeze first (the core fetches the state at the cut-off if it did not see it), then every
-  // query as of the cut-off is answered from that frozen state.
-  const state = await c.invoke('review:state', { window: w });
-  const units = await c.invoke('units:list', {});
-  const root = units.find((u) => u.parentId === null || !units.some((p) => p.id === u.parentId))!;
-  const unit = units.find((u) => u.id === unitId) ?? root;
-  const childLevel = unit.level === 'city' ? 'branch' : unit.level === 'branch' ? 'station' : null;
-  const within = unit.level === 'city' ? unit.id : (units.find((u) => u.level === 'city')?.id ?? root.id);
-  const branchOf = unit.level === 'branch' ? unit.id : undefined;
-  const [now, before, dB, dS, wB, wS, overdue, victims, stops] = await Promise.all([
-    c.invoke('kpi:get', { unitId: unit.id, window: w, asOf }),
-    c.invoke('kpi:get', { unitId: unit.id, window: previousWindow(w), asOf }),
-    c.invoke('ranking:get', { kind: 'daily', level: 'branch', within, window: weekly ? dayWindow(w.end - DAY) : w, asOf }),
-    c.invoke('ranking:get', { kind: 'daily', level: 'station', within: branchOf ?? within, window: weekly ? dayWindow(w.end - DAY) : w, asOf }),
-    c.invoke('ranking:get', { kind: 'weekly', level: 'branch', within, window: weekWindow(day.start), asOf }),
-    c.invoke('ranking:get', { kind: 'weekly', level: 'station', within: branchOf ?? within, window: weekWindow(day.start), asOf }),
-    c.invoke('review:leads', { unitId: unit.id, window: w, asOf, which: 'overdue', limit: 2000 }),
-    c.invoke('review:leads', { unitId: unit.id, window: w, asOf, which: 'victimised', limit: 500 }),
-    c.invoke('stops:list', { unitId: unit.id, window: w, asOf }),
-  ]);
-  const kids = childLevel ? units.filter((u) => u.parentId === unit.id && u.level === childLevel) : [];
-  const children = await Promise.all(kids.map(async (k) => ({ unit: k, ind: await c.invoke('kpi:get', { unitId: k.id, window: w, asOf }) })));
-  const cases = await Promise.all(victims.map(async (v) => ({ ...v, timeline: await c.invoke('lead:timeline', { leadId: v.id, asOf }) })));
-  return { window: w, asOf, state, unit, units, now, before, daily: { branches: dB, stations: dS }, weekly: { branches: wB, stations: wS }, children, overdue, cases, stops };
+/**
+ * Loads the review's plan, once, as of the cut-off: the core builds it from the frozen state
+ * (freezing it first if it did not see it), the same plan the exported minutes are written from.
+ */
+export async function loadReview(date: string, weekly: boolean, unitId: string | undefined): Promise<ReviewPlan> {
+  return api().invoke('review:plan', { date, ...(weekly ? { week: true } : {}), ...(unitId ? { unitId } : {}) });
 }
 
 /** The exported table behind each section, for its CSV. */
@@ -204,6 +164,7 @@ function Timeline({ tl }: { tl: LeadTimeline }) {
           {t('section.stops')}: {s.bank} {s.accountMasked} {moneyText(s.amount, lang)} {t(`status.${s.status}` as MessageKey)}
         </div>
       ))}
+      <EarlierChain earlier={tl.earlier} />
     </div>
   );
 }
@@ -217,7 +178,7 @@ export function ReviewScreen({ params }: { params: URLSearchParams }) {
   const section = Math.max(0, Math.min(SECTIONS.length - 1, Number(params.get('s') ?? 0)));
   // The loaded review with the request it answers: figures are shown only under their own title.
   const key = `${date}|${weekly}|${unitId ?? ''}`;
-  const [loaded, setLoaded] = useState<{ key: string; data: ReviewData } | null>(null);
+  const [loaded, setLoaded] = useState<{ key: string; data: ReviewPlan } | null>(null);
   const data = loaded?.key === key ? loaded.data : null;
   const [error, setError] = useState<string | null>(null);
   const [openLead, setOpenLead] = useState<LeadTimeline | null>(null);
@@ -228,7 +189,7 @@ export function ReviewScreen({ params }: { params: URLSearchParams }) {
   useEffect(() => {
     if (!ready) return;
     let alive = true;
-    loadReview(date, weekly, unitId, useApp.getState().now)
+    loadReview(date, weekly, unitId)
       .then((d) => alive && (setLoaded({ key, data: d }), setError(null)))
       .catch((e: unknown) => alive && setError(e instanceof Error ? e.message : String(e)));
     return () => {
@@ -254,8 +215,8 @@ export function ReviewScreen({ params }: { params: URLSearchParams }) {
     return () => window.removeEventListener('keydown', onKey);
   }, [move]);
   const current: Section = SECTIONS[section]!;
-  const name = (u: UnitNode) => localName(u, lang);
-  const path = data ? ancestry(data.units, data.unit) : [];
+  const name = (u: PlanUnit) => localName(u, lang);
+  const path = data ? data.path : [];
   return (
     <div className="review" data-screen="review" data-section={current}>
       <StatusBar />
@@ -297,7 +258,12 @@ export function ReviewScreen({ params }: { params: URLSearchParams }) {
       <main className="review-body">
         {error && <div className="empty">{error}</div>}
         {!data && !error && <div className="empty">{t('loading')}</div>}
-        {data && current === 'indicators' && <KpiCards now={data.now} before={data.before} vsLabel="vsPrevious" asOf={data.asOf} />}
+        {data && current === 'indicators' && (
+          <div className="review-indicators">
+            <KpiCards now={data.indicators.now} before={data.indicators.before} vsLabel="vsPrevious" asOf={data.asOf} />
+            {data.branches.length > 0 && <BranchGrid plan={data} />}
+          </div>
+        )}
         {data && (current === 'daily' || current === 'weekly') && (
           <div className="two-boards">
             <section data-ranking={`${current}-branch`}>
@@ -316,17 +282,17 @@ export function ReviewScreen({ params }: { params: URLSearchParams }) {
               <table className="review-table">
                 <Head cols={['colUnit', 'colLeads', 'f2fCol', 'kpi.victimisation', 'overdueCol']} />
                 <tbody>
-                  {data.children.map(({ unit, ind }) => (
+                  {data.children.map((unit) => (
                     <tr key={unit.id} data-drill={unit.id}>
                       <td>
                         <a href={`#/review?date=${date}${weekly ? '&week=1' : ''}&unit=${unit.id}&s=${section}`}>{name(unit)}</a>
                       </td>
-                      <td>{ind.leads}</td>
+                      <td>{unit.indicators.leads}</td>
                       <td>
-                        {pctText(ind.faceToFace.value)} <small>{`${ind.faceToFace.num}/${ind.faceToFace.den}`}</small>
+                        {pctText(unit.indicators.faceToFace.value)} <small>{`${unit.indicators.faceToFace.num}/${unit.indicators.faceToFace.den}`}</small>
                       </td>
-                      <td>{pctText(ind.victimisation.value)}</td>
-                      <td>{pctText(ind.overdue.value)}</td>
+                      <td>{pctText(unit.indicators.victimisation.value)}</td>
+                      <td>{pctText(unit.indicators.overdue.value)}</td>
                     </tr>
                   ))}
                 </tbody>
@@ -345,11 +311,16 @@ export function ReviewScreen({ params }: { params: URLSearchParams }) {
             )}
           </div>
         )}
-        {data && current === 'overdue' && <LeadTable leads={data.overdue} cols={['issued', 'due', 'feedback']} />}
+        {data && current === 'overdue' && (
+          <>
+            <LeadTable leads={data.overdue.rows} cols={['issued', 'due', 'feedback']} />
+            {data.overdue.total > data.overdue.rows.length && <div className="muted">{t('listCut', { n: data.overdue.rows.length, total: data.overdue.total })}</div>}
+          </>
+        )}
         {data && current === 'cases' && (
           <div className="cases">
-            {data.cases.length === 0 && <div className="empty">{t('none')}</div>}
-            {data.cases.map((c) => (
+            {data.cases.rows.length === 0 && <div className="empty">{t('none')}</div>}
+            {data.cases.rows.map((c) => (
               <article key={c.id} className="case" data-case={c.id}>
                 <LeadTable leads={[c]} cols={['issued', 'met', 'feedback', 'loss', 'outcome']} />
                 {c.timeline && <Timeline tl={c.timeline} />}
@@ -357,11 +328,47 @@ export function ReviewScreen({ params }: { params: URLSearchParams }) {
             ))}
           </div>
         )}
-        {data && current === 'stops' && <StopTable stops={data.stops} />}
+        {data && current === 'stops' && <StopTable stops={data.stops} summary={data.stopSummary} />}
         {data && current === 'notes' && <Notes window={data.window} unitId={data.unit.id} />}
         {data && current === 'replay' && <Replay window={data.window} asOf={data.asOf} unitId={data.unit.id} />}
       </main>
     </div>
+  );
+}
+
+/** The branches side by side: the five indicators, each with the branch's rank among them and its change. */
+function BranchGrid({ plan }: { plan: ReviewPlan }) {
+  const t = useT();
+  const lang = useApp((s) => s.lang);
+  return (
+    <table className="review-table branch-grid" data-branch-grid>
+      <thead>
+        <tr>
+          <th>{t('colUnit')}</th>
+          <th>{t('colLeads')}</th>
+          {CORE_INDICATORS.map((d) => (
+            <th key={d.key}>{t(d.label)}</th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {plan.branches.map((b) => (
+          <tr key={b.id} data-branch-col={b.id}>
+            <td>{localName(b, lang)}</td>
+            <td>{b.now.leads}</td>
+            {CORE_INDICATORS.map((d) => {
+              const r = b.ranks[d.key];
+              return (
+                <td key={d.key} data-rank={r?.rank ?? ''}>
+                  {valueText(d.key, measure(d.key, b.now).value, lang)} <small>#{r?.rank ?? '—'}</small>
+                  {r?.change ? <small className={r.change > 0 ? 'better' : 'worse'}>{r.change > 0 ? ` ▲${r.change}` : ` ▼${-r.change}`}</small> : null}
+                </td>
+              );
+            })}
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }
 
@@ -374,13 +381,6 @@ function ReviewMark({ state }: { state: ReviewState }) {
       {t(`reviewState.${state.state}`, { t: when, reason: state.reason ?? '' })}
     </span>
   );
-}
-
-function ancestry(units: UnitNode[], unit: UnitNode): UnitNode[] {
-  const byId = new Map(units.map((u) => [u.id, u]));
-  const out: UnitNode[] = [];
-  for (let u: UnitNode | undefined = unit; u; u = u.parentId ? byId.get(u.parentId) : undefined) out.unshift(u);
-  return out;
 }
 
 function StationLeads({ window, asOf, unitId, onOpen }: { window: Window; asOf: number; unitId: string; onOpen: (tl: LeadTimeline | null) => void }) {
@@ -411,10 +411,33 @@ function StationLeads({ window, asOf, unitId, onOpen }: { window: Window; asOf: 
   );
 }
 
-function StopTable({ stops }: { stops: StopRecord[] }) {
+function StopTable({ stops, summary }: { stops: StopRecord[]; summary: ReviewPlan['stopSummary'] }) {
   const t = useT();
   const lang = useApp((s) => s.lang);
+  const row = (label: string, b: StopSummary, key: string) => (
+    <tr key={key} data-stop-bank={key}>
+      <td>{label}</td>
+      <td>{b.count}</td>
+      <td>
+        {pctText(b.rate30.value)} <small>{`${b.rate30.num}/${b.rate30.den}`}</small>
+      </td>
+      <td>{b.failed}</td>
+      <td>{moneyText(b.frozenAmount, lang)}</td>
+      <td>{moneyText(b.returnedAmount, lang)}</td>
+    </tr>
+  );
   return (
+    <>
+    <div className="stop-summary" data-stop-coverage={`${summary.coverage.num}/${summary.coverage.den}`}>
+      {t('stopCoverage')}: {pctText(summary.coverage.value)} <small>{`${summary.coverage.num}/${summary.coverage.den}`}</small>
+    </div>
+    <table className="review-table" data-stops-bank>
+      <Head cols={['colBank', 'colCount', 'kpi.stopPayment30', 'colFailed', 'colFrozenAmount', 'colReturnedAmount']} />
+      <tbody>
+        {summary.banks.map((b) => row(b.bank, b, b.bank))}
+        {row(t('stopsTotal'), summary.total, 'total')}
+      </tbody>
+    </table>
     <table className="review-table">
       <Head cols={['colLead', 'colUnit', 'colBank', 'colAccount', 'colAmount', 'colRequested', 'colFrozen', 'colStatus', 'col30']} />
       <tbody>
@@ -433,5 +456,6 @@ function StopTable({ stops }: { stops: StopRecord[] }) {
         ))}
       </tbody>
     </table>
+    </>
   );
 }

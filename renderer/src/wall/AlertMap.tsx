@@ -4,6 +4,7 @@
 import { memo, useEffect, useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { grade } from '../../../shared/display.js';
+import { countdownStep } from '../../../shared/kpi.js';
 import { pctText } from '../format.js';
 import { kpiKey } from '../i18n.js';
 import { useApp } from '../store.js';
@@ -91,7 +92,7 @@ export function AlertMap() {
           {slice.data.leads.map((l) => {
             const [x, y] = frame.project(l.lng, l.lat);
             const left = l.feedbackDueAt - now;
-            const step = left <= 0 ? 'overdue' : left <= 3_600_000 ? 'alert' : left <= 3 * 3_600_000 ? 'warn' : 'calm';
+            const step = countdownStep(left);
             return <Marker key={l.id} id={l.id} x={x} y={y} riskLevel={l.riskLevel} step={step} flashes={flash.has(l.id)} />;
           })}
         </svg>

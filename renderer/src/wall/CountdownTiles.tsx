@@ -5,25 +5,16 @@
 import { useEffect, useMemo, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { CountdownTile } from '../../../shared/contract.js';
+import { countdownStep } from '../../../shared/kpi.js';
 import { clockText, durationText, moneyText } from '../format.js';
 import { fraudKey, riskKey, roleKey, type Lang } from '../i18n.js';
 import { setTileView, useApp } from '../store.js';
 import { Panel, placeName, useT, type T } from './common.js';
 import { flashing } from './flash.js';
 
-const HOUR = 3_600_000;
-
-/** The colour step of a countdown: more than 3 h, 3–1 h, under 1 h, overdue. */
-export function ladderStep(msLeft: number): 'calm' | 'warn' | 'alert' | 'overdue' {
-  if (msLeft <= 0) return 'overdue';
-  if (msLeft <= HOUR) return 'alert';
-  if (msLeft <= 3 * HOUR) return 'warn';
-  return 'calm';
-}
-
 function Tile({ lead, now, lang, t, flash }: { lead: CountdownTile; now: number; lang: Lang; t: T; flash: boolean }) {
   const left = lead.feedbackDueAt - now;
-  const step = ladderStep(left);
+  const step = countdownStep(left);
   const phoneLeft = lead.phoneDueAt - now;
   return (
     <article
