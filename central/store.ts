@@ -131,6 +131,8 @@ const MIGRATIONS: string[] = [
 
 /** Scope paths are prefixes: the upper bound of a range scan over one subtree. */
 const SUBTREE_END = '\uffff';
+/** {@link visibleIn} in SQL over a history row `h`, for a scope path @lo (and @hi = @lo + SUBTREE_END). */
+const AS_OF_IN_SCOPE = "((h.path >= @lo AND h.path < @hi) OR (h.entity = 'policy' AND substr(@lo, 1, length(h.path)) = h.path))";
 
 function pathSegment(id: string): string {
   return encodeURIComponent(id) + '/';
@@ -202,7 +204,7 @@ export class SqliteStore implements CentralStore {
     // order), if that is not a deletion and lies in the scope.
     this.#asOfRows = this.db.prepare(
       `SELECT h.entity, h.id, h.v, h.seq, h.ts, h.data FROM history h
-       WHERE h.seq > @after AND h.ts <= @asOf AND h.deleted = 0 AND h.path >= @lo AND h.path < @hi
+       WHERE h.seq > @after AND h.ts <= @asOf AND h.deleted = 0 AND ${AS_OF_IN_SCOPE}
          AND NOT EXISTS (SELECT 1 FROM history n WHERE n.entity = h.entity AND n.id = h.id AND n.seq > h.seq AND n.ts <= @asOf)
        ORDER BY h.seq LIMIT @limit`,
     );
@@ -470,7 +472,7 @@ export class SqliteStore implements CentralStore {
     const rows = this.db
       .prepare(
         `SELECT h.entity AS entity, COUNT(*) AS count, SUM(h.crc) AS sum FROM history h
-         WHERE h.ts <= @asOf AND h.deleted = 0 AND h.path >= @lo AND h.path < @hi
+         WHERE h.ts <= @asOf AND h.deleted = 0 AND ${AS_OF_IN_SCOPE}
            AND NOT EXISTS (SELECT 1 FROM history n WHERE n.entity = h.entity AND n.id = h.id AND n.seq > h.seq AND n.ts <= @asOf)
          GROUP BY h.entity`,
       )

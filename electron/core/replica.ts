@@ -104,7 +104,7 @@ export const MIGRATIONS: readonly string[] = [
    ALTER TABLE sync_state ADD COLUMN kept_from INTEGER;
    ALTER TABLE sync_state ADD COLUMN untimed INTEGER NOT NULL DEFAULT 0;`,
   // 5: the centre's countdown policy (deadlines per risk level, reminder tiers), as data.
-  `CREATE TABLE policy (id TEXT PRIMARY KEY, v INTEGER NOT NULL, data TEXT NOT NULL) WITHOUT ROWID;`,
+  `CREATE TABLE policy (id TEXT PRIMARY KEY, v INTEGER NOT NULL, data TEXT NOT NULL, ts INTEGER) WITHOUT ROWID;`,
 ];
 
 export type EntityStats = Record<EntityName, { count: number; sum: number }>;

@@ -14,6 +14,7 @@ import type { Viewer } from '../../shared/privacy.js';
 import { FileKeys, keysCommand, StaticKeys, type KeyRing } from '../../electron/host/auth.js';
 import { startHost, type Host } from '../../electron/host/host.js';
 import { tempDir } from '../support/harness.js';
+import { call } from '../support/ws-call.js';
 
 const SECRET_PAGE = '<!doctype html><title>guardpost</title><p>the app</p>';
 const handlers = {
@@ -74,19 +75,6 @@ function openSocket(h: Host, headers: Record<string, string>): Promise<WebSocket
   });
 }
 
-function call(ws: WebSocket, id: number, channel: string, args: unknown = {}): Promise<{ ok: boolean; value?: unknown; error?: string }> {
-  return new Promise((resolve) => {
-    const on = (d: Buffer) => {
-      const f = JSON.parse(String(d)) as { type: string; id: number; ok: boolean };
-      if (f.type === 'result' && f.id === id) {
-        ws.off('message', on);
-        resolve(f);
-      }
-    };
-    ws.on('message', on);
-    ws.send(JSON.stringify({ type: 'invoke', id, channel, args }));
-  });
-}
 
 describe('the browser host without a key', () => {
   it('answers 401 with no data to an HTTP client without a key, or with a wrong one', async () => {
@@ -119,7 +107,7 @@ describe('the browser host without a key', () => {
       }),
     ).rejects.toThrow('status 401');
     const ok = await openSocket(h, { Authorization: `Bearer ${keyOf(h)}` });
-    expect(await call(ok, 1, 'clock:now')).toMatchObject({ ok: true, value: { serverTime: 42 } });
+    expect(await call(ok, 'clock:now')).toMatchObject({ ok: true, value: { serverTime: 42 } });
     ok.close();
   });
 
@@ -152,7 +140,7 @@ describe('a key in the address', () => {
     expect(String(page.headers['set-cookie'])).toContain(pair);
     expect(page.headers['referrer-policy']).toBe('no-referrer');
     const ws = await openSocket(h, { Cookie: pair });
-    expect(await call(ws, 1, 'clock:now')).toMatchObject({ ok: true });
+    expect(await call(ws, 'clock:now')).toMatchObject({ ok: true });
     ws.close();
   });
 
@@ -169,7 +157,7 @@ describe('a key in the address', () => {
     expect(res.statusCode).toBe(303);
     expect(String(res.headers['set-cookie'])).toMatch(/; Secure/);
     const ws = await openSocket(h, { Authorization: `Bearer ${keyOf(h)}` });
-    expect(await call(ws, 1, 'clock:now')).toMatchObject({ ok: true });
+    expect(await call(ws, 'clock:now')).toMatchObject({ ok: true });
     ws.close();
   });
 });
@@ -195,7 +183,7 @@ describe('keys in a file', () => {
     expect((await rawGet(h, '/', { Authorization: `Bearer ${wallKey}` })).status).toBe(401);
     expect(await closed).toBe(4401);
     // The other key goes on working.
-    expect(await call(desk, 1, 'clock:now')).toMatchObject({ ok: true });
+    expect(await call(desk, 'clock:now')).toMatchObject({ ok: true });
     desk.close();
   });
 
@@ -252,19 +240,19 @@ describe('the WebSocket', () => {
     const closed = new Promise<number>((r) => big.once('close', (code) => r(code)));
     big.send(JSON.stringify({ type: 'invoke', id: 1, channel: 'clock:now', args: { pad: 'x'.repeat(2 << 20) } }));
     expect(await closed).toBe(1009);
-    expect(await call(other, 2, 'clock:now')).toMatchObject({ ok: true, value: { serverTime: 42 } });
+    expect(await call(other, 'clock:now')).toMatchObject({ ok: true, value: { serverTime: 42 } });
     other.close();
   });
 
   it('gives a wall key the wall view, and records the view an unmask key gets before it is shown', async () => {
     const h = await start({ keys: new StaticKeys([{ name: 'wall-1', role: 'wall', secret: 'w'.repeat(32) }, { name: 'desk', role: 'unmask', secret: 'd'.repeat(32) }]) });
     const wall = await openSocket(h, { Authorization: `Bearer ${'w'.repeat(32)}` });
-    const seen = (await call(wall, 1, 'lead:timeline', { leadId: 'L1' })).value as { lead: Record<string, unknown> };
+    const seen = (await call(wall, 'lead:timeline', { leadId: 'L1' })).value as { lead: Record<string, unknown> };
     expect(seen.lead).toMatchObject({ personName: '王**', personPhone: '138****1234', lat: 22.545, lng: 114.055 });
     expect(seen.lead).not.toHaveProperty('address');
     expect(views).toEqual([]);
     const desk = await openSocket(h, { Authorization: `Bearer ${'d'.repeat(32)}` });
-    const full = (await call(desk, 2, 'lead:timeline', { leadId: 'L1' })).value as { lead: Record<string, unknown> };
+    const full = (await call(desk, 'lead:timeline', { leadId: 'L1' })).value as { lead: Record<string, unknown> };
     expect(full.lead).toMatchObject({ personName: '王小明', address: '福田区某路1号', lat: 22.54321 });
     await vi.waitFor(() => expect(views).toEqual([{ leadId: 'L1', viewer: { role: 'unmask', name: 'desk' } }]));
     wall.close();

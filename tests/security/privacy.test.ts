@@ -14,6 +14,7 @@ import { startHost, type Host } from '../../electron/host/host.js';
 import { writeFixtureDay } from '../support/fixture-day.js';
 import { FIXED_NOW, tempDir, waitForStatus } from '../support/harness.js';
 import { writeFileSync } from 'node:fs';
+import { call } from '../support/ws-call.js';
 
 const tmp = tempDir('guardpost-privacy-');
 const WALL = 'w'.repeat(32);
@@ -72,21 +73,6 @@ function socket(secret: string): Promise<WebSocket> {
   });
 }
 
-let nextId = 1;
-function call(ws: WebSocket, channel: string, args: unknown): Promise<{ ok: boolean; value?: unknown; error?: string }> {
-  const id = nextId++;
-  return new Promise((resolve) => {
-    const on = (d: Buffer) => {
-      const f = JSON.parse(String(d)) as { type: string; id: number; ok: boolean };
-      if (f.type === 'result' && f.id === id) {
-        ws.off('message', on);
-        resolve(f);
-      }
-    };
-    ws.on('message', on);
-    ws.send(JSON.stringify({ type: 'invoke', id, channel, args }));
-  });
-}
 
 /** Valid arguments for every entry; typed over the contract, so a new entry must be added here. */
 function everyEntry(): { [K in RequestName]: RequestArgs<K> } {
