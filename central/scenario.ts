@@ -288,7 +288,6 @@ export function leadAsOf(lead: Lead, t: number, hops: readonly { at: number; uni
   if (lead.feedbackAt === undefined || lead.feedbackAt > t) {
     delete out.feedbackAt;
     delete out.outcome;
-    delete out.method;
     out.lossAmount = 0;
     out.preventedAmount = 0;
   }
