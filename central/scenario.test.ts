@@ -5,6 +5,7 @@ import { DAY, HOUR, MINUTE } from '../shared/domain.js';
 import { FIXED_NOW } from '../tests/support/harness.js';
 import { Scenario, SHENZHEN_BRANCHES, TZ_OFFSET, leadAsOf, stepOps, type LeadPlan } from './scenario.js';
 import { DEFAULT_ESCALATION } from '../shared/kpi.js';
+import { gradeLead, riskDimensions } from '../shared/grade.js';
 
 const week = (seed: number) => new Scenario({ seed }).leadsBetween(FIXED_NOW - 7 * DAY, FIXED_NOW);
 const share = (plans: LeadPlan[], f: (p: LeadPlan) => boolean) => plans.filter(f).length / plans.length;
@@ -74,6 +75,65 @@ describe.each([7, 11, 2026])('a simulated week from seed %i', (seed) => {
     }
   });
 
+  it('grades every lead on the 8 dimensions by the one grading rule, with all four levels', () => {
+    for (const l of leads) {
+      expect(Object.keys(l.riskDims ?? {}).sort()).toEqual([...riskDimensions].sort());
+      expect(l.riskScore).toBe(Object.values(l.riskDims!).reduce((a, b) => a + b, 0));
+    }
+    // Every dimension varies across the week (none is a constant), and the levels are a pyramid
+    // of screened high-risk leads: urgent rare, high and medium the bulk, some low.
+    for (const d of riskDimensions) expect(new Set(leads.map((l) => l.riskDims![d])).size).toBeGreaterThan(1);
+    const lv = (r: string) => share(plans, (p) => p.lead.riskLevel === r);
+    expect(lv('urgent')).toBeGreaterThan(0.03);
+    expect(lv('urgent')).toBeLessThan(0.2);
+    expect(lv('high')).toBeGreaterThan(0.25);
+    expect(lv('medium')).toBeGreaterThan(0.2);
+    expect(lv('low')).toBeGreaterThan(0.05);
+    // Repeat warnings and earlier victimisation raise the grade, as the seed ranks them first.
+    const rep = leads.filter((l) => l.warningCount >= 3);
+    expect(mean(rep.map((l) => l.riskScore))).toBeGreaterThan(mean(leads.map((l) => l.riskScore)) + 8);
+  });
+
+  it('handles by class: a visit for urgent and high (dispatched, arrived), phone for medium, SMS or publicity for low', () => {
+    for (const p of plans) {
+      const l = p.lead;
+      const want = l.riskLevel === 'urgent' || l.riskLevel === 'high' ? ['visit'] : l.riskLevel === 'medium' ? ['phone'] : ['sms', 'publicity'];
+      expect(want).toContain(l.method);
+      const kinds = p.events.map((e) => e.kind);
+      if (l.method === 'visit') {
+        expect(l.dispatchedAt).toBeDefined();
+        expect(p.events.find((e) => e.kind === 'dispatch')?.at).toBe(l.dispatchedAt);
+        if (l.metAt !== undefined) expect(p.events.find((e) => e.kind === 'arrive')!.at).toBeLessThanOrEqual(l.metAt);
+      } else {
+        expect(l.dispatchedAt).toBeUndefined();
+        expect(kinds).not.toContain('dispatch');
+        expect(kinds).not.toContain('arrive');
+      }
+    }
+    // The nearest patrol reaches an urgent lead fast: median dispatch → arrive under 20 minutes.
+    const urgent = plans.filter((p) => p.lead.riskLevel === 'urgent' && p.lead.metAt !== undefined);
+    const toArrive = urgent.map((p) => p.events.find((e) => e.kind === 'arrive')!.at - p.lead.dispatchedAt!).sort((a, b) => a - b);
+    expect(toArrive[Math.floor(toArrive.length / 2)]! / MINUTE).toBeLessThan(20);
+    expect(urgent.every((p) => p.events.find((e) => e.kind === 'dispatch')!.detail === 'patrol')).toBe(true);
+  });
+
+  it('passes each lead down the four levels with reassign events, the unit changing at each hop', () => {
+    for (const p of plans) {
+      expect(p.hops.map((h) => h.unitId.split('-').length)).toEqual([1, 2, 3, 4]);
+      expect(p.hops.at(-1)!.unitId).toBe(p.lead.unitId);
+      const re = p.events.filter((e) => e.kind === 'reassign');
+      expect(re.map((e) => [e.at, e.unitId, e.detail])).toEqual(p.hops.slice(1).map((h, i) => [h.at, h.unitId, p.hops[i]!.unitId]));
+      for (const [i, h] of p.hops.entries()) {
+        expect(leadAsOf(p.lead, h.at, p.hops).unitId).toBe(h.unitId);
+        if (i > 0) expect(leadAsOf(p.lead, h.at - 1, p.hops).unitId).toBe(p.hops[i - 1]!.unitId);
+      }
+    }
+    // Urgent leads are pushed down at once; the others take minutes per hop.
+    const total = (p: LeadPlan) => p.hops.at(-1)!.at - p.hops[0]!.at;
+    expect(Math.max(...plans.filter((p) => p.lead.riskLevel === 'urgent').map(total))).toBeLessThanOrEqual(5 * MINUTE);
+    expect(mean(plans.filter((p) => p.lead.riskLevel !== 'urgent').map(total)) / MINUTE).toBeGreaterThan(10);
+  });
+
   it('fires escalations by the policy: tier k at its time when no feedback has come', () => {
     // Not vacuous: the week has late leads, and every tier of the ladder fires somewhere.
     const tiers = new Set(plans.flatMap((p) => p.events.filter((e) => e.kind === 'escalation').map((e) => e.tier)));
@@ -105,6 +165,16 @@ describe('the scenario', () => {
     expect(stations.length).toBeGreaterThan(30);
     expect(units.filter((u) => u.level === 'beat').length).toBe(stations.length * 3);
     expect(units.every((u) => u.level !== 'branch' || (u.leaders?.branchChief?.phone ?? '').length === 11)).toBe(true);
+  });
+
+  it('grades by the rule: more dimensions lit, a higher grade', () => {
+    const base = { priorVictimCount: 0, warningCount: 1, source: 'platform', amountAtRisk: 100_000, age: 35, fraudType: 'other' as const, hour: 14, fraudCallMinutes: 0 };
+    const low = gradeLead(base);
+    const hot = gradeLead({ ...base, priorVictimCount: 2, warningCount: 3, source: 'family', amountAtRisk: 50_000_000, age: 70, fraudType: 'romance_investment', hour: 1, fraudCallMinutes: 90 });
+    expect(low.riskLevel).toBe('low');
+    expect(hot.riskLevel).toBe('urgent');
+    expect(hot.riskScore).toBeGreaterThanOrEqual(95);
+    expect(gradeLead({ ...base, priorVictimCount: 1 }).riskScore).toBeGreaterThan(low.riskScore);
   });
 
   it('publishes each step only when its time comes', () => {

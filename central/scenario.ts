@@ -1,7 +1,8 @@
 // A realistic, seeded scenario of Shenzhen's funds early-warning work, timed to the figures in
 // ../shared/design/domain.md and kpis.md. Each lead's whole lifecycle is planned when it is
 // raised; the centre publishes each step when its time comes (or at once, for the backfill).
-import { DAY, HOUR, MINUTE, type FraudType, type RiskLevel } from '../shared/domain.js';
+import { DAY, HOUR, MINUTE, type FraudType } from '../shared/domain.js';
+import { gradeLead, methodFor } from '../shared/grade.js';
 import { DEFAULT_ESCALATION, PHONE_WINDOW_MS, type EscalationPolicy } from '../shared/kpi.js';
 import type { Lead, LeadEvent, StopPayment, Unit } from '../shared/protocol.js';
 import { createRng, type Rng } from './rng.js';
@@ -49,7 +50,8 @@ export const HOURLY_CURVE = RAW_CURVE.map((x) => (x * RAW_CURVE.length) / RAW_CU
 
 export type ScenarioOptions = { seed: number; leadsPerDay?: number; policy?: EscalationPolicy };
 
-export type LeadPlan = { lead: Lead; events: LeadEvent[]; stops: StopPayment[]; times: number[] };
+/** `hops`: where the lead stood from when, city → branch → station → beat (the last is `lead.unitId`). */
+export type LeadPlan = { lead: Lead; events: LeadEvent[]; stops: StopPayment[]; times: number[]; hops: { at: number; unitId: string }[] };
 
 function fakePhone(rng: Rng): string {
   return `1${rng.pick(['38', '39', '35', '36', '58', '59', '86', '87', '77', '99'])}${String(rng.int(0, 99999999)).padStart(8, '0')}`;
@@ -107,7 +109,7 @@ export class Scenario {
   readonly #policy: EscalationPolicy;
   readonly #perDay: number;
   readonly #beats: { beat: Unit; station: Unit; branch: BranchSeed; weight: number }[];
-  readonly #people: { id: string; name: string; phone: string; age: number; occupation: string; count: number; lastAt: number }[] = [];
+  readonly #people: { id: string; name: string; phone: string; age: number; occupation: string; count: number; lastAt: number; priorVictim: number }[] = [];
   readonly #dayCounters = new Map<string, number>();
   #personSeq = 0;
   #eventSeq = 0;
@@ -158,7 +160,10 @@ export class Scenario {
       return p;
     }
     const age = Math.max(16, Math.min(85, Math.round(rng.normal(37, 12))));
-    const p = { id: `P${String(++this.#personSeq).padStart(7, '0')}`, name: fakeName(rng), phone: fakePhone(rng), age, occupation: rng.pick(OCCUPATIONS), count: 1, lastAt: t };
+    // About one in ten people warned was defrauded before (the seed's first dimension).
+    const r = rng.next();
+    const priorVictim = r < 0.02 ? 2 : r < 0.1 ? 1 : 0;
+    const p = { id: `P${String(++this.#personSeq).padStart(7, '0')}`, name: fakeName(rng), phone: fakePhone(rng), age, occupation: rng.pick(OCCUPATIONS), count: 1, lastAt: t, priorVictim };
     this.#people.push(p);
     if (this.#people.length > 5000) this.#people.splice(0, 1000);
     return p;
@@ -169,8 +174,6 @@ export class Scenario {
     const place = rng.weighted(this.#beats.map((b) => [b, b.weight] as const));
     const person = this.#person(issuedAt);
     const fraudType = rng.weighted(FRAUD_MIX);
-    const riskScore = Math.min(100, Math.max(1, Math.round(rng.normal(55 + Math.min(person.count - 1, 3) * 10, 18))));
-    const riskLevel: RiskLevel = riskScore >= 85 ? 'urgent' : riskScore >= 65 ? 'high' : riskScore >= 40 ? 'medium' : 'low';
     // Heavy tail: lognormal with a median near ¥20,000.
     const amountAtRisk = Math.round(Math.exp(rng.normal(Math.log(20_000), 1.2))) * 100;
     const date = shanghaiDate(issuedAt);
@@ -178,13 +181,38 @@ export class Scenario {
     this.#dayCounters.set(date, n);
     const id = `L-${date}-${String(n).padStart(4, '0')}`;
     const unitId = place.beat.id;
+    const source = rng.pick(SOURCES);
+    const fraudCallMinutes = Math.min(180, Math.round(lognormalMs(rng, 12, 1.1)));
+    const { riskScore, riskLevel, riskDims } = gradeLead({
+      priorVictimCount: person.priorVictim, warningCount: person.count, source, amountAtRisk, age: person.age, fraudType,
+      hour: new Date(issuedAt + TZ_OFFSET).getUTCHours(), fraudCallMinutes,
+    });
+    const method = methodFor(riskLevel, fraudType);
+    const urgent = riskLevel === 'urgent';
     const feedbackDueAt = issuedAt + this.#policy.deadlineMs[riskLevel];
+    // Four levels: the city's system issues the lead and it is passed down hop by hop; urgent
+    // leads are pushed down at once (立即下发), the others within minutes at each level.
+    const hopMs = (lo: number, hi: number) => (urgent ? rng.int(20, 90) * 1000 : rng.int(lo, hi) * MINUTE);
+    const branchAt = issuedAt + hopMs(2, 10);
+    const stationAt = branchAt + hopMs(3, 15);
+    const beatAt = stationAt + hopMs(3, 20);
+    const hops = [
+      { at: issuedAt, unitId: 'SZ' },
+      { at: branchAt, unitId: place.station.parentId! },
+      { at: stationAt, unitId: place.station.id },
+      { at: beatAt, unitId },
+    ];
 
     const smsAt = issuedAt + rng.int(5, 60) * 1000;
     const phonedAt = issuedAt + Math.round(rng.next() < 0.95 ? lognormalMs(rng, 7 * MINUTE, 0.8) % (29 * MINUTE) + MINUTE : rng.int(31, 90) * MINUTE);
-    const dispatchedAt = issuedAt + Math.round(riskLevel === 'urgent' || riskLevel === 'high' ? rng.int(2, 10) * MINUTE : rng.int(10, 60) * MINUTE);
+    // Classified handling: a visit for urgent (the nearest patrol, dispatched from the station at
+    // once) and high (the beat's officer); phone, SMS or publicity first for the others, with the
+    // community officer's face-to-face visit later (the seed's 98 % are met, in 2 h on average).
+    const dispatchedAt = method !== 'visit' ? undefined : urgent ? stationAt + rng.int(1, 4) * MINUTE : beatAt + rng.int(2, 15) * MINUTE;
+    const arriveAt = dispatchedAt === undefined ? undefined : dispatchedAt + Math.round(Math.min(lognormalMs(rng, (urgent ? 14 : 35) * MINUTE, 0.5), 3 * HOUR));
     const met = rng.next() < 0.98;
-    const metAt = met ? dispatchedAt + Math.round(Math.min(lognormalMs(rng, 105 * MINUTE, 0.6), 20 * HOUR)) : undefined;
+    const meanToMeet = riskLevel === 'medium' ? 125 * MINUTE : 155 * MINUTE;
+    const metAt = !met ? undefined : arriveAt !== undefined ? arriveAt + rng.int(1, 10) * MINUTE : beatAt + Math.round(Math.min(lognormalMs(rng, meanToMeet, 0.6), 20 * HOUR));
     const overdue = rng.next() < 0.03;
     const feedbackAt = overdue
       ? feedbackDueAt + rng.int(5, 180) * MINUTE
@@ -193,23 +221,29 @@ export class Scenario {
     const outcome: NonNullable<Lead['outcome']> = !met
       ? rng.pick(['unreachable', 'refused'] as const)
       : r < 0.015 ? 'defrauded_after_warning' : r < 0.045 ? 'already_defrauded' : r < 0.065 ? 'false_alarm' : 'dissuaded';
+    if (outcome === 'defrauded_after_warning' || outcome === 'already_defrauded') person.priorVictim += 1;
     const lossAmount = outcome === 'defrauded_after_warning' || outcome === 'already_defrauded' ? Math.round(amountAtRisk * (0.2 + rng.next() * 0.8)) : 0;
     const preventedAmount = outcome === 'dissuaded' ? amountAtRisk : 0;
 
     const lead: Lead = {
       id, personId: person.id, personName: person.name, personPhone: person.phone, personAge: person.age, personOccupation: person.occupation,
-      unitId, fraudType, riskLevel, riskScore, riskDims: { repeat: person.count, amount: Math.min(100, Math.round(Math.log10(amountAtRisk + 1) * 12)), age: person.age },
-      warningCount: person.count, source: rng.pick(SOURCES), amountAtRisk,
+      unitId, fraudType, riskLevel, riskScore, riskDims,
+      warningCount: person.count, source, amountAtRisk,
       lat: place.beat.lat! + (rng.next() - 0.5) * 0.012, lng: place.beat.lng! + (rng.next() - 0.5) * 0.012,
-      issuedAt, phoneDueAt: issuedAt + PHONE_WINDOW_MS, feedbackDueAt, smsAt, phonedAt, dispatchedAt,
+      issuedAt, phoneDueAt: issuedAt + PHONE_WINDOW_MS, feedbackDueAt, smsAt, phonedAt, ...(dispatchedAt !== undefined ? { dispatchedAt } : {}),
       ...(metAt !== undefined ? { metAt } : {}), feedbackAt, closedAt: feedbackAt + rng.int(1, 30) * MINUTE,
-      method: met ? 'visit' : 'phone', outcome, lossAmount, preventedAmount, voided: false,
+      method, outcome, lossAmount, preventedAmount, voided: false,
     };
     const ev = (at: number, kind: LeadEvent['kind'], extra: Partial<LeadEvent> = {}): LeadEvent => ({
       id: `E${String(++this.#eventSeq).padStart(9, '0')}`, leadId: id, at, kind, unitId, ...extra,
     });
-    const events: LeadEvent[] = [ev(issuedAt, 'issued', { unitId: 'SZ' }), ev(smsAt, 'sms'), ev(phonedAt, 'call'), ev(dispatchedAt, 'dispatch')];
-    if (metAt !== undefined) events.push(ev(metAt - rng.int(1, 10) * MINUTE, 'arrive'), ev(metAt, 'met'));
+    // Each step is recorded by the unit that holds the lead at that moment.
+    const holder = (at: number) => hops.reduce((u, h) => (h.at <= at ? h.unitId : u), 'SZ');
+    const events: LeadEvent[] = [ev(issuedAt, 'issued', { unitId: 'SZ' }), ev(smsAt, 'sms', { unitId: holder(smsAt) }), ev(phonedAt, 'call', { unitId: holder(phonedAt) })];
+    for (let k = 1; k < hops.length; k++) events.push(ev(hops[k]!.at, 'reassign', { unitId: hops[k]!.unitId, detail: hops[k - 1]!.unitId }));
+    if (dispatchedAt !== undefined) events.push(ev(dispatchedAt, 'dispatch', { unitId: holder(dispatchedAt), detail: urgent ? 'patrol' : 'beat' }));
+    if (arriveAt !== undefined && metAt !== undefined) events.push(ev(arriveAt, 'arrive', { unitId: holder(arriveAt) }));
+    if (metAt !== undefined) events.push(ev(metAt, 'met', { unitId: holder(metAt) }));
     this.#policy.tiers.forEach(({ leftMs, role }, i) => {
       const at = feedbackDueAt - leftMs;
       if (at > issuedAt && feedbackAt > at) {
@@ -233,7 +267,8 @@ export class Scenario {
       events.push(ev(requestedAt, 'stop_payment', { detail: stops[0]!.bank }));
     }
     events.sort((a, b) => a.at - b.at);
-    const times = new Set<number>([issuedAt, smsAt, phonedAt, dispatchedAt, feedbackAt, ...events.map((e) => e.at)]);
+    const times = new Set<number>([issuedAt, smsAt, phonedAt, feedbackAt, ...hops.map((h) => h.at), ...events.map((e) => e.at)]);
+    if (dispatchedAt !== undefined) times.add(dispatchedAt);
     if (metAt !== undefined) times.add(metAt);
     for (const s of stops) {
       times.add(s.requestedAt);
@@ -241,18 +276,18 @@ export class Scenario {
       if (s.frozenAt !== undefined) times.add(s.frozenAt);
       if (s.returnedAt !== undefined) times.add(s.returnedAt);
     }
-    return { lead, events, stops, times: [...times].sort((a, b) => a - b) };
+    return { lead, events, stops, times: [...times].sort((a, b) => a - b), hops };
   }
 }
 
-/** The lead as the centre knows it at time t: later steps are not yet known. */
-export function leadAsOf(lead: Lead, t: number): Lead {
+/** The lead as the centre knows it at time t: later steps are not yet known, and it stands where its hops had brought it. */
+export function leadAsOf(lead: Lead, t: number, hops: readonly { at: number; unitId: string }[] = []): Lead {
   const out: Lead = { ...lead };
+  for (const h of hops) if (h.at <= t) out.unitId = h.unitId;
   for (const k of ['smsAt', 'phonedAt', 'dispatchedAt', 'metAt', 'closedAt'] as const) if (out[k] !== undefined && out[k] > t) delete out[k];
   if (lead.feedbackAt === undefined || lead.feedbackAt > t) {
     delete out.feedbackAt;
     delete out.outcome;
-    delete out.method;
     out.lossAmount = 0;
     out.preventedAmount = 0;
   }
@@ -275,7 +310,7 @@ export function stopAsOf(s: StopPayment, t: number): StopPayment | null {
 export function stepOps(plan: LeadPlan, prev: number, t: number): WriteOp[] {
   const ops: WriteOp[] = [];
   if (plan.lead.issuedAt > t) return ops;
-  ops.push({ t: 'put', e: 'lead', d: leadAsOf(plan.lead, t) });
+  ops.push({ t: 'put', e: 'lead', d: leadAsOf(plan.lead, t, plan.hops) });
   for (const s of plan.stops) {
     const now = stopAsOf(s, t);
     const before = stopAsOf(s, prev);

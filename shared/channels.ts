@@ -24,6 +24,7 @@ export const requestChannels = [
   'health:get',
   'clock:now',
   'audit:list',
+  'handling:summary',
 ] as const;
 export const eventChannels = ['db:changed', 'sync:status'] as const;
 export type RequestChannel = (typeof requestChannels)[number];

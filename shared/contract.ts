@@ -3,7 +3,8 @@
 // every transport; results come from the trusted core and are typed, not re-validated.
 import { z } from 'zod';
 import { eventChannels, type requestChannels } from './channels.js';
-import type { FraudType, RiskLevel } from './domain.js';
+import type { FraudType, RiskLevel, UnitLevel } from './domain.js';
+import type { Method, RiskDimension } from './grade.js';
 import type { DisplayConfig } from './display.js';
 import type { Indicators, LadderStep, RankRow, Ratio, ReviewFreeze, StopSummary, Window } from './kpi.js';
 import type { HeldRecord, Lead, LeadEvent, LocalFault, Note, StopPayment } from './protocol.js';
@@ -55,6 +56,13 @@ export type LeadTile = {
   personPhone: string;
   fraudType: FraudType;
   riskLevel: RiskLevel;
+  /** The centre's grade (0..100) and its two weightiest dimensions (shared/grade.ts topReasons). */
+  riskScore: number;
+  reasons: RiskDimension[];
+  /** How the lead is handled (classified handling), when the centre says. */
+  method: Method | null;
+  /** The level of the unit holding the lead now: it is passed down city → branch → station → beat. */
+  level: UnitLevel | null;
   warningCount: number;
   amountAtRisk: number;
   issuedAt: number;
@@ -68,14 +76,32 @@ export type LeadTile = {
 };
 
 /** `pinned`: urgent or high risk and not yet acknowledged (shared/kpi.ts isPinned), held at the front. */
-export type CountdownTile = LeadTile & { ladder: LadderStep[]; next: LadderStep | null; pinned: boolean };
+/**
+ * A reminder tier with the person it goes to (the unit's `leaders`): the privacy layer masks
+ * `leaderName` and `leaderPhone` for the wall (shared/privacy.ts).
+ */
+export type NamedStep = LadderStep & { leaderName: string | null; leaderPhone: string | null };
+
+export type CountdownTile = LeadTile & { ladder: NamedStep[]; next: NamedStep | null; pinned: boolean };
+
+/** Classified handling over a window as of a time: leads by method, and dispatch → arrive times. */
+export type HandlingSummary = {
+  leads: number;
+  byMethod: Record<Method, number>;
+  /** Leads the centre has given no method yet. */
+  noMethod: number;
+  /** Dispatch → arrive over the window's visits that had arrived by the time. */
+  toArrive: { n: number; meanMs: number | null; medianMs: number | null; p90Ms: number | null };
+  /** Each hop of the four levels (reassign events): how long the lead stood at `from` before it reached `to`. */
+  hops: { from: UnitLevel; to: UnitLevel; n: number; meanMs: number | null; medianMs: number | null; p90Ms: number | null }[];
+};
 
 /**
  * What the tile wall shows now: the count of every open lead in scope, the pinned tiles (on every
  * page), the tiles of one page of the rotation, and the ids of every open lead (to notice new
  * ones) and of the urgent ones (to flash and sound them), without shipping a thousand tiles.
  */
-export type CountdownWall = { total: number; pages: number; page: number; pinned: CountdownTile[]; tiles: CountdownTile[]; openIds: string[]; urgentIds: string[] };
+export type CountdownWall = { total: number; pages: number; page: number; pinned: CountdownTile[]; tiles: CountdownTile[]; openIds: string[]; urgentIds: string[]; today: HandlingSummary };
 
 export type KpiStrip = { unitId: string; unitName: string; unitNameEn: string | null; asOf: number; window: Window; today: Indicators; yesterday: Indicators; openLeads: number };
 
@@ -131,7 +157,7 @@ export type EarlierLead = { id: string; issuedAt: number; fraudType: FraudType; 
 /** A lead as a role sees it: the wall view has no person id, address or exact age (shared/privacy.ts). */
 export type LeadView = Omit<Lead, 'personId' | 'address' | 'personAge'> & { personId?: string; address?: string | undefined; personAge?: number | undefined; personAgeBand?: string | null };
 
-export type LeadTimeline = { lead: LeadView; unitName: string; unitNameEn: string | null; events: LeadEvent[]; stops: StopPayment[]; notes: Note[]; earlier: EarlierLead[] };
+export type LeadTimeline = { lead: LeadView; unitName: string; unitNameEn: string | null; events: LeadEvent[]; stops: StopPayment[]; notes: Note[]; earlier: EarlierLead[]; ladder: NamedStep[]; level: UnitLevel | null };
 
 /** One unmasked view of a lead: which key saw it, when, and whether the centre has it yet. */
 export type AuditEntry = { id: number; leadId: string; keyName: string; role: string; at: number; sentAt: number | null };
@@ -295,6 +321,8 @@ export const requests = {
   'health:get': z.object({}).strict(),
   /** The centre's time now, as the core estimates it, for the renderer's one clock. */
   'clock:now': z.object({}).strict(),
+  /** Classified handling over a window: leads by method, time to arrive, time at each level (the review). */
+  'handling:summary': z.object({ unitId: unitId.optional(), window: windowArg, asOf: time }).strict(),
   /** The unmasked views of leads this display has recorded, newest first (the unmask role only). */
   'audit:list': z.object({ limit: z.number().int().min(1).max(5000) }).strict(),
 } as const;
@@ -326,6 +354,7 @@ export type Results = {
   'health:get': DisplayHealth;
   'clock:now': { serverTime: number };
   'audit:list': AuditEntry[];
+  'handling:summary': HandlingSummary;
 };
 
 export const tableNames = ['unit', 'lead', 'event', 'stop_payment', 'note', 'policy'] as const;

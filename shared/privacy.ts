@@ -72,6 +72,12 @@ function wallView(value: unknown, exactCoords: boolean): unknown {
     if (k === 'address' || k === 'personId') continue;
     if (k === 'personName' && typeof v === 'string') out[k] = maskName(v);
     else if (k === 'personPhone' && typeof v === 'string') out[k] = maskPhone(v);
+    // The people reminded are named on the ladder; visitors see them masked like anyone else.
+    else if (k === 'leaderName' && typeof v === 'string') out[k] = maskName(v);
+    else if (k === 'leaderPhone' && typeof v === 'string') out[k] = maskPhone(v);
+    else if (k === 'leaders' && v !== null && typeof v === 'object') out[k] = Object.fromEntries(
+      Object.entries(v as Record<string, { name?: unknown; phone?: unknown }>).map(([role, p]) => [role, { name: typeof p?.name === 'string' ? maskName(p.name) : p?.name, phone: typeof p?.phone === 'string' ? maskPhone(p.phone) : p?.phone }]),
+    );
     else if (k === 'personAge') out['personAgeBand'] = typeof v === 'number' ? ageBand(v) : null;
     else if ((k === 'lat' || k === 'lng') && typeof v === 'number') out[k] = exactCoords ? v : roundCoord(v);
     else out[k] = wallView(v, exactCoords);

@@ -238,6 +238,7 @@ export function createCore(opts: CoreOptions): Core {
     'map:features': ({ unitId }) => queries.mapFeatures(unitId, now()),
     // The full record: the dispatcher gives each role its view of it (shared/privacy.ts).
     'lead:timeline': ({ leadId, asOf }) => at(asOf, (q) => q.leadTimeline(leadId, true)),
+    'handling:summary': ({ unitId, window, asOf }) => at(asOf, (q) => q.handlingSummary(unitId, window, asOf)),
     'units:list': () => queries.units(),
     'review:leads': ({ unitId, window, asOf, which, limit }) => at(asOf, (q) => q.reviewLeads(unitId, window, asOf, which, limit)),
     'stops:list': ({ unitId, window, asOf }) => at(asOf, (q) => q.stopRecord(unitId, window, asOf)),

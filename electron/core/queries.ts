@@ -1,7 +1,7 @@
 // Intent-named queries over the replica, behind the contract (never SQL across it). Indicator
 // math is shared/kpi.ts; these only select the rows, through indexes.
 import type Database from 'better-sqlite3';
-import type { CountdownTile, CountdownWall, EarlierLead, KpiStrip, PolicySource, LeadTimeline, MapFeatures, RankingRow, RecentEvent, ReplayLead, ReviewLead, StopRecord, TrendPoint } from '../../shared/contract.js';
+import type { CountdownTile, CountdownWall, EarlierLead, HandlingSummary, KpiStrip, NamedStep, PolicySource, LeadTimeline, MapFeatures, RankingRow, RecentEvent, ReplayLead, ReviewLead, StopRecord, TrendPoint } from '../../shared/contract.js';
 import { DAY, maskName, maskPhone, type RiskLevel } from '../../shared/domain.js';
 import {
   aggregate,
@@ -15,6 +15,7 @@ import {
   compareUrgency,
   escalationLadder,
   isOpen,
+  timeToMeet,
   isOverdue,
   isPinned,
   isVictimised,
@@ -40,7 +41,8 @@ import {
   type Ratio,
   type Window,
 } from '../../shared/kpi.js';
-import type { Lead, LeadEvent, Note, Policy, StopPayment } from '../../shared/protocol.js';
+import { methods, type Lead, type LeadEvent, type Note, type Policy, type StopPayment, type Unit } from '../../shared/protocol.js';
+import { topReasons } from '../../shared/grade.js';
 import { UnitTree, type UnitNode } from '../../shared/units.js';
 
 export type QueryConfig = { calendar: Calendar; escalation: EscalationPolicy; ranking: RankingConfig };
@@ -95,12 +97,16 @@ const SQL = {
     EXISTS (SELECT 1 FROM stop_payment s WHERE s.lead_id = l.id AND s.requested_at <= ?) AS stopped
     FROM lead l WHERE l.issued_at >= ? AND l.issued_at < ?`,
   earlier: 'SELECT data FROM lead WHERE person_id = ? AND issued_at < ? ORDER BY issued_at, id',
+  handlingLeads: `SELECT id, unit_id AS unitId, voided, json_extract(data, '$.method') AS method FROM lead WHERE issued_at >= ? AND issued_at < ?`,
+  // The window's leads (by index) as the outer loop, then each one's timeline by event_lead.
+  handlingEvents: `SELECT e.lead_id AS leadId, e.at AS at, json_extract(e.data, '$.kind') AS kind, json_extract(e.data, '$.unitId') AS unitId
+    FROM lead l CROSS JOIN event e ON e.lead_id = l.id WHERE l.issued_at >= ? AND l.issued_at < ? ORDER BY e.lead_id, e.at, e.id`,
   recentEvents: `SELECT e.id AS id, e.lead_id AS leadId, e.at AS at, e.kind AS kind, e.tier AS tier, l.unit_id AS unitId, json_extract(l.data, '$.riskLevel') AS riskLevel
     FROM event e LEFT JOIN lead l ON l.id = e.lead_id WHERE e.at <= ? ORDER BY e.at DESC, e.id DESC LIMIT ?`,
 } as const;
 /** Sample arguments for EXPLAIN of each statement. */
 const SAMPLE_ARGS: Record<keyof typeof SQL, unknown[]> = {
-  leadsIssued: [0, 1], stopsRequested: [0, 1], open: [], openCount: [], escalations: [], units: [], policies: [], lead: ['x'], events: ['x'], stops: ['x'], notes: ['x'], allNotes: [], recentEvents: [0, 10], mapLeads: [], reviewLeads: [0, 1], stopsIn: [0, 1], stopCoverage: [0, 0, 1], earlier: ['x', 1],
+  leadsIssued: [0, 1], stopsRequested: [0, 1], open: [], openCount: [], escalations: [], units: [], policies: [], lead: ['x'], events: ['x'], stops: ['x'], notes: ['x'], allNotes: [], recentEvents: [0, 10], mapLeads: [], reviewLeads: [0, 1], stopsIn: [0, 1], stopCoverage: [0, 0, 1], earlier: ['x', 1], handlingLeads: [0, 1], handlingEvents: [0, 1],
 };
 
 const toKpi = (r: LeadRow): KpiLead => ({ ...r, voided: r.voided === 1 });
@@ -157,6 +163,8 @@ export class Queries {
   #openParsed = new Map<string, { v: number; lead: Lead }>();
   readonly #openCount: Database.Statement<[], { unitId: string; issuedAt: number; feedbackAt: number | null; voided: number }>;
   readonly #escalations: Database.Statement<[], { leadId: string; tier: number; at: number }>;
+  readonly #handlingLeads: Database.Statement<[number, number], { id: string; unitId: string; voided: number; method: string | null }>;
+  readonly #handlingEvents: Database.Statement<[number, number], { leadId: string; at: number; kind: string; unitId: string | null }>;
   readonly #units: Database.Statement<[], { data: string }>;
   readonly #policies: Database.Statement<[], { data: string }>;
   #policyCache: { key: string; unitId: string; value: { policy: EscalationPolicy; from: PolicySource } } | null = null;
@@ -180,6 +188,8 @@ export class Queries {
     this.#open = db.prepare(SQL.open);
     this.#openCount = db.prepare(SQL.openCount);
     this.#escalations = db.prepare(SQL.escalations);
+    this.#handlingLeads = db.prepare(SQL.handlingLeads);
+    this.#handlingEvents = db.prepare(SQL.handlingEvents);
     this.#units = db.prepare(SQL.units);
     this.#policies = db.prepare(SQL.policies);
     this.#lead = db.prepare(SQL.lead);
@@ -474,8 +484,22 @@ export class Queries {
     return out.sort((a, b) => cmp(a.u, b.u));
   }
 
+  /**
+   * Each tier with the person it goes to: the station chief of the lead's station, the deputy and
+   * the chief of its branch (units' `leaders`); null while the lead stands above that unit.
+   */
+  #named(unitId: string, ladder: readonly LadderStep[]): NamedStep[] {
+    const station = this.tree.ancestorAt(unitId, 'station') as Unit | undefined;
+    const branch = this.tree.ancestorAt(unitId, 'branch') as Unit | undefined;
+    return ladder.map((s) => {
+      const who = s.role === 'station_chief' ? station?.leaders?.stationChief : s.role === 'branch_deputy' ? branch?.leaders?.branchDeputy : s.role === 'branch_chief' ? branch?.leaders?.branchChief : undefined;
+      return { ...s, leaderName: who?.name ?? null, leaderPhone: who?.phone ?? null };
+    });
+  }
+
   #tile(e: { lead: Lead; ladder: LadderStep[]; next: LadderStep | null; pinned: boolean }): CountdownTile {
     const l = e.lead;
+    const ladder = this.#named(l.unitId, e.ladder);
     return {
       id: l.id,
       unitId: l.unitId,
@@ -487,6 +511,10 @@ export class Queries {
       personPhone: maskPhone(l.personPhone),
       fraudType: l.fraudType,
       riskLevel: l.riskLevel,
+      riskScore: l.riskScore,
+      reasons: topReasons(l.riskDims),
+      method: l.method ?? null,
+      level: this.tree.byId.get(l.unitId)?.level ?? null,
       warningCount: l.warningCount,
       amountAtRisk: l.amountAtRisk,
       issuedAt: l.issuedAt,
@@ -497,8 +525,8 @@ export class Queries {
       metAt: l.metAt ?? null,
       lat: l.lat,
       lng: l.lng,
-      ladder: e.ladder,
-      next: e.next,
+      ladder,
+      next: e.next === null ? null : (ladder.find((s) => s.tier === e.next!.tier) ?? null),
       pinned: e.pinned,
     };
   }
@@ -525,6 +553,7 @@ export class Queries {
       tiles: pages[p]!.map((e) => this.#tile(e)),
       openIds: all.map((e) => e.lead.id),
       urgentIds: all.filter((e) => e.lead.riskLevel === 'urgent').map((e) => e.lead.id),
+      today: this.handlingSummary(unitId, dayWindow(asOf, this.#cfg.calendar), asOf),
     };
   }
 
@@ -562,15 +591,76 @@ export class Queries {
     if (!row) return null;
     const lead = JSON.parse(row.data) as Lead;
     const shown = unmasked ? lead : { ...lead, personName: maskName(lead.personName), personPhone: maskPhone(lead.personPhone) };
+    const events = this.#events.all(leadId).map((r) => JSON.parse(r.data) as LeadEvent);
+    const fired = events.flatMap((e) => (e.kind === 'escalation' && e.tier !== undefined ? [{ tier: e.tier, at: e.at }] : []));
+    const ladder = this.#named(lead.unitId, escalationLadder(lead.feedbackDueAt, fired, this.policy(lead.unitId).policy)).map((s) =>
+      unmasked ? s : { ...s, leaderName: s.leaderName === null ? null : maskName(s.leaderName), leaderPhone: s.leaderPhone === null ? null : maskPhone(s.leaderPhone) },
+    );
     return {
       lead: shown,
       unitName: this.tree.byId.get(lead.unitId)?.name ?? lead.unitId,
       unitNameEn: this.tree.byId.get(lead.unitId)?.nameEn ?? null,
-      events: this.#events.all(leadId).map((r) => JSON.parse(r.data) as LeadEvent),
+      events,
       stops: this.#stops.all(leadId).map((r) => JSON.parse(r.data) as StopPayment),
       notes: this.#notes.all(leadId).map((r) => JSON.parse(r.data) as Note),
       earlier: this.earlierLeads(lead.personId, lead.issuedAt, asOf),
+      ladder,
+      level: this.tree.byId.get(lead.unitId)?.level ?? null,
     };
+  }
+
+  /**
+   * Classified handling over a window as of a time (the wall's today line, the review): the
+   * window's leads by method, dispatch → arrive of its visits, and the time each level of the
+   * four held a lead (from its issue or the reassign that brought it there to the next reassign).
+   * Only what happened by `asOf` counts; a lead counts for the unit that holds it now.
+   */
+  handlingSummary(unitId: string | undefined, w: Window, asOf: number): HandlingSummary {
+    const sub = this.tree.subtree(this.#unit(unitId));
+    const byMethod = Object.fromEntries(methods.map((m) => [m, 0])) as HandlingSummary['byMethod'];
+    const inScope = new Set<string>();
+    let noMethod = 0;
+    for (const l of this.#handlingLeads.all(w.start, w.end)) {
+      if (l.voided === 1 || !sub.has(l.unitId)) continue;
+      inScope.add(l.id);
+      if (l.method !== null && Object.hasOwn(byMethod, l.method)) byMethod[l.method as keyof typeof byMethod] += 1;
+      else noMethod += 1;
+    }
+    const toArrive: number[] = [];
+    const hopMs = new Map<string, number[]>();
+    let lead: string | null = null;
+    let at: { unitId: string; since: number } | null = null;
+    let dispatched: number | null = null;
+    for (const e of this.#handlingEvents.all(w.start, w.end)) {
+      if (!inScope.has(e.leadId) || e.at > asOf) continue;
+      if (e.leadId !== lead) [lead, at, dispatched] = [e.leadId, null, null];
+      if (e.kind === 'issued' && e.unitId !== null) at = { unitId: e.unitId, since: e.at };
+      else if (e.kind === 'reassign' && e.unitId !== null) {
+        const from = at && this.tree.byId.get(at.unitId)?.level;
+        const to = this.tree.byId.get(e.unitId)?.level;
+        if (at && from && to) {
+          const key = `${from}>${to}`;
+          hopMs.set(key, [...(hopMs.get(key) ?? []), e.at - at.since]);
+        }
+        at = { unitId: e.unitId, since: e.at };
+      } else if (e.kind === 'dispatch') dispatched ??= e.at;
+      else if (e.kind === 'arrive' && dispatched !== null) {
+        toArrive.push(e.at - dispatched);
+        dispatched = null;
+      }
+    }
+    const stats = (xs: number[]) => {
+      const m = timeToMeet(xs);
+      return { n: m.n, meanMs: m.meanMs, medianMs: m.medianMs, p90Ms: m.p90Ms };
+    };
+    const order = ['city', 'branch', 'station', 'beat'] as const;
+    const hops = [...hopMs.entries()]
+      .map(([k, xs]) => {
+        const [from, to] = k.split('>') as [(typeof order)[number], (typeof order)[number]];
+        return { from, to, ...stats(xs) };
+      })
+      .sort((a, b) => order.indexOf(a.from) - order.indexOf(b.from) || order.indexOf(a.to) - order.indexOf(b.to));
+    return { leads: inScope.size, byMethod, noMethod, toArrive: stats(toArrive), hops };
   }
 
   /** The latest events up to asOf within a unit, newest first (the wall's ticker). */

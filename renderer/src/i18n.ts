@@ -114,6 +114,31 @@ const zh = {
   pullsDown: '拖后腿的',
   rankingsTitle: '{b}排名',
   ofN: '共{n}个',
+  'level.city': '市局',
+  'level.branch': '分局',
+  'level.station': '派出所',
+  'level.beat': '社区',
+  'method.visit': '上门',
+  'method.phone': '电话',
+  'method.sms': '短信',
+  'method.publicity': '宣防',
+  'dim.priorVictim': '曾被骗',
+  'dim.repeatWarning': '重复预警',
+  'dim.warningType': '预警类型',
+  'dim.amount': '涉案金额',
+  'dim.age': '年龄',
+  'dim.fraudType': '高危类型',
+  'dim.timeOfDay': '时段',
+  'dim.fraudContact': '涉诈通话',
+  gradeScore: '{n}分',
+  gradeDims: '研判维度',
+  handlingToday: '今日处置',
+  toArrive: '到场 {t}',
+  remindedWho: '{role} {name} {phone}',
+  levelNow: '当前层级',
+  reminders: '限时提醒',
+  tierFiredAt: '已提醒 {t}',
+  tierDueAt: '将于 {t}',
 } as const;
 
 export type MessageKey = keyof typeof zh;
@@ -226,6 +251,31 @@ const en: Record<MessageKey, string> = {
   pullsDown: 'What pulls it down',
   rankingsTitle: '{b} rankings',
   ofN: 'of {n}',
+  'level.city': 'City',
+  'level.branch': 'Branch',
+  'level.station': 'Station',
+  'level.beat': 'Beat',
+  'method.visit': 'Visit',
+  'method.phone': 'Phone',
+  'method.sms': 'SMS',
+  'method.publicity': 'Publicity',
+  'dim.priorVictim': 'defrauded before',
+  'dim.repeatWarning': 'repeat warnings',
+  'dim.warningType': 'warning type',
+  'dim.amount': 'amount',
+  'dim.age': 'age',
+  'dim.fraudType': 'high-risk type',
+  'dim.timeOfDay': 'time of day',
+  'dim.fraudContact': 'fraud calls',
+  gradeScore: '{n} pts',
+  gradeDims: 'Grade dimensions',
+  handlingToday: 'Today',
+  toArrive: 'arrive {t}',
+  remindedWho: '{role} {name} {phone}',
+  levelNow: 'Level now',
+  reminders: 'Reminders',
+  tierFiredAt: 'reminded {t}',
+  tierDueAt: 'due {t}',
 };
 
 const tables: Record<Lang, Record<MessageKey, string>> = { 'zh-CN': zh, en };
@@ -241,6 +291,9 @@ export const faultKey = (k: LocalFaultKind): MessageKey => `fault.${k}`;
 export const kpiKey = (k: string): MessageKey => `kpi.${k}` as MessageKey;
 export const eventKey = (k: string): MessageKey => `event.${k}` as MessageKey;
 export const roleKey = (k: string): MessageKey => `role.${k}` as MessageKey;
+export const levelKey = (k: string): MessageKey => `level.${k}` as MessageKey;
+export const methodKey = (k: string): MessageKey => `method.${k}` as MessageKey;
+export const dimKey = (k: string): MessageKey => `dim.${k}` as MessageKey;
 
 /** Every key of the default table, for the completeness test. */
 export const messageKeys = Object.keys(zh) as MessageKey[];

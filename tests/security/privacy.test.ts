@@ -101,6 +101,7 @@ function everyEntry(): { [K in RequestName]: RequestArgs<K> } {
     'health:get': {},
     'clock:now': {},
     'audit:list': { limit: 100 },
+    'handling:summary': { window: day, asOf: FIXED_NOW },
   };
 }
 

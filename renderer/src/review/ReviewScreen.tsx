@@ -4,7 +4,6 @@ import { useCallback, useEffect, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { REVIEW_SECTIONS, type LeadTimeline, type PendingNote, type PlanUnit, type ReviewLead, type ReviewPlan, type ReviewSection, type ReviewState, type StopRecord } from '../../../shared/contract.js';
 import { DAY } from '../../../shared/domain.js';
-import { outcomes, type Lead } from '../../../shared/protocol.js';
 import { dateWindow, dayWindow, weekWindow, type StopSummary, type Window } from '../../../shared/kpi.js';
 import { clockText, dateText, moneyText, pctText } from '../format.js';
 import { fraudKey, riskKey, type MessageKey } from '../i18n.js';
@@ -15,7 +14,7 @@ import { KpiCards, valueText } from '../wall/KpiStrip.js';
 import { CORE_INDICATORS, measure } from '../../../shared/indicators.js';
 import { Table } from '../wall/Leaderboards.js';
 import { StatusBar } from '../wall/StatusBar.js';
-import { EarlierChain } from './EarlierChain.js';
+import { LeadTimelineView } from './LeadTimelineView.js';
 import { Replay } from './Replay.js';
 
 export const SECTIONS = REVIEW_SECTIONS;
@@ -139,32 +138,6 @@ function Notes({ window, unitId, leadId }: { window: Window; unitId: string; lea
           {t('noteSave')}
         </button>
       </div>
-    </div>
-  );
-}
-
-/** A feedback's detail names its outcome; any other text a centre sends there is shown as it is. */
-const isOutcome = (d: string | null | undefined): d is NonNullable<Lead['outcome']> => (outcomes as readonly (string | null | undefined)[]).includes(d);
-
-function Timeline({ tl }: { tl: LeadTimeline }) {
-  const t = useT();
-  const lang = useApp((s) => s.lang);
-  return (
-    <div className="timeline">
-      <ol>
-        {tl.events.map((e) => (
-          <li key={e.id}>
-            {clockText(e.at, false)} {t(`event.${e.kind}` as MessageKey)}
-            {e.tier ? ` ${t('tierN', { n: e.tier })}` : ''} {e.kind === 'feedback' && isOutcome(e.detail) ? t(`outcome.${e.detail}` as MessageKey) : (e.detail ?? '')}
-          </li>
-        ))}
-      </ol>
-      {tl.stops.map((s) => (
-        <div key={s.id} className="muted">
-          {t('section.stops')}: {s.bank} {s.accountMasked} {moneyText(s.amount, lang)} {t(`status.${s.status}` as MessageKey)}
-        </div>
-      ))}
-      <EarlierChain earlier={tl.earlier} />
     </div>
   );
 }
@@ -305,7 +278,7 @@ export function ReviewScreen({ params }: { params: URLSearchParams }) {
                 <h2>
                   {openLead.lead.id} {t('timeline')}
                 </h2>
-                <Timeline tl={openLead} />
+                <LeadTimelineView tl={openLead} />
                 <Notes window={data.window} unitId={openLead.lead.unitId} leadId={openLead.lead.id} />
               </aside>
             )}
@@ -323,7 +296,7 @@ export function ReviewScreen({ params }: { params: URLSearchParams }) {
             {data.cases.rows.map((c) => (
               <article key={c.id} className="case" data-case={c.id}>
                 <LeadTable leads={[c]} cols={['issued', 'met', 'feedback', 'loss', 'outcome']} />
-                {c.timeline && <Timeline tl={c.timeline} />}
+                {c.timeline && <LeadTimelineView tl={c.timeline} />}
               </article>
             ))}
           </div>

@@ -4,10 +4,11 @@
 // pages × tilePageSeconds. The core sends the screen's tiles; the count is of every open lead.
 import { useEffect, useMemo, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import type { CountdownTile } from '../../../shared/contract.js';
+import type { CountdownTile, CountdownWall } from '../../../shared/contract.js';
 import { countdownStep } from '../../../shared/kpi.js';
 import { clockText, durationText, moneyText } from '../format.js';
-import { fraudKey, riskKey, roleKey, type Lang } from '../i18n.js';
+import { dimKey, fraudKey, levelKey, methodKey, riskKey, roleKey, type Lang } from '../i18n.js';
+import { methods } from '../../../shared/protocol.js';
 import { setTileView, useApp } from '../store.js';
 import { Panel, placeName, useT, type T } from './common.js';
 import { flashing } from './flash.js';
@@ -26,6 +27,15 @@ function Tile({ lead, now, lang, t, flash }: { lead: CountdownTile; now: number;
     >
       <div className="tile-head">
         <span className={`risk-badge risk-${lead.riskLevel}`}>{t(riskKey(lead.riskLevel))}</span>
+        <span className="tile-grade" data-grade={lead.riskScore} data-reasons={lead.reasons.join(' ')}>
+          {t('gradeScore', { n: lead.riskScore })}
+          {lead.reasons.length > 0 && ` ${lead.reasons.map((r) => t(dimKey(r))).join('·')}`}
+        </span>
+        {lead.level && (
+          <span className={`tile-level level-${lead.level}`} data-level={lead.level}>
+            {t(levelKey(lead.level))}
+          </span>
+        )}
         {lead.pinned && <span className="tile-pin">{t('pinned')}</span>}
         <span className="tile-unit">{placeName(lead, lang)}</span>
       </div>
@@ -40,6 +50,11 @@ function Tile({ lead, now, lang, t, flash }: { lead: CountdownTile; now: number;
         )}
       </div>
       <div className="tile-meta">
+        {lead.method && (
+          <span className="tile-method" data-method={lead.method}>
+            {t(methodKey(lead.method))}
+          </span>
+        )}
         <span>{t(fraudKey(lead.fraudType))}</span>
         <span>{moneyText(lead.amountAtRisk, lang)}</span>
         {lead.warningCount > 1 && <span className="tile-repeat">{t('repeat', { n: lead.warningCount })}</span>}
@@ -48,10 +63,32 @@ function Tile({ lead, now, lang, t, flash }: { lead: CountdownTile; now: number;
         {lead.ladder.map((s) => (
           <span key={s.tier} className={`pip ${s.firedAt !== null ? 'fired' : s.dueAt <= now ? 'missed' : 'pending'}`} data-tier={s.tier} data-fired={s.firedAt !== null ? 'true' : 'false'}>
             {t('tierN', { n: s.tier })}
-            {s.firedAt !== null ? ` ${clockText(s.firedAt, false)}` : ''}
+            {s.firedAt !== null && (
+              <>
+                {' '}
+                {/* Who was reminded: a person's (masked) name is data, shown as recorded in any language. */}
+                {s.leaderName !== null && <span data-pii data-leader>{s.leaderName}</span>} {clockText(s.firedAt, false)}
+              </>
+            )}
           </span>
         ))}
-        <span className="tile-next">{lead.next ? t('nextTier', { role: t(roleKey(lead.next.role)), t: clockText(lead.next.dueAt, false) }) : left > 0 ? '' : t('allTiersFired')}</span>
+        <span className="tile-next" data-next-tier={lead.next?.tier ?? ''}>
+          {lead.next ? (
+            <>
+              {t('nextTier', { role: t(roleKey(lead.next.role)), t: clockText(lead.next.dueAt, false) })}
+              {lead.next.leaderName !== null && (
+                <>
+                  {' '}
+                  <span data-pii data-leader>{lead.next.leaderName}</span>
+                </>
+              )}
+            </>
+          ) : left > 0 ? (
+            ''
+          ) : (
+            t('allTiersFired')
+          )}
+        </span>
       </div>
       <div className="tile-foot">
         <span>{lead.id}</span>
@@ -59,6 +96,16 @@ function Tile({ lead, now, lang, t, flash }: { lead: CountdownTile; now: number;
         <span data-pii>{lead.personName}</span>
       </div>
     </article>
+  );
+}
+
+/** Today's classified handling: leads by method, and the median time from dispatch to arrival. */
+function HandlingLine({ today, t }: { today: CountdownWall['today']; t: T }) {
+  return (
+    <span className="panel-page handling-line" data-handling={JSON.stringify(today.byMethod)} data-arrive-median={today.toArrive.medianMs ?? ''}>
+      {methods.map((m) => `${t(methodKey(m))} ${today.byMethod[m]}`).join(' · ')}
+      {today.toArrive.medianMs !== null && ` · ${t('toArrive', { t: durationText(today.toArrive.medianMs) })}`}
+    </span>
   );
 }
 
@@ -114,6 +161,7 @@ export function CountdownTiles() {
               {t('page', { p: (data?.page ?? 0) + 1, n: pages })} · {t('cycle', { s: pages * pageSeconds })}
             </span>
           )}
+          {data && <HandlingLine today={data.today} t={t} />}
           {defaultPolicy && (
             <span className="panel-page" data-policy="default">
               {t('policyDefault')}
