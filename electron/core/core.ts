@@ -4,7 +4,7 @@ import { EventEmitter } from 'node:events';
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DisplayHealth, Events, EventName, Handlers, PendingNote } from '../../shared/contract.js';
-import { DEFAULT_DISPLAY, type DisplayConfig } from '../../shared/display.js';
+import { DEFAULT_DISPLAY, rankingConfig, type DisplayConfig } from '../../shared/display.js';
 import { HEARTBEAT_HELD_MAX, type Heartbeat } from '../../shared/protocol.js';
 import { APP_VERSION } from '../../shared/version.js';
 import { DAY, HOUR } from '../../shared/domain.js';
@@ -105,7 +105,8 @@ export function createCore(opts: CoreOptions): Core {
   const local = new LocalStore(join(opts.dataDir, 'local.db'));
   const events = new EventEmitter();
   events.setMaxListeners(0);
-  const queryConfig = opts.queries ?? DEFAULT_QUERY_CONFIG;
+  // The rankings' minimum volume and sort keys are the display's configuration.
+  const queryConfig = opts.queries ?? { ...DEFAULT_QUERY_CONFIG, ranking: rankingConfig(opts.display ?? DEFAULT_DISPLAY) };
   let queries = new Queries(opened.replica.db, queryConfig);
   const slot = new FileSlot(opts.dataDir, join(opts.dataDir, 'replica.db'), opened.replica, (r) => {
     queries = new Queries(r.db, queryConfig);
