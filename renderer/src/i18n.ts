@@ -183,6 +183,19 @@ const zh = {
   'fraud.game_trade': '网络游戏虚假交易',
   'fraud.deposit': '保证金',
   'fraud.other': '其他',
+  mapApproxSome: '{names}之间的区界为近似划分',
+  weekBoard: '分局本周成效评估',
+  victimCol: '被骗率',
+  amountCol: '被骗金额',
+  dueCol: '反馈时限',
+  issuedCol: '下发',
+  todayCol: '今日',
+  weekCol: '本周',
+  'rk.stations': '各派出所五项指标（今日 / 本周）',
+  'rk.overdue': '超期未反馈预警 {n}条',
+  'rk.cases': '预后被骗案件 {n}起',
+  'rk.cityFigures': '全市排名数据来自中心',
+  'rk.lead': '预警 {id}',
 } as const;
 
 export type MessageKey = keyof typeof zh;
@@ -365,6 +378,19 @@ const en: Record<MessageKey, string> = {
   'fraud.game_trade': 'Game trading',
   'fraud.deposit': 'Deposit',
   'fraud.other': 'Other',
+  mapApproxSome: 'Boundaries between {names} are approximate',
+  weekBoard: 'Branches, this week’s evaluation',
+  victimCol: 'Victimised',
+  amountCol: 'Amount lost',
+  dueCol: 'Due',
+  issuedCol: 'Issued',
+  todayCol: 'Today',
+  weekCol: 'This week',
+  'rk.stations': 'Stations: five indicators (today / this week)',
+  'rk.overdue': 'Overdue leads: {n}',
+  'rk.cases': 'Victimisation cases: {n}',
+  'rk.cityFigures': 'City-wide ranking figures from the centre',
+  'rk.lead': 'Lead {id}',
 };
 
 const tables: Record<Lang, Record<MessageKey, string>> = { 'zh-CN': zh, en };

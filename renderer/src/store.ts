@@ -213,7 +213,7 @@ export function connect(): void {
     useApp.setState({ now: Date.now() + s.offsetMs });
     // Today's figures age with the clock even when no data arrives (overdue, countdowns).
     if (Math.floor((Date.now() + s.offsetMs) / 1000) % 30 === 0) {
-      schedule(['kpi', 'branches', 'stations']);
+      schedule(['kpi', 'branches', 'stations', 'map']);
       refreshHealth();
     }
   }, 1000);
