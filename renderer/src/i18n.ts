@@ -196,6 +196,10 @@ const zh = {
   'rk.cases': '预后被骗案件 {n}起',
   'rk.cityFigures': '全市排名数据来自中心',
   'rk.lead': '预警 {id}',
+  peopleCol: '被骗人数',
+  ttmCol: '见面用时',
+  stopCol: '30分钟止付',
+  keptCol: '避免转账',
 } as const;
 
 export type MessageKey = keyof typeof zh;
@@ -391,6 +395,10 @@ const en: Record<MessageKey, string> = {
   'rk.cases': 'Victimisation cases: {n}',
   'rk.cityFigures': 'City-wide ranking figures from the centre',
   'rk.lead': 'Lead {id}',
+  peopleCol: 'People',
+  ttmCol: 'To meet',
+  stopCol: '30-min stop',
+  keptCol: 'Kept',
 };
 
 const tables: Record<Lang, Record<MessageKey, string>> = { 'zh-CN': zh, en };

@@ -9,6 +9,7 @@ import { kpiKey } from '../i18n.js';
 import { useApp } from '../store.js';
 import { localName, Panel, useT } from './common.js';
 import { flashing, newUrgent } from './flash.js';
+import { shortUnitName } from './Leaderboards.js';
 import { placeLabels, shadeBins, textEm, useMapFrame } from './mapFrame.js';
 
 export function AlertMap() {
@@ -57,7 +58,7 @@ export function AlertMap() {
     HIGHER_IS_BETTER[config.mapIndicator],
   );
   const approximate = (geo?.features ?? []).filter((f) => f.properties.approximate && f.properties.geoKey).map((f) => localName({ name: f.properties.name ?? '', nameEn: f.properties.nameEn ?? null }, lang));
-  const shortName = (b: { name: string; nameEn: string | null }) => localName(b, lang).replace('分局', '').replace(/ Branch$/, '');
+  const shortName = (b: { name: string; nameEn: string | null }) => shortUnitName(localName(b, lang));
   // Labels: small districts first (they have least room), each moved off the others and kept
   // inside the map, sized by the text itself in the display's language.
   const placed =
