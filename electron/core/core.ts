@@ -11,6 +11,7 @@ import { DAY, HOUR } from '../../shared/domain.js';
 import { inWindow, isReviewCutoff, reviewCutoff, reviewWindow } from '../../shared/kpi.js';
 import type { Note } from '../../shared/protocol.js';
 import type { Viewer } from '../../shared/privacy.js';
+import { CityFigures } from './cityFigures.js';
 import { exportReview } from './exporter.js';
 import { FrozenReviews } from './frozen.js';
 import { LocalStore } from './local.js';
@@ -219,6 +220,11 @@ export function createCore(opts: CoreOptions): Core {
     if (asOf === undefined || !isReviewCutoff(asOf, queryConfig.calendar) || asOf > now()) return run(queries);
     return frozen.freeze(asOf, now()).then((st) => run(st.state === 'frozen' ? (frozen.queriesAt(asOf) ?? queries) : queries));
   };
+  const city = new CityFigures({ url: opts.central.url, token: opts.central.token, now, ranking: queryConfig.ranking, calendar: queryConfig.calendar });
+  const holdsCity = () => {
+    const root = queries.rootId();
+    return root === null || queries.tree.byId.get(root)?.level === 'city';
+  };
   const pendingNotes = (): PendingNote[] =>
     local.pending().flatMap((r) => (r.name === 'note.add' ? [r] : [])).map((r) => ({ ...r.args, clientId: local.clientId, mutationId: r.id, pending: true, error: r.error }));
 
@@ -226,7 +232,10 @@ export function createCore(opts: CoreOptions): Core {
     'countdowns:list': ({ unitId, limit }) => queries.countdowns(unitId, now(), limit),
     'kpi:strip': ({ unitId, asOf }) => queries.kpiStrip(unitId, asOf ?? now()),
     'kpi:get': ({ unitId, window, asOf }) => at(asOf, (q) => q.indicators(unitId, window, asOf)),
-    'ranking:get': ({ kind, level, within, asOf, window }) => at(asOf, (q) => q.ranking(kind, level, within, asOf ?? now(), window)),
+    'ranking:get': ({ kind, level, within, asOf, window, cityWide }) =>
+      // A display scoped below the city ranks its branch among all of them from the centre's
+      // aggregate figures: its replica holds its own branch alone, and must.
+      cityWide && level === 'branch' && asOf === undefined && !holdsCity() ? city.ranking(kind, window) : at(asOf, (q) => q.ranking(kind, level, within, asOf ?? now(), window)),
     'trends:get': ({ unitId, days, asOf }) => queries.trends(unitId, days, asOf ?? now()),
     'map:features': ({ unitId }) => queries.mapFeatures(unitId, now()),
     // The full record: the dispatcher gives each role its view of it (shared/privacy.ts).

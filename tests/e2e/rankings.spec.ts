@@ -7,6 +7,7 @@ import type { RankingRow, ReviewLead } from '../../shared/contract.js';
 import { weekWindow } from '../../shared/kpi.js';
 import { FIXED_NOW } from '../support/harness.js';
 import { makeLead } from '../support/records.js';
+import { join } from 'node:path';
 import { startInProcess, type InProcess } from './support.js';
 
 const BRANCH = 'SZ-BA';
@@ -106,5 +107,40 @@ test.describe('the rankings screen', () => {
     await expect(list).toHaveCount(before + 1);
     await expect(page.locator('[data-loaded-at]')).not.toHaveAttribute('data-loaded-at', loadedAt ?? '');
     await expect(page.locator('[data-open="overdue"]')).toHaveText(new RegExp(` ${before + 1}$`));
+  });
+
+  test('a display scoped to a branch ranks it among all the city’s branches from the centre’s aggregates, and holds no other branch’s leads', async ({ page }) => {
+    app = await startInProcess({ historyDays: 3, leadsPerDay: 300, speed: 1, now: FIXED_NOW });
+    const { createCore } = await import('../../electron/core/core.js');
+    const { startHost } = await import('../../electron/host/host.js');
+    const { tempDir } = await import('../support/harness.js');
+    const tmp = tempDir();
+    const scoped = createCore({ dataDir: join(tmp.dir, 'scoped'), central: { url: app.centre.url, token: app.centre.token, scope: BRANCH } });
+    scoped.start();
+    const host = await startHost({ core: scoped, rendererDir: join('dist', 'renderer') });
+    try {
+      await page.goto(`${host.url}#/rankings`);
+      await expect(page.locator('[data-screen="rankings"] h1')).toContainText('宝安分局', { timeout: 20_000 });
+      // The full display's ranking of the ten branches, by the same rule: the scoped one agrees.
+      const full = (await app.core.handlers['ranking:get']({ kind: 'daily', level: 'branch' })) as RankingRow[];
+      const fullWeek = (await app.core.handlers['ranking:get']({ kind: 'weekly', level: 'branch' })) as RankingRow[];
+      const ranked = full.filter((r) => r.rank !== null).length;
+      expect(ranked).toBeGreaterThan(1);
+      await expect(page.locator('[data-my-rank="rankToday"]')).toHaveAttribute('data-of', String(ranked), { timeout: 20_000 });
+      await expect(page.locator('[data-my-rank="rankToday"]')).toHaveAttribute('data-rank', String(full.find((r) => r.unitId === BRANCH)!.rank ?? ''));
+      await expect(page.locator('[data-my-rank="rankWeek"]')).toHaveAttribute('data-rank', String(fullWeek.find((r) => r.unitId === BRANCH)!.rank ?? ''));
+      await expect(page.locator('[data-panel="rank-daily"] [data-rank-unit]')).toHaveCount(full.length);
+      // Privacy: the scoped replica holds its own branch's leads only; the figures carry no lead or person.
+      const foreign = scoped.replica.db.prepare("SELECT COUNT(*) AS n FROM lead WHERE unit_id NOT LIKE 'SZ-BA%'").get() as { n: number };
+      expect(foreign.n).toBe(0);
+      const res = await fetch(`${app.centre.url}/v1/figures?windows=${FIXED_NOW - 86_400_000}-${FIXED_NOW}`, { headers: { Authorization: `Bearer ${app.centre.token}` } });
+      const text = await res.text();
+      expect(res.status).toBe(200);
+      expect(text).not.toMatch(/"(personId|personName|personPhone|address)"|L-\d{8}-/);
+    } finally {
+      await host.close();
+      await scoped.close();
+      tmp.remove();
+    }
   });
 });

@@ -38,8 +38,9 @@ async function load(branchId: string | null, now: number): Promise<Data> {
   const within = city?.id;
   const today = dayWindow(now);
   const [dayRows, weekRows, stationsToday, stationsWeek, overdue, victims] = await Promise.all([
-    c.invoke('ranking:get', { kind: 'daily', level: 'branch', ...(within ? { within } : {}) }),
-    c.invoke('ranking:get', { kind: 'weekly', level: 'branch', ...(within ? { within } : {}) }),
+    // cityWide: a display scoped to this branch still ranks it among all the city's branches.
+    c.invoke('ranking:get', { kind: 'daily', level: 'branch', cityWide: true, ...(within ? { within } : {}) }),
+    c.invoke('ranking:get', { kind: 'weekly', level: 'branch', cityWide: true, ...(within ? { within } : {}) }),
     c.invoke('ranking:get', { kind: 'daily', level: 'station', within: branch.id }),
     c.invoke('ranking:get', { kind: 'weekly', level: 'station', within: branch.id }),
     c.invoke('review:leads', { unitId: branch.id, window: weekWindow(now), asOf: now, which: 'overdue', limit: 500 }),
@@ -48,7 +49,7 @@ async function load(branchId: string | null, now: number): Promise<Data> {
   const trend = await Promise.all(
     Array.from({ length: 30 }, async (_, i) => {
       const w = { start: today.start - (30 - i) * DAY, end: today.start - (29 - i) * DAY };
-      const rows = await c.invoke('ranking:get', { kind: 'daily', level: 'branch', ...(within ? { within } : {}), window: w });
+      const rows = await c.invoke('ranking:get', { kind: 'daily', level: 'branch', cityWide: true, ...(within ? { within } : {}), window: w });
       return { day: dateText(w.start).slice(5), rank: rows.find((r) => r.unitId === branch.id)?.rank ?? null };
     }),
   );
@@ -275,7 +276,7 @@ export function RankingsScreen({ params }: { params: URLSearchParams }) {
             <nav className="breadcrumb">
               {data.branches.map((b) => (
                 <a key={b.id} href={`#/rankings?branch=${b.id}`} className={b.id === data.branch.id ? 'on' : ''}>
-                  {shortUnitName(name(b))}
+                  {name(b)}
                 </a>
               ))}
             </nav>
