@@ -45,6 +45,8 @@ test.describe('the alert map', () => {
         await page.goto(`${app.host.url}#/wall${lang === 'en' ? '?lang=en' : ''}`);
         await expect(page.locator('[data-sync-state]')).toHaveAttribute('data-sync-state', 'live', { timeout: 30_000 });
         await expect(page.locator('[data-panel="map"] [data-label]')).toHaveCount(10, { timeout: 20_000 });
+        // The whole wall has today's figures (the screenshot shows one moment, all panels agreeing).
+        await expect(page.locator('[data-panel="branch-board"] [data-rank]').first()).toHaveAttribute('data-rank', /\d/, { timeout: 20_000 });
         const branches = await app.core.handlers['map:features']({});
         // Shaded: the branches at or over the rankings' minimum volume (default 5 leads).
         const values = branches.branches.flatMap((b) => (b.indicators.leads >= 5 && b.indicators.faceToFace.value !== null ? [b.indicators.faceToFace.value] : []));

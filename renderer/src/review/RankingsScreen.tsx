@@ -276,7 +276,7 @@ export function RankingsScreen({ params }: { params: URLSearchParams }) {
             <nav className="breadcrumb">
               {data.branches.map((b) => (
                 <a key={b.id} href={`#/rankings?branch=${b.id}`} className={b.id === data.branch.id ? 'on' : ''}>
-                  {name(b)}
+                  {lang === 'en' ? shortUnitName(name(b)) : name(b)}
                 </a>
               ))}
             </nav>
