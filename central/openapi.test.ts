@@ -77,6 +77,9 @@ const provoke: Record<string, () => Promise<Response>> = {
     return fetch(`${centre.url}/v1/audit`, { headers: auth() });
   },
   'get /v1/audit 401': () => fetch(`${centre.url}/v1/audit`),
+  'get /v1/figures 200': () => fetch(`${centre.url}/v1/figures?windows=${FIXED_NOW - 86_400_000}-${FIXED_NOW},${FIXED_NOW - 2 * 86_400_000}-${FIXED_NOW - 86_400_000}`, { headers: auth(issued('display')) }),
+  'get /v1/figures 400': () => fetch(`${centre.url}/v1/figures?windows=5-1`, { headers: auth() }),
+  'get /v1/figures 401': () => fetch(`${centre.url}/v1/figures?windows=0-1`),
 };
 
 // A centre that takes no streams at all answers 503 to every feed request.

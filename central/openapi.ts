@@ -4,6 +4,7 @@
 // reference server answers every documented path and status as the document says.
 import { z } from 'zod';
 import { auditViewSchema, entitySchemas, healthSchema, heartbeatSchema, mutationRequestSchema, PROTOCOL_VERSION, resetBodySchema, resetReasons, type EntityName } from '../shared/protocol.js';
+import { MAX_FIGURE_WINDOWS } from './figures.js';
 import { MAX_HEARTBEAT_BODY, MAX_MUTATION_BODY } from './server.js';
 
 type Json = Record<string, unknown>;
@@ -58,6 +59,48 @@ export function buildOpenApi(): Json {
   schemas['FeedLine'] = {
     description: 'One line of the application/x-ndjson change feed.',
     oneOf: [...Object.values(entityTitle).map((t) => ref(`Put${t}`)), ref('Del'), ref('Checkpoint'), ref('Heartbeat')],
+  };
+  const ratio = { type: 'object', required: ['num', 'den', 'value'], properties: { num: { type: 'integer' }, den: { type: 'integer' }, value: { type: ['number', 'null'] } } };
+  schemas['BranchFigures'] = {
+    type: 'object',
+    required: ['serverTime', 'asOf', 'units', 'windows'],
+    additionalProperties: false,
+    properties: {
+      serverTime: { type: 'integer' },
+      asOf: { type: 'integer' },
+      units: { type: 'array', items: { type: 'object', required: ['id', 'code', 'name', 'nameEn'], additionalProperties: false, properties: { id: { type: 'string' }, code: { type: 'string' }, name: { type: 'string' }, nameEn: { type: ['string', 'null'] } } } },
+      windows: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['start', 'end', 'figures'],
+          additionalProperties: false,
+          properties: {
+            start: { type: 'integer' },
+            end: { type: 'integer' },
+            figures: {
+              type: 'object',
+              description: 'branch id → its indicators over the window (kpis.md)',
+              additionalProperties: {
+                type: 'object',
+                required: ['leads', 'faceToFace', 'victimisation', 'overdue', 'peopleDefrauded', 'amountDefrauded', 'timeToMeet', 'stopPayment30', 'amountKept'],
+                properties: {
+                  leads: { type: 'integer' },
+                  faceToFace: ratio,
+                  victimisation: ratio,
+                  overdue: ratio,
+                  peopleDefrauded: { type: 'integer' },
+                  amountDefrauded: { type: 'integer' },
+                  timeToMeet: { type: 'object', required: ['n', 'meanMs', 'medianMs', 'p90Ms'], properties: { n: { type: 'integer' }, meanMs: { type: ['number', 'null'] }, medianMs: { type: ['number', 'null'] }, p90Ms: { type: ['number', 'null'] } } },
+                  stopPayment30: ratio,
+                  amountKept: { type: 'integer' },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
   };
   schemas['Health'] = json(healthSchema);
   schemas['Reset'] = json(resetBodySchema);
@@ -193,6 +236,22 @@ export function buildOpenApi(): Json {
           responses: {
             '200': { description: 'the views', headers: serverTime, content: { 'application/json': { schema: ref('AuditViews') } } },
             '401': errorResponse('no or unknown token'),
+          },
+        },
+      },
+      '/v1/figures': {
+        get: {
+          summary:
+            "City-level figures for a display scoped below the city: every branch of the token's city with its indicators (shared/kpi.ts) over each window asked, as of T, so a branch display ranks its branch among all branches. Aggregates only: no lead, person or phone leaves its scope.",
+          security: auth,
+          parameters: [
+            { name: 'windows', in: 'query', required: true, description: `start-end pairs (ms), comma-separated, at most ${MAX_FIGURE_WINDOWS}`, schema: { type: 'string', pattern: '^\\d+-\\d+(,\\d+-\\d+)*$' } },
+            { name: 'asOf', in: 'query', required: false, description: "the figures as of this time (ms; default the centre's now, never after it)", schema: { type: 'integer', minimum: 0 } },
+          ],
+          responses: {
+            '200': { description: 'the branches and their figures per window', headers: serverTime, content: { 'application/json': { schema: ref('BranchFigures') } } },
+            '400': errorResponse('windows missing or malformed, too many, or asOf after the centre’s time'),
+            '401': errorResponse('no, unknown or revoked token'),
           },
         },
       },

@@ -4,6 +4,7 @@ import http from 'node:http';
 import { createGzip, constants as zlibConstants, type Gzip } from 'node:zlib';
 import { describeZodError, entityNames, heartbeatSchema, mutationRequestSchema, PROTOCOL_VERSION, type EntityName } from '../shared/protocol.js';
 import type { Clock } from './clock.js';
+import { branchFigures, parseWindows } from './figures.js';
 import { AsOfError, StoreError, visibleIn, type CentralStore, type Stats, type StoredRow } from './store.js';
 import { roleAllows, type Principal, type TokenAction, type TokenRegistry } from './tokens.js';
 
@@ -352,6 +353,35 @@ export function createCentralServer(opts: CentralServerOptions): CentralServer {
     sendJson(res, 200, { ok: true, serverTime: clock() }, clock());
   }
 
+  /**
+   * City-level figures (GET /v1/figures): every branch's indicators over the windows asked, as of
+   * T, for a display scoped to a branch to rank it among all branches. Aggregates only — no lead,
+   * person or phone leaves its branch's scope.
+   */
+  async function figures(req: http.IncomingMessage, res: http.ServerResponse, q: URLSearchParams): Promise<void> {
+    const principal = authorise(req, 'changes');
+    const tokenPath = store.unitPath(principal.scope);
+    if (!tokenPath) throw new HttpError(403, { error: `token scope ${principal.scope} is not a unit of this centre` });
+    let windows;
+    try {
+      windows = parseWindows(q.get('windows'));
+    } catch (err) {
+      throw new HttpError(400, { error: (err as Error).message });
+    }
+    const now = clock();
+    const asOf = q.has('asOf') ? intParam(q, 'asOf', 0, 0, Number.MAX_SAFE_INTEGER) : now;
+    if (asOf > now) throw new HttpError(400, { error: `asOf ${asOf} is after the centre's time ${now}` });
+    const body = store.snapshot(() => {
+      const units = store.live('unit');
+      // The city: the top of the token's own chain of units.
+      const rootId = decodeURIComponent(tokenPath.split('/').filter(Boolean)[0] ?? '');
+      const branches = units.map((u) => u.d).filter((u) => u.parentId === rootId && u.level === 'branch').sort((a, b) => (a.code < b.code ? -1 : 1));
+      const paths = new Map(branches.flatMap((b) => { const p = store.unitPath(b.id); return p ? [[p, b.id] as [string, string]] : []; }));
+      return branchFigures(branches, store.live('lead'), store.live('stop_payment'), paths, windows, asOf, now);
+    });
+    sendJson(res, 200, body, now);
+  }
+
   async function displays(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const scope = authorise(req, 'displays').scope;
     const path = store.unitPath(scope);
@@ -376,6 +406,8 @@ export function createCentralServer(opts: CentralServerOptions): CentralServer {
           return heartbeat(req, res);
         case 'GET /v1/displays':
           return displays(req, res);
+        case 'GET /v1/figures':
+          return figures(req, res, url.searchParams);
         case 'GET /v1/audit': {
           // The unmasked views the displays in this token's scope reported (an administrator's read).
           const path = store.unitPath(authorise(req, 'displays').scope) ?? '/';

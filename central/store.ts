@@ -76,6 +76,8 @@ export interface CentralStore {
   /** The scope path of a live lead, or null when there is none. */
   leadPath(leadId: string): string | null;
   stats(scopePath: string): Stats;
+  /** Every live record of an entity with its scope path (the city-level figures read these). */
+  live<E extends EntityName>(entity: E): { path: string; d: EntityRecord[E] }[];
   applyMutations(clientId: string, mutations: StoreMutation[], scope?: string): number;
   /** The unmasked views displays reported, newest first, of displays whose scope lies within a path. */
   auditViews(scopePath: string, limit: number): (AuditView & { clientId: string; scope: string; receivedAt: number })[];
@@ -238,6 +240,10 @@ export class SqliteStore implements CentralStore {
   purgedThrough(): number {
     const row = this.db.prepare("SELECT v FROM meta WHERE k = 'purged'").get() as { v: string } | undefined;
     return Number(row?.v ?? 0);
+  }
+
+  live<E extends EntityName>(entity: E): { path: string; d: EntityRecord[E] }[] {
+    return (this.db.prepare('SELECT path, data FROM records WHERE entity = ? AND deleted = 0').all(entity) as { path: string; data: string }[]).map((r) => ({ path: r.path, d: JSON.parse(r.data) as EntityRecord[E] }));
   }
 
   unitPath(unitId: string): string | null {

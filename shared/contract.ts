@@ -266,7 +266,15 @@ export const requests = {
   'kpi:get': z.object({ unitId: unitId.optional(), window: windowArg, asOf: time }).strict(),
   /** The daily progress ranking or the weekly effectiveness evaluation of branches or stations. */
   'ranking:get': z
-    .object({ kind: z.enum(['daily', 'weekly']), level: z.enum(['branch', 'station']), within: unitId.optional(), asOf: time.optional(), window: windowArg.optional() })
+    .object({
+      kind: z.enum(['daily', 'weekly']),
+      level: z.enum(['branch', 'station']),
+      within: unitId.optional(),
+      asOf: time.optional(),
+      window: windowArg.optional(),
+      /** Branches of the whole city, even on a display scoped to one (aggregates from the centre). */
+      cityWide: z.boolean().optional(),
+    })
     .strict(),
   /** Daily rates over the last N days. */
   'trends:get': z.object({ unitId: unitId.optional(), days: z.number().int().min(1).max(120), asOf: time.optional() }).strict(),

@@ -1,10 +1,17 @@
 // A display's configuration: what it shows and how. Defaults here; the browser host and the
 // Electron shell read overrides from a config file validated by `displayConfigSchema`.
 import { z } from 'zod';
+import { DEFAULT_RANKING, rankSortKeys, type RankingConfig } from './kpi.js';
 
 // The indicators themselves (keys, direction) live in the registry.
 import { HIGHER_IS_BETTER, indicatorKeys, type IndicatorKey } from './indicators.js';
 export { HIGHER_IS_BETTER, indicatorKeys, type IndicatorKey };
+
+const sortKeys = z
+  .array(z.enum(rankSortKeys))
+  .min(1)
+  .max(rankSortKeys.length)
+  .refine((k) => new Set(k).size === k.length, 'a sort key appears twice');
 
 export const displayConfigSchema = z
   .object({
@@ -38,6 +45,17 @@ export const displayConfigSchema = z
     interruptSeconds: z.number().int().min(5).max(3600),
     /** An alarm sound for urgent leads and third-tier reminders, at most once per 30 s. */
     alarm: z.boolean(),
+    /**
+     * The rankings (kpis.md): the minimum volume (fewer leads in the window: listed unranked,
+     * "volume too low") and each ranking's sort keys in order, better first; the unit code
+     * breaks the last tie. Defaults: shared/kpi.ts DEFAULT_RANKING.
+     */
+    ranking: z
+      .object({
+        minVolume: z.number().int().min(1).max(10_000),
+        keys: z.object({ daily: sortKeys, weekly: sortKeys }).strict(),
+      })
+      .strict(),
     /** Night mode: lower brightness between these times (command post's time zone). */
     night: z.object({ from: z.string().regex(/^\d\d:\d\d$/), to: z.string().regex(/^\d\d:\d\d$/), brightness: z.number().min(0.3).max(1) }).strict().nullable(),
   })
@@ -66,7 +84,13 @@ export const DEFAULT_DISPLAY: DisplayConfig = {
   interruptSeconds: 120,
   alarm: false,
   night: null,
+  ranking: { minVolume: DEFAULT_RANKING.minVolume, keys: { daily: [...DEFAULT_RANKING.keys.daily], weekly: [...DEFAULT_RANKING.keys.weekly] } },
 };
+
+/** The ranking rule's configuration as a display's configuration sets it. */
+export function rankingConfig(c: Pick<DisplayConfig, 'ranking'>): RankingConfig {
+  return { minVolume: c.ranking.minVolume, keys: c.ranking.keys };
+}
 
 /** Threshold colour of a value against its target. */
 export function grade(key: IndicatorKey, value: number | null, target: number): 'good' | 'warn' | 'bad' | 'none' {
@@ -104,13 +128,25 @@ export function parseConfigFile<S extends z.ZodType>(schema: S, text: string, so
 }
 
 /** A display configuration as a file gives it: any subset of the keys (and of the targets). */
-export const displayOverrideSchema = displayConfigSchema.partial().extend({ targets: displayConfigSchema.shape.targets.partial().optional() }).strict();
+export const displayOverrideSchema = displayConfigSchema
+  .partial()
+  .extend({
+    targets: displayConfigSchema.shape.targets.partial().optional(),
+    ranking: z.object({ minVolume: displayConfigSchema.shape.ranking.shape.minVolume.optional(), keys: displayConfigSchema.shape.ranking.shape.keys.partial().optional() }).strict().optional(),
+  })
+  .strict();
 export type DisplayOverride = z.infer<typeof displayOverrideSchema>;
 
 /** An override merged over the defaults. */
 export function withDefaults(override: DisplayOverride): DisplayConfig {
-  const { targets, ...rest } = override;
-  return displayConfigSchema.parse({ ...DEFAULT_DISPLAY, ...rest, targets: { ...DEFAULT_DISPLAY.targets, ...targets } });
+  const { targets, ranking, ...rest } = override;
+  const d = DEFAULT_DISPLAY;
+  return displayConfigSchema.parse({
+    ...d,
+    ...rest,
+    targets: { ...d.targets, ...targets },
+    ranking: { minVolume: ranking?.minVolume ?? d.ranking.minVolume, keys: { ...d.ranking.keys, ...ranking?.keys } },
+  });
 }
 
 /**

@@ -262,11 +262,16 @@ export function dateWindow(date: string, cal: Calendar = DEFAULT_CALENDAR): Wind
 // ---- Rankings -------------------------------------------------------------------------------
 
 export type RankingKind = 'daily' | 'weekly';
-export type RankingConfig = { minVolume: number };
-export const DEFAULT_RANKING: RankingConfig = { minVolume: 5 };
 
-export type RankInput = { unitId: string; code: string; indicators: Indicators };
-export type RankRow = RankInput & { rank: number | null; tooLow: boolean; previousRank: number | null; change: number | null };
+/** What a ranking may sort by, each in its better direction; a missing value sorts last. */
+export const rankSortKeys = ['faceToFace', 'victimisation', 'overdue', 'amountDefrauded', 'peopleDefrauded', 'timeToMeet', 'stopPayment30', 'amountKept'] as const;
+export type RankSortKey = (typeof rankSortKeys)[number];
+
+/**
+ * Minimum volume and the sort keys of each ranking (kpis.md: configuration, documented beside
+ * the defaults). The unit code always breaks the last tie, so equal inputs give one order.
+ */
+export type RankingConfig = { minVolume: number; keys: Record<RankingKind, readonly RankSortKey[]> };
 
 type Key = (r: RankInput) => number | null;
 // A missing value (an empty denominator) sorts after every present one.
@@ -279,18 +284,34 @@ function cmpNullable(x: number | null, y: number | null, nullsLastDesc = false):
   return x - y;
 }
 
-/** The sort keys, in order, of each ranking (kpis.md): configuration lives here, beside the defaults. */
-export const RANKING_KEYS: Record<RankingKind, ((a: RankInput, b: RankInput) => number)[]> = {
-  // 每日进度排名: face-to-face ↓, overdue ↑, median time to meet ↑, code ↑
-  daily: [desc((r) => r.indicators.faceToFace.value), asc((r) => r.indicators.overdue.value), asc((r) => r.indicators.timeToMeet.medianMs)],
-  // 每周成效评估: victimisation ↑, amount defrauded ↑, face-to-face ↓, code ↑
-  weekly: [asc((r) => r.indicators.victimisation.value), asc((r) => r.indicators.amountDefrauded), desc((r) => r.indicators.faceToFace.value)],
+/** Each sort key's comparison: better first. */
+export const SORT_KEYS: Record<RankSortKey, (a: RankInput, b: RankInput) => number> = {
+  faceToFace: desc((r) => r.indicators.faceToFace.value),
+  victimisation: asc((r) => r.indicators.victimisation.value),
+  overdue: asc((r) => r.indicators.overdue.value),
+  amountDefrauded: asc((r) => r.indicators.amountDefrauded),
+  peopleDefrauded: asc((r) => r.indicators.peopleDefrauded),
+  timeToMeet: asc((r) => r.indicators.timeToMeet.medianMs),
+  stopPayment30: desc((r) => r.indicators.stopPayment30.value),
+  amountKept: desc((r) => r.indicators.amountKept),
 };
 
-function order(rows: RankInput[], kind: RankingKind): RankInput[] {
-  const keys = RANKING_KEYS[kind];
+/** The default sort keys, in order, of each ranking (kpis.md); a display's configuration may choose others. */
+export const RANKING_KEYS: Record<RankingKind, readonly RankSortKey[]> = {
+  // 每日进度排名: face-to-face ↓, overdue ↑, median time to meet ↑, code ↑
+  daily: ['faceToFace', 'overdue', 'timeToMeet'],
+  // 每周成效评估: victimisation ↑, amount defrauded ↑, face-to-face ↓, code ↑
+  weekly: ['victimisation', 'amountDefrauded', 'faceToFace'],
+};
+export const DEFAULT_RANKING: RankingConfig = { minVolume: 5, keys: RANKING_KEYS };
+
+export type RankInput = { unitId: string; code: string; indicators: Indicators };
+export type RankRow = RankInput & { rank: number | null; tooLow: boolean; previousRank: number | null; change: number | null };
+
+function order(rows: RankInput[], keys: readonly RankSortKey[]): RankInput[] {
+  const cmps = keys.map((k) => SORT_KEYS[k]);
   return [...rows].sort((a, b) => {
-    for (const k of keys) {
+    for (const k of cmps) {
       const c = k(a, b);
       if (c !== 0) return c;
     }
@@ -304,13 +325,14 @@ function order(rows: RankInput[], kind: RankingKind): RankInput[] {
  * means the unit moved up), null where either is unranked.
  */
 export function rank(current: RankInput[], previous: RankInput[], kind: RankingKind, cfg: RankingConfig = DEFAULT_RANKING): RankRow[] {
+  const keys = cfg.keys[kind];
   const ranksOf = (rows: RankInput[]) => {
-    const ranked = order(rows.filter((r) => r.indicators.leads >= cfg.minVolume), kind);
+    const ranked = order(rows.filter((r) => r.indicators.leads >= cfg.minVolume), keys);
     return new Map(ranked.map((r, i) => [r.unitId, i + 1]));
   };
   const now = ranksOf(current);
   const before = ranksOf(previous);
-  const sorted = [...order(current.filter((r) => now.has(r.unitId)), kind), ...order(current.filter((r) => !now.has(r.unitId)), kind)];
+  const sorted = [...order(current.filter((r) => now.has(r.unitId)), keys), ...order(current.filter((r) => !now.has(r.unitId)), keys)];
   return sorted.map((r) => {
     const rankNow = now.get(r.unitId) ?? null;
     const prev = before.get(r.unitId) ?? null;

@@ -4,13 +4,14 @@ import { EventEmitter } from 'node:events';
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DisplayHealth, Events, EventName, Handlers, PendingNote, ReviewState } from '../../shared/contract.js';
-import { DEFAULT_DISPLAY, type DisplayConfig } from '../../shared/display.js';
+import { DEFAULT_DISPLAY, rankingConfig, type DisplayConfig } from '../../shared/display.js';
 import { HEARTBEAT_HELD_MAX, type Heartbeat } from '../../shared/protocol.js';
 import { APP_VERSION } from '../../shared/version.js';
 import { DAY, HOUR } from '../../shared/domain.js';
 import { inWindow, isReviewCutoff, reviewCutoff, reviewWindow } from '../../shared/kpi.js';
 import type { Note } from '../../shared/protocol.js';
 import type { Viewer } from '../../shared/privacy.js';
+import { CityFigures } from './cityFigures.js';
 import { exportReview } from './exporter.js';
 import { FrozenReviews } from './frozen.js';
 import { buildReviewPlan } from './reviewPlan.js';
@@ -106,7 +107,8 @@ export function createCore(opts: CoreOptions): Core {
   const local = new LocalStore(join(opts.dataDir, 'local.db'));
   const events = new EventEmitter();
   events.setMaxListeners(0);
-  const queryConfig = opts.queries ?? DEFAULT_QUERY_CONFIG;
+  // The rankings' minimum volume and sort keys are the display's configuration.
+  const queryConfig = opts.queries ?? { ...DEFAULT_QUERY_CONFIG, ranking: rankingConfig(opts.display ?? DEFAULT_DISPLAY) };
   let queries = new Queries(opened.replica.db, queryConfig);
   const slot = new FileSlot(opts.dataDir, join(opts.dataDir, 'replica.db'), opened.replica, (r) => {
     queries = new Queries(r.db, queryConfig);
@@ -225,6 +227,11 @@ export function createCore(opts: CoreOptions): Core {
     const state = await frozen.freeze(reviewCutoff(reviewWindow(date, week), Infinity), now());
     return { q: state.state === 'frozen' ? (frozen.queriesAt(state.cutoff) ?? queries) : queries, state };
   };
+  const city = new CityFigures({ url: opts.central.url, token: opts.central.token, now, ranking: queryConfig.ranking, calendar: queryConfig.calendar });
+  const holdsCity = () => {
+    const root = queries.rootId();
+    return root === null || queries.tree.byId.get(root)?.level === 'city';
+  };
   const pendingNotes = (): PendingNote[] =>
     local.pending().flatMap((r) => (r.name === 'note.add' ? [r] : [])).map((r) => ({ ...r.args, clientId: local.clientId, mutationId: r.id, pending: true, error: r.error }));
 
@@ -233,7 +240,10 @@ export function createCore(opts: CoreOptions): Core {
     'countdowns:wall': ({ unitId, fit, cols, page }) => queries.countdownWall(unitId, now(), fit, cols, page),
     'kpi:strip': ({ unitId, asOf }) => queries.kpiStrip(unitId, asOf ?? now()),
     'kpi:get': ({ unitId, window, asOf }) => at(asOf, (q) => q.indicators(unitId, window, asOf)),
-    'ranking:get': ({ kind, level, within, asOf, window }) => at(asOf, (q) => q.ranking(kind, level, within, asOf ?? now(), window)),
+    'ranking:get': ({ kind, level, within, asOf, window, cityWide }) =>
+      // A display scoped below the city ranks its branch among all of them from the centre's
+      // aggregate figures: its replica holds its own branch alone, and must.
+      cityWide && level === 'branch' && asOf === undefined && !holdsCity() ? city.ranking(kind, window) : at(asOf, (q) => q.ranking(kind, level, within, asOf ?? now(), window)),
     'trends:get': ({ unitId, days, asOf }) => queries.trends(unitId, days, asOf ?? now()),
     'map:features': ({ unitId }) => queries.mapFeatures(unitId, now()),
     // The full record: the dispatcher gives each role its view of it (shared/privacy.ts).

@@ -15,6 +15,12 @@ describe('wall formatting', () => {
     expect(durationText(-5)).toBe('0:00');
     expect(moneyText(1_234_500, 'zh-CN')).toBe('¥12,345');
     expect(moneyText(25_000_000, 'zh-CN')).toBe('25.0万元');
+    // The seed's ¥16,811,000 reads as millions in English and 万 in Chinese, never ¥16811k.
+    expect(moneyText(1_681_100_000, 'en')).toBe('¥16.8M');
+    expect(moneyText(1_681_100_000, 'zh-CN')).toBe('1681.1万元');
+    expect(moneyText(25_000_000, 'en')).toBe('¥250k');
+    expect(moneyText(1_234_500, 'en')).toBe('¥12,345');
+    expect(moneyText(-1_681_100_000, 'en')).toBe('-¥16.8M');
   });
   it('steps the countdown colour at 3 h, 1 h and the deadline', () => {
     const H = 3_600_000;

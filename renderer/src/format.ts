@@ -12,11 +12,18 @@ export function durationText(ms: number): string {
   return h > 0 ? `${h}:${pad(m)}:${pad(s % 60)}` : `${m}:${pad(s % 60)}`;
 }
 
-/** Money in fen as yuan, or 万元 above ¥100,000. */
+/**
+ * Money in fen, the one formatter of every screen: whole yuan below ¥100,000; above, 万元 in
+ * Chinese (1681.1万元) and thousands or millions in English (¥250k, ¥16.8M), the way each
+ * language reads large sums.
+ */
 export function moneyText(fen: number, lang: 'zh-CN' | 'en'): string {
   const yuan = fen / 100;
-  if (yuan >= 100_000) return lang === 'zh-CN' ? `${(yuan / 10_000).toFixed(1)}万元` : `¥${(yuan / 1_000).toFixed(0)}k`;
-  return `¥${Math.round(yuan).toLocaleString('en-US')}`;
+  const sign = yuan < 0 ? '-' : '';
+  const abs = Math.abs(yuan);
+  if (abs < 100_000) return `${sign}¥${Math.round(abs).toLocaleString('en-US')}`;
+  if (lang === 'zh-CN') return `${sign}${(abs / 10_000).toFixed(1)}万元`;
+  return abs < 1_000_000 ? `${sign}¥${Math.round(abs / 1_000)}k` : `${sign}¥${(abs / 1_000_000).toFixed(1)}M`;
 }
 
 /** A duration as 1h05 (or 45m under an hour); — when there is none. */

@@ -262,7 +262,7 @@ export function connect(): void {
     if (s.countdowns.data && tilePage() !== s.countdowns.data.page) schedule(['countdowns']);
     // Today's figures age with the clock even when no data arrives (overdue, countdowns).
     if (Math.floor((Date.now() + s.offsetMs) / 1000) % 30 === 0) {
-      schedule(['kpi', 'branches', 'stations']);
+      schedule(['kpi', 'branches', 'stations', 'map']);
       refreshHealth();
     }
   }, 1000);

@@ -241,11 +241,11 @@ export function ReviewScreen({ params }: { params: URLSearchParams }) {
           <div className="two-boards">
             <section data-ranking={`${current}-branch`}>
               <h2>{t('branches')}</h2>
-              <Table rows={data[current].branches} lang={lang} label={t('branches')} />
+              <Table rows={data[current].branches} lang={lang} label={t('branches')} kind={current} />
             </section>
             <section data-ranking={`${current}-station`}>
               <h2>{t('stationsAll')}</h2>
-              <Table rows={data[current].stations} lang={lang} label={t('stationsAll')} />
+              <Table rows={data[current].stations} lang={lang} label={t('stationsAll')} kind={current} />
             </section>
           </div>
         )}
