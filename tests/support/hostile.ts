@@ -69,7 +69,14 @@ export function writeHostileFixture(file: string, dayStart: number, now: number,
   let chosen: Lead | null = null;
   for (const p of plans) {
     const i = n++;
-    const known = leadAsOf(p.lead, now);
+    const base = leadAsOf(p.lead, now);
+    // Every screen's lists must hold hostile rows whatever the scenario's draw: some leads with
+    // no feedback (overdue by the cut-off) and some defrauded after the warning (the cases).
+    const unanswered: Lead = { ...base };
+    delete unanswered.feedbackAt;
+    delete unanswered.outcome;
+    delete unanswered.closedAt;
+    const known: Lead = i % 9 === 4 ? unanswered : i % 13 === 6 && base.feedbackAt !== undefined ? { ...base, outcome: 'defrauded_after_warning', lossAmount: base.amountAtRisk, preventedAmount: 0 } : base;
     const lead: Lead = {
       ...known,
       personName: pick(i, 200),
