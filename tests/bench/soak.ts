@@ -44,8 +44,8 @@ const SNAPSHOTS = process.env['SOAK_SNAPSHOTS'] ? resolve(process.env['SOAK_SNAP
 const HOURS = WARMUP + WINDOW + 24;
 const SPEED = Math.max(1, Math.round((HOURS * 60) / MINUTES));
 const HOUR_MS = 3_600_000 / SPEED;
-/** Real seconds between samples: every 30 s, or closer on a short run so each window holds six or more. */
-const SAMPLE_MS = Math.min(30_000, (WINDOW * HOUR_MS) / 6);
+/** Real seconds between samples: every 30 s, or closer on a short run so each window holds six or more (eight slots: a slow sample may skip one). */
+const SAMPLE_MS = Math.min(30_000, (WINDOW * HOUR_MS) / 8);
 /** Real minutes between the two windows' centres: how long the page's own timers ran between them. */
 const COUNTED_REAL_MINUTES = (24 * HOUR_MS) / 60_000;
 if (process.platform !== 'linux') throw new Error('bench:soak reads the core’s RSS from /proc: run it on Linux');
@@ -94,6 +94,11 @@ if (SNAPSHOTS) mkdirSync(SNAPSHOTS, { recursive: true });
 // --heapsnapshot-signal: SIGUSR2 makes the core write a heap snapshot into its working folder.
 const { child: app, match: am, err: appErr } = await launch(['--inspect=127.0.0.1:0', '--heapsnapshot-signal=SIGUSR2', join(dist, 'start.js'), '--browser', '--central', cm[1]!, '--token', 'soak', '--data-dir', dir, '--port', '0'], /Open (\S+)#\/wall/, dir);
 const appUrl = am[1]!;
+// A run that throws (too few samples) must not leave the centre and the app running.
+process.on('exit', () => {
+  app.kill('SIGTERM');
+  centre.kill('SIGTERM');
+});
 const coreInspector = await inspector(/Debugger listening on (ws:\S+)/.exec(appErr())![1]!);
 
 const browser = await chromium.launch({ executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
