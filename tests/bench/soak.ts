@@ -1,35 +1,53 @@
-// bench:soak — a day of warm-up, then 24 hours of centre traffic, accelerated, at the generator's
-// realistic rates (with the day's peaks), driven through the browser host into a wall in
-// Chromium. The centre starts with 35 days of history, as a real one has. The centre and the app
-// (core + browser host, as `npm start -- --browser` runs it) are separate processes, so the
-// core's RSS is its own, not this driver's. Three times every simulated hour, after a full GC in
-// the page and in the core (through its inspector), it samples the page's JS heap, DOM nodes and
-// event listeners, the core's RSS (and heap) and the replica's WAL size; an hour's figure is the
-// median of its three. Goal: after warm-up, no figure grows by more than 5 % from the first
-// simulated hour to the last.
-// Why a day of warm-up: every daily path (the night lull, the morning peak, the turn of the day
-// with its cache sweep) must have run once, and the JIT must have compiled what it will.
-// SOAK_MINUTES sets the real duration (default 8); SOAK_WARMUP_HOURS the warm-up (default 24);
-// SOAK_SNAPSHOTS=dir writes heap snapshots of the page and the core at the first counted hour
-// and the last (compare them with `node scripts/heapdiff.mjs a b`; writing one raises the
-// core's RSS, so a run with snapshots does not measure RSS).
+// bench:soak — the page's own timers for over an hour of real time, and a day of centre traffic,
+// accelerated, at the generator's realistic rates (with the day's peaks), driven through the
+// browser host into a wall in Chromium. The centre starts with 35 days of history, as a real one
+// has. The centre and the app (core + browser host, as `npm start -- --browser` runs it) are
+// separate processes, so the core's RSS is its own, not this driver's.
+// Why real time matters: the page runs on real-time timers (the one-second clock, the frame
+// counter, heartbeats, the tile pager, CSS animations), and what they make grows with real
+// minutes, not simulated hours; an 8-minute run at ×360 saw a day of data but only 8 minutes of
+// them. So the default runs 85 real minutes at about ×23, and the two windows it compares are a
+// simulated day and over an hour of real time apart.
+// Every SAMPLE seconds of real time (≥ 6 per window), after a full GC in the page and in the core
+// (through its inspector), it samples the page's JS heap, DOM nodes and event listeners, the
+// core's RSS (and heap) and the replica's WAL size. Goal: after warm-up, no figure's median over
+// the last window (simulated hours HOURS−1…HOURS) exceeds its median over the first window
+// (hours WARMUP+1…WARMUP+2, the same time of day a day earlier) by more than 5 % (the page's heap
+// and DOM at equal numbers of open leads: see atEqualLoad); and the two
+// windows are at least 60 real minutes apart (a shorter run cannot show real-time growth, so it
+// misses that goal: BENCH_GOAL_COUNTED_REAL_MINUTES=0 accepts it for a try-out). A Theil–Sen slope
+// over every counted sample is reported beside it, to tell a trend from noise.
+// Why a warm-up: the JIT must have compiled what it will (it tiers the page's code up over real
+// minutes: a few hundred kB of optimised code), and the morning's data must have arrived.
+// SOAK_MINUTES sets the real duration (default 85); SOAK_WARMUP_HOURS the warm-up (default 6);
+// SOAK_SNAPSHOTS=dir writes heap snapshots of the page and the core at the end of the first
+// window and of the last (compare them with `node scripts/heapdiff.mjs a b`; writing one raises
+// the core's RSS, so a run with snapshots does not measure RSS).
 import { chromium } from '@playwright/test';
 import { finishBench, type Goal } from '../support/bench-goals.js';
+import { median, theilSen } from '../support/trend.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { WebSocket } from 'ws';
 
-const MINUTES = Number(process.env['SOAK_MINUTES'] ?? 8);
+const MINUTES = Number(process.env['SOAK_MINUTES'] ?? 85);
 /** Simulated hours of warm-up before the first sample that counts (JIT, caches, first data). */
-const WARMUP = Number(process.env['SOAK_WARMUP_HOURS'] ?? 24);
+const WARMUP = Number(process.env['SOAK_WARMUP_HOURS'] ?? 6);
+/** Simulated hours in each compared window: enough samples that one mid-update sample cannot decide. */
+const WINDOW = 2;
 /** The centre starts with this much history, as a real one has: the trend's 30 days are full from the start. */
 const HISTORY_DAYS = 35;
 const SNAPSHOTS = process.env['SOAK_SNAPSHOTS'] ? resolve(process.env['SOAK_SNAPSHOTS']) : null;
-const HOURS = WARMUP + 24;
-const SPEED = Math.round((HOURS * 60) / MINUTES);
+// The last window ends a simulated day after the first: the same time of day, the same load.
+const HOURS = WARMUP + WINDOW + 24;
+const SPEED = Math.max(1, Math.round((HOURS * 60) / MINUTES));
 const HOUR_MS = 3_600_000 / SPEED;
+/** Real seconds between samples: every 30 s, or closer on a short run so each window holds six or more (eight slots: a slow sample may skip one). */
+const SAMPLE_MS = Math.min(30_000, (WINDOW * HOUR_MS) / 8);
+/** Real minutes between the two windows' centres: how long the page's own timers ran between them. */
+const COUNTED_REAL_MINUTES = (24 * HOUR_MS) / 60_000;
 if (process.platform !== 'linux') throw new Error('bench:soak reads the core’s RSS from /proc: run it on Linux');
 
 /** Starts a process and resolves with the first match of `pattern` in its stdout. */
@@ -76,6 +94,11 @@ if (SNAPSHOTS) mkdirSync(SNAPSHOTS, { recursive: true });
 // --heapsnapshot-signal: SIGUSR2 makes the core write a heap snapshot into its working folder.
 const { child: app, match: am, err: appErr } = await launch(['--inspect=127.0.0.1:0', '--heapsnapshot-signal=SIGUSR2', join(dist, 'start.js'), '--browser', '--central', cm[1]!, '--token', 'soak', '--data-dir', dir, '--port', '0'], /Open (\S+)#\/wall/, dir);
 const appUrl = am[1]!;
+// A run that throws (too few samples) must not leave the centre and the app running.
+process.on('exit', () => {
+  app.kill('SIGTERM');
+  centre.kill('SIGTERM');
+});
 const coreInspector = await inspector(/Debugger listening on (ws:\S+)/.exec(appErr())![1]!);
 
 const browser = await chromium.launch({ executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
@@ -84,7 +107,9 @@ const cdp = await page.context().newCDPSession(page);
 await cdp.send('Performance.enable');
 await page.goto(`${appUrl}#/wall`);
 await page.waitForSelector('[data-sync-state="live"]', { timeout: 60_000 });
-console.log(`soak: ${HOURS} h at ×${SPEED} (${MINUTES} min), figures every simulated hour; hours 1–${WARMUP} are warm-up`);
+console.log(
+  `soak: ${HOURS} h at ×${SPEED} (${MINUTES} min), a sample every ${(SAMPLE_MS / 1000).toFixed(1)} s; hours 1–${WARMUP} are warm-up; compared: hours ${WARMUP + 1}–${WARMUP + WINDOW} with ${HOURS - WINDOW + 1}–${HOURS}, ${COUNTED_REAL_MINUTES.toFixed(1)} real minutes apart`,
+);
 
 const rssMB = () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${app.pid}/status`, 'utf8'))![1]) / 1024;
 
@@ -145,33 +170,19 @@ async function sample(at: number): Promise<Sample> {
   };
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 
-// Each simulated hour's figure is the median of the samples taken during it (about
-// SAMPLES_PER_HOUR, spread over it), so a sample that lands mid-update (an urgent lead flashing,
-// a refresh in flight) does not stand for the hour. Samples are placed on the centre's clock
-// from the start, not after the previous sample's work, so hour 24 and hour 48 are the same
-// time of day.
-const SAMPLES_PER_HOUR = 3;
+// Samples sit on a real-time grid from the start, not after the previous sample's work, so the
+// two windows hold alike numbers of samples at the same times of day. Each simulated hour's line
+// in the log is the median of its samples.
 const hours: Hour[] = [];
 const all: Sample[] = [];
 const started = Date.now();
 const elapsedHours = () => (Date.now() - started) / HOUR_MS;
-for (let hour = 1; hour <= HOURS; hour++) {
-  const taken: Sample[] = [];
-  for (let k = 1; k <= SAMPLES_PER_HOUR; k++) {
-    const due = hour - 1 + k / SAMPLES_PER_HOUR;
-    if (elapsedHours() < due) await new Promise((r) => setTimeout(r, (due - elapsedHours()) * HOUR_MS));
-    // Behind the clock (a slow GC): skip to the next hour's samples rather than drift.
-    else if (elapsedHours() > hour) break;
-    const s = await sample(elapsedHours());
-    if (s.at <= hour) taken.push(s);
-  }
-  if (taken.length === 0) throw new Error(`no sample fell inside simulated hour ${hour}: sampling is slower than ${Math.round(HOUR_MS)} ms per hour; raise SOAK_MINUTES`);
-  all.push(...taken);
+let pending: Sample[] = [];
+const closeHour = async (hour: number) => {
+  const taken = pending.filter((t) => t.at > hour - 1 && t.at <= hour);
+  pending = pending.filter((t) => t.at > hour);
+  if (taken.length === 0) return;
   const h = { hour, samples: taken.length } as Hour;
   for (const f of FIGURES) h[f] = median(taken.map((t) => t[f]));
   hours.push(h);
@@ -179,29 +190,74 @@ for (let hour = 1; hour <= HOURS; hour++) {
   console.log(
     `hour ${String(h.hour).padStart(2)}: heap ${h.jsHeapMB.toFixed(2)} MB, DOM ${h.domNodes}, listeners ${h.listeners}, core RSS ${h.coreRssMB.toFixed(1)} MB (heap ${h.coreHeapMB.toFixed(2)}, external ${h.coreExternalMB.toFixed(1)}), WAL ${h.walMB.toFixed(2)} MB, open leads ${h.leadsOpen}, ${taken.length} sample(s) of ~${Math.round(median(taken.map((t) => t.tookMs)))} ms${interrupts ? `, ${interrupts} during an urgent interrupt` : ''}`,
   );
-  if (h.hour === WARMUP || h.hour === HOURS) await snapshot(`h${h.hour}`);
+  if (hour === WARMUP + WINDOW || hour === HOURS) await snapshot(`h${hour}`);
+};
+let closed = 0;
+for (let k = 1; ; k++) {
+  const wait = started + k * SAMPLE_MS - Date.now();
+  // Behind the grid by over half a slot (a slow GC, a snapshot): skip the slot rather than drift.
+  if (wait < -SAMPLE_MS / 2) continue;
+  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  if (elapsedHours() > HOURS) break;
+  const s = await sample(elapsedHours());
+  all.push(s);
+  pending.push(s);
+  // Hour h spans (h − 1, h]: every hour that ended by this sample is complete.
+  while (closed + 1 <= Math.min(HOURS, Math.floor(s.at))) await closeHour(++closed);
 }
+while (closed < HOURS) await closeHour(++closed);
 
-// The first hour after warm-up and the last are 24 h apart, the same time of day, so the day's
-// load is alike and what grows between them is what accumulates.
-const first = hours.find((h) => h.hour === WARMUP)!;
-const last = hours.find((h) => h.hour === HOURS)!;
-const growth = (k: (typeof FIGURES)[number]) => Number(((last[k] - first[k]) / Math.max(1e-9, first[k])).toFixed(4));
+const inWindow = (from: number) => all.filter((s) => s.at > from && s.at <= from + WINDOW);
+const firstWindow = inWindow(WARMUP);
+const lastWindow = inWindow(HOURS - WINDOW);
+for (const [name, w] of [['first', firstWindow], ['last', lastWindow]] as const)
+  if (w.length < 6) throw new Error(`only ${w.length} sample(s) fell in the ${name} window (6 needed to tell a trend from noise): sampling is slower than ${Math.round(SAMPLE_MS)} ms; raise SOAK_MINUTES`);
+const windowMedian = (w: Sample[], k: (typeof FIGURES)[number]) => median(w.map((s) => s[k]));
+const growth = (k: (typeof FIGURES)[number]) => Number(((windowMedian(lastWindow, k) - windowMedian(firstWindow, k)) / Math.max(1e-9, windowMedian(firstWindow, k))).toFixed(4));
+// The trend across every counted sample, as growth per real hour relative to the first window.
+// The day's load swings the figures, so this is context; the goal is the same-time-of-day pair.
+const counted = all.filter((s) => s.at > WARMUP);
+const trendPerRealHour = (k: (typeof FIGURES)[number]) =>
+  Number(((theilSen(counted.map((s) => s.at * HOUR_MS / 3_600_000), counted.map((s) => s[k])) / Math.max(1e-9, windowMedian(firstWindow, k)))).toFixed(4));
+// The page draws every open lead (a map marker, a tile in the rotation), so its DOM and heap
+// follow the number of open leads, and the same hour a day later need not have as many (a 15-min
+// try-out had 46 then 66). So the page's figures are compared at equal load: the per-lead cost is
+// the Theil–Sen slope over every counted sample, and each sample is moved to the first window's
+// median load before the windows' medians are compared. The raw growth is reported beside it.
+const atEqualLoad = (k: 'jsHeapMB' | 'domNodes') => {
+  const perLead = theilSen(counted.map((s) => s.leadsOpen), counted.map((s) => s[k]));
+  const load = windowMedian(firstWindow, 'leadsOpen');
+  const adjusted = (w: Sample[]) => median(w.map((s) => s[k] - perLead * (s.leadsOpen - load)));
+  return { perLead: Number(perLead.toFixed(4)), growth: Number(((adjusted(lastWindow) - adjusted(firstWindow)) / Math.max(1e-9, adjusted(firstWindow))).toFixed(4)) };
+};
+const pageAtEqualLoad = { jsHeapMB: atEqualLoad('jsHeapMB'), domNodes: atEqualLoad('domNodes') };
 // The goal's figures; the core's heap and external memory are reported to explain its RSS.
-const figures = { jsHeapMB: growth('jsHeapMB'), domNodes: growth('domNodes'), listeners: growth('listeners'), coreRssMB: growth('coreRssMB'), walMB: growth('walMB') };
+const figures = { jsHeapMB: pageAtEqualLoad.jsHeapMB.growth, domNodes: pageAtEqualLoad.domNodes.growth, listeners: growth('listeners'), coreRssMB: growth('coreRssMB'), walMB: growth('walMB') };
 const result = {
   bench: 'soak',
   at: new Date().toISOString(),
   machine: { node: process.version, cpus: cpus().length },
-  simulated: { hours: HOURS, warmupHours: WARMUP, speed: SPEED, realMinutes: MINUTES, historyDays: HISTORY_DAYS, samplesPerHour: SAMPLES_PER_HOUR },
-  goal: `after warm-up, no figure grows by more than 5 % from the first simulated hour (${WARMUP}) to the last (${HOURS}), the same time of day`,
+  simulated: { hours: HOURS, warmupHours: WARMUP, windowHours: WINDOW, speed: SPEED, realMinutes: MINUTES, historyDays: HISTORY_DAYS, sampleSeconds: SAMPLE_MS / 1000, countedRealMinutes: Number(COUNTED_REAL_MINUTES.toFixed(1)) },
+  goal: `after warm-up, no figure's median over simulated hours ${HOURS - WINDOW + 1}–${HOURS} exceeds its median over hours ${WARMUP + 1}–${WARMUP + WINDOW} (the same time of day, ${COUNTED_REAL_MINUTES.toFixed(1)} real minutes earlier) by more than 5 %; the windows at least 60 real minutes apart`,
+  windows: {
+    first: { hours: [WARMUP + 1, WARMUP + WINDOW], samples: firstWindow.length, ...Object.fromEntries(FIGURES.map((k) => [k, windowMedian(firstWindow, k)])) },
+    last: { hours: [HOURS - WINDOW + 1, HOURS], samples: lastWindow.length, ...Object.fromEntries(FIGURES.map((k) => [k, windowMedian(lastWindow, k)])) },
+  },
   growth: figures,
+  pageAtEqualLoad,
+  rawGrowth: { jsHeapMB: growth('jsHeapMB'), domNodes: growth('domNodes') },
   also: { coreHeapMB: growth('coreHeapMB'), coreExternalMB: growth('coreExternalMB'), leadsOpen: growth('leadsOpen') },
+  trendPerRealHour: { jsHeapMB: trendPerRealHour('jsHeapMB'), domNodes: trendPerRealHour('domNodes'), listeners: trendPerRealHour('listeners'), coreRssMB: trendPerRealHour('coreRssMB') },
   hours,
   samples: all,
 };
-const goals = Object.entries(figures).map(([k, v]): Goal => ({ name: `${k} growth`, value: v, kind: 'max', limit: 0.05, unit: '(fraction)' }));
-console.log(`growth hour ${WARMUP} → ${HOURS}:`, JSON.stringify(figures));
+const goals = [
+  ...Object.entries(figures).map(([k, v]): Goal => ({ name: `${k} growth`, value: v, kind: 'max', limit: 0.05, unit: '(fraction)' })),
+  { name: 'counted real minutes', value: Number(COUNTED_REAL_MINUTES.toFixed(1)), kind: 'min', limit: 60, unit: 'min' } satisfies Goal,
+];
+console.log(`growth, hours ${WARMUP + 1}–${WARMUP + WINDOW} → ${HOURS - WINDOW + 1}–${HOURS} (${firstWindow.length} and ${lastWindow.length} samples):`, JSON.stringify(figures));
+console.log('page at equal open leads:', JSON.stringify(pageAtEqualLoad), 'raw:', JSON.stringify(result.rawGrowth));
+console.log('Theil–Sen trend per real hour:', JSON.stringify(result.trendPerRealHour));
 const code = finishBench('soak', 'bench-results/soak.json', result, goals);
 console.log('wrote bench-results/soak.json');
 await browser.close();
