@@ -170,7 +170,7 @@ export function CountdownTiles() {
         </>
       }
     >
-      <div className="tiles" ref={ref}>
+      <div className="tiles" ref={ref} data-fit={fit} data-cols={cols}>
         {total === 0 && <div className="empty">{t('noOpenLeads')}</div>}
         {shown.map((l) => (
           <Tile key={l.id} lead={l} now={now} lang={lang} t={t} flash={flash.has(l.id)} />
