@@ -497,16 +497,20 @@ export class Queries {
     });
   }
 
+  /** A lead's unit and station, by name in both languages (tiles and the review's lists). */
+  #placeNames(unitId: string): { unitName: string; unitNameEn: string | null; stationName: string | null; stationNameEn: string | null } {
+    const unit = this.tree.byId.get(unitId);
+    const station = this.tree.ancestorAt(unitId, 'station');
+    return { unitName: unit?.name ?? unitId, unitNameEn: unit?.nameEn ?? null, stationName: station?.name ?? null, stationNameEn: station?.nameEn ?? null };
+  }
+
   #tile(e: { lead: Lead; ladder: LadderStep[]; next: LadderStep | null; pinned: boolean }): CountdownTile {
     const l = e.lead;
     const ladder = this.#named(l.unitId, e.ladder);
     return {
       id: l.id,
       unitId: l.unitId,
-      unitName: this.tree.byId.get(l.unitId)?.name ?? l.unitId,
-      unitNameEn: this.tree.byId.get(l.unitId)?.nameEn ?? null,
-      stationName: this.tree.ancestorAt(l.unitId, 'station')?.name ?? null,
-      stationNameEn: this.tree.ancestorAt(l.unitId, 'station')?.nameEn ?? null,
+      ...this.#placeNames(l.unitId),
       personName: maskName(l.personName),
       personPhone: maskPhone(l.personPhone),
       fraudType: l.fraudType,
@@ -692,10 +696,7 @@ export class Queries {
       out.push({
         id: l.id,
         unitId: l.unitId,
-        unitName: this.tree.byId.get(l.unitId)?.name ?? l.unitId,
-        unitNameEn: this.tree.byId.get(l.unitId)?.nameEn ?? null,
-        stationName: this.tree.ancestorAt(l.unitId, 'station')?.name ?? null,
-        stationNameEn: this.tree.ancestorAt(l.unitId, 'station')?.nameEn ?? null,
+        ...this.#placeNames(l.unitId),
         branchName: this.tree.ancestorAt(l.unitId, 'branch')?.name ?? null,
         branchNameEn: this.tree.ancestorAt(l.unitId, 'branch')?.nameEn ?? null,
         personName: maskName(l.personName),
