@@ -55,11 +55,12 @@ export function inWindow(t: number, w: Window): boolean {
 export function timeToMeet(durations: number[]): TimeToMeet {
   const n = durations.length;
   if (n === 0) return { n, meanMs: null, medianMs: null, p90Ms: null };
-  const s = [...durations].sort((a, b) => a - b);
+  // A typed copy sorts numerically without a comparator call per step (the wall's figures run this often).
+  const s = Float64Array.from(durations).sort();
   const mid = Math.floor(n / 2);
   return {
     n,
-    meanMs: s.reduce((a, b) => a + b, 0) / n,
+    meanMs: durations.reduce((a, b) => a + b, 0) / n,
     medianMs: n % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2,
     p90Ms: s[Math.ceil(0.9 * n) - 1]!,
   };

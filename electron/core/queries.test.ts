@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOUR } from '../../shared/domain.js';
@@ -188,5 +189,57 @@ describe('countdowns with 1,000 open leads and the centre\'s policy', () => {
     apply([put('policy', { id: 'P-B', unitId: 'B', deadlineMs: { urgent: HOUR, high: HOUR, medium: HOUR, low: HOUR }, tiers: [{ leftMs: 20 * 60_000, role: 'branch_deputy' }] } as never)]);
     expect(q2.policy('S').from).toEqual({ source: 'centre', id: 'P-B', unitId: 'B' });
     expect(q2.policy('C').from).toEqual({ source: 'centre', id: 'P-CITY', unitId: 'SZ' });
+  });
+});
+
+describe('rows kept per data version', () => {
+  const tmp2 = tempDir();
+  let r: Replica;
+  let seq = 0;
+  const put = (e: PutLine['e'], d: { id: string }): PutLine => ({ t: 'put', e, id: d.id, v: 1, seq: ++seq, d: d as Record<string, unknown> });
+  const apply = (lines: PutLine[]) => r.applyPage(lines, { t: 'checkpoint', seq, epoch: 'e', serverTime: T, more: false, counts: {}, sums: {} });
+  beforeAll(() => {
+    r = new Replica(join(tmp2.dir, 'r.db'));
+    const lines = [put('unit', unit('C', null, 'city', 'C')), put('unit', unit('B', 'C', 'branch', 'B')), put('unit', unit('S', 'B', 'station', 'S'))];
+    for (let i = 0; i < 50; i++) lines.push(put('lead', makeLead(`L${String(i).padStart(4, '0')}`, 'S', T - 5 * HOUR + i * 1000, { riskLevel: 'medium', phonedAt: T - 5 * HOUR + i * 1000 + 60_000 })));
+    apply(lines);
+  });
+  afterAll(() => {
+    r.close();
+    tmp2.remove();
+  });
+
+  it('reads rows again when anything writes to the file, this connection or another, and not otherwise', () => {
+    const q2 = new Queries(r.db);
+    const first = q2.countdowns(undefined, T);
+    // Asked again with nothing written: the same leads (the rows kept for this data version).
+    expect(q2.countdowns(undefined, T).map((t) => t.id)).toEqual(first.map((t) => t.id));
+    // Another connection to the same file (no sync event tells these queries): a lead closes.
+    const other = new Database(join(tmp2.dir, 'r.db'));
+    const closing = first.at(-1)!.id;
+    const row = other.prepare('SELECT data FROM lead WHERE id = ?').get(closing) as { data: string };
+    other.prepare('UPDATE lead SET v = v + 1, data = ? WHERE id = ?').run(JSON.stringify({ ...JSON.parse(row.data), feedbackAt: T - 1000, outcome: 'dissuaded' }), closing);
+    other.close();
+    const after = q2.countdowns(undefined, T);
+    expect(after).toHaveLength(first.length - 1);
+    expect(after.map((t) => t.id)).not.toContain(closing);
+    expect(q2.openCount(undefined, T)).toBe(first.length - 1);
+  });
+
+  it("today's handling follows the clock past an event with no data change, and a new event at once", () => {
+    const q2 = new Queries(r.db);
+    const w = { start: T - 6 * HOUR, end: T + 18 * HOUR };
+    apply([put('unit', unit('S-B1', 'S', 'beat', 'S-B1')), put('lead', makeLead('L-VISIT', 'S-B1', T - HOUR, { riskLevel: 'urgent', method: 'visit', phonedAt: T - HOUR })), put('event', { id: 'EV-D', leadId: 'L-VISIT', at: T - 30 * 60_000, kind: 'dispatch', unitId: 'S-B1' } as never), put('event', { id: 'EV-A', leadId: 'L-VISIT', at: T + 10 * 60_000, kind: 'arrive', unitId: 'S-B1' } as never)]);
+    q2.unitsChanged();
+    // Before the arrival's time it has not happened; after it, 40 minutes from dispatch.
+    expect(q2.handlingSummary(undefined, w, T).toArrive.n).toBe(0);
+    expect(q2.handlingSummary(undefined, w, T + 5 * 60_000).toArrive.n).toBe(0);
+    const later = q2.handlingSummary(undefined, w, T + 10 * 60_000);
+    expect(later.toArrive).toMatchObject({ n: 1, medianMs: 40 * 60_000 });
+    expect(later.byMethod.visit).toBeGreaterThanOrEqual(1);
+    const visits = later.byMethod.visit;
+    // A second visit arrives: seen at once, at the same time asked.
+    apply([put('lead', makeLead('L-VISIT-2', 'S-B1', T - HOUR, { riskLevel: 'high', method: 'visit', phonedAt: T - HOUR }))]);
+    expect(q2.handlingSummary(undefined, w, T + 10 * 60_000).byMethod.visit).toBe(visits + 1);
   });
 });

@@ -156,6 +156,17 @@ export class Queries {
    */
   #generation = 0;
   #generationDay = -Infinity;
+  /**
+   * The replica's data version, from SQLite itself: the rows this connection has changed
+   * (total_changes) and whether another connection has committed (data_version). Rows read for
+   * the live views are kept for one version, so a wall that asks again before anything arrived
+   * reads no SQL and parses no JSON, whoever wrote to the file; what depends on the time asked
+   * about is still worked out at every call.
+   */
+  readonly #versionStmt: Database.Statement<[], { c: number; d: number }>;
+  readonly #byVersion = new Map<string, { version: string; value: unknown }>();
+  /** Today's handling (the tile panel's line) per unit and window, valid until the next event's time. */
+  #handlingMemo = new Map<string, { version: string; from: number; until: number; value: HandlingSummary }>();
   readonly #leadsIssued: Database.Statement<[number, number], LeadRow>;
   readonly #stopsRequested: Database.Statement<[number, number], KpiStop & { unitId: string }>;
   readonly #open: Database.Statement<[], { id: string; v: number }>;
@@ -203,6 +214,7 @@ export class Queries {
     this.#stopsIn = db.prepare(SQL.stopsIn);
     this.#stopCoverage = db.prepare(SQL.stopCoverage);
     this.#earlier = db.prepare(SQL.earlier);
+    this.#versionStmt = db.prepare('SELECT total_changes() AS c, (SELECT data_version FROM pragma_data_version) AS d');
   }
 
   /** Forget everything cached (units changed, or a rebuild): the next queries read afresh. */
@@ -295,6 +307,21 @@ export class Queries {
     return value;
   }
 
+  /** Rows that depend on the data only, read once per data version. */
+  #perVersion<T>(key: string, read: () => T): T {
+    const version = this.#version();
+    const hit = this.#byVersion.get(key);
+    if (hit && hit.version === version) return hit.value as T;
+    const value = read();
+    this.#byVersion.set(key, { version, value });
+    return value;
+  }
+
+  #version(): string {
+    const v = this.#versionStmt.get()!;
+    return `${v.c}/${v.d}`;
+  }
+
   get tree(): UnitTree {
     if (!this.#tree) this.#tree = new UnitTree(this.#units.all().map((r) => JSON.parse(r.data) as UnitNode));
     return this.#tree;
@@ -384,7 +411,7 @@ export class Queries {
 
   openCount(unitId: string | undefined, asOf: number): number {
     const sub = this.tree.subtree(this.#unit(unitId));
-    return this.#openCount.all().filter((r) => this.#openLive(r, asOf) && sub.has(r.unitId)).length;
+    return this.#perVersion('openCount', () => this.#openCount.all()).filter((r) => this.#openLive(r, asOf) && sub.has(r.unitId)).length;
   }
 
   /** Today's indicators against yesterday's at the same time of day (a fair comparison mid-day). */
@@ -456,26 +483,32 @@ export class Queries {
    */
   #ordered(unitId: string | undefined, asOf: number): { lead: Lead; ladder: LadderStep[]; next: LadderStep | null; pinned: boolean }[] {
     const id = this.#unit(unitId);
-    const sub = this.tree.subtree(id);
-    const { policy } = this.policy(id);
-    const fired = new Map<string, { tier: number; at: number }[]>();
-    for (const e of this.#escalations.all()) {
-      const list = fired.get(e.leadId) ?? [];
-      list.push({ tier: e.tier, at: e.at });
-      fired.set(e.leadId, list);
-    }
-    const parsed = new Map<string, { v: number; lead: Lead }>();
-    for (const row of this.#open.all()) {
-      let hit = this.#openParsed.get(row.id);
-      if (hit?.v !== row.v) hit = { v: row.v, lead: JSON.parse(this.#lead.get(row.id)!.data) as Lead };
-      parsed.set(row.id, hit);
-    }
-    // Only the leads open now are kept: the cache never outgrows the board.
-    this.#openParsed = parsed;
+    // The open leads in scope with their ladders, once per data version; which are open now,
+    // their next tier and the order are worked out for the time asked.
+    const base = this.#perVersion(`open|${id}`, () => {
+      const sub = this.tree.subtree(id);
+      const { policy } = this.policy(id);
+      const fired = new Map<string, { tier: number; at: number }[]>();
+      for (const e of this.#escalations.all()) {
+        const list = fired.get(e.leadId) ?? [];
+        list.push({ tier: e.tier, at: e.at });
+        fired.set(e.leadId, list);
+      }
+      const parsed = new Map<string, { v: number; lead: Lead }>();
+      for (const row of this.#open.all()) {
+        let hit = this.#openParsed.get(row.id);
+        if (hit?.v !== row.v) hit = { v: row.v, lead: JSON.parse(this.#lead.get(row.id)!.data) as Lead };
+        parsed.set(row.id, hit);
+      }
+      // Only the leads open now are kept: the cache never outgrows the board.
+      this.#openParsed = parsed;
+      const inScope: { lead: Lead; ladder: LadderStep[] }[] = [];
+      for (const { lead: l } of parsed.values()) if (sub.has(l.unitId)) inScope.push({ lead: l, ladder: escalationLadder(l.feedbackDueAt, fired.get(l.id) ?? [], policy) });
+      return inScope;
+    });
     const out: { lead: Lead; ladder: LadderStep[]; next: LadderStep | null; pinned: boolean; u: UrgencyLead }[] = [];
-    for (const { lead: l } of parsed.values()) {
-      if (!this.#openLive(l, asOf) || !sub.has(l.unitId)) continue;
-      const ladder = escalationLadder(l.feedbackDueAt, fired.get(l.id) ?? [], policy);
+    for (const { lead: l, ladder } of base) {
+      if (!this.#openLive(l, asOf)) continue;
       const next = nextTier(ladder, asOf);
       const u: UrgencyLead = { id: l.id, riskLevel: l.riskLevel, issuedAt: l.issuedAt, feedbackDueAt: l.feedbackDueAt, phonedAt: l.phonedAt ?? null, dispatchedAt: l.dispatchedAt ?? null, metAt: l.metAt ?? null, next };
       out.push({ lead: l, ladder, next, pinned: isPinned(u, asOf), u });
@@ -570,7 +603,7 @@ export class Queries {
     return {
       branches: this.tree.atLevel('branch', id).map((u) => ({ id: u.id, name: u.name, nameEn: u.nameEn ?? null, geoKey: u.geoKey ?? null, lat: u.lat ?? null, lng: u.lng ?? null, indicators: byBranch.get(u.id)! })),
       stations: this.tree.atLevel('station', id).flatMap((u) => (u.lat !== undefined && u.lng !== undefined ? [{ id: u.id, name: u.name, nameEn: u.nameEn ?? null, lat: u.lat, lng: u.lng }] : [])),
-      leads: this.#mapLeads.all().flatMap((l) => {
+      leads: this.#perVersion('mapLeads', () => this.#mapLeads.all()).flatMap((l) => {
         if (!this.#openLive(l, asOf) || !sub.has(l.unitId)) return [];
         return [{ id: l.id, lat: l.lat, lng: l.lng, riskLevel: l.riskLevel, feedbackDueAt: l.feedbackDueAt, issuedAt: l.issuedAt }];
       }),
@@ -620,7 +653,21 @@ export class Queries {
    * Only what happened by `asOf` counts; a lead counts for the unit that holds it now.
    */
   handlingSummary(unitId: string | undefined, w: Window, asOf: number): HandlingSummary {
-    const sub = this.tree.subtree(this.#unit(unitId));
+    const id = this.#unit(unitId);
+    // The same answer until the data changes or the clock passes the next event of the window
+    // (it reads every lead of the window: the tile panel asks at every change of its page).
+    const key = `${id}|${w.start}|${w.end}`;
+    const hit = this.#handlingMemo.get(key);
+    const version = this.#version();
+    if (hit && hit.version === version && asOf >= hit.from && asOf < hit.until) return hit.value;
+    const { value, until } = this.#handling(id, w, asOf);
+    if (this.#handlingMemo.size >= 64) this.#handlingMemo.clear();
+    this.#handlingMemo.set(key, { version, from: asOf, until, value });
+    return value;
+  }
+
+  #handling(unitId: string, w: Window, asOf: number): { value: HandlingSummary; until: number } {
+    const sub = this.tree.subtree(unitId);
     const byMethod = Object.fromEntries(methods.map((m) => [m, 0])) as HandlingSummary['byMethod'];
     const inScope = new Set<string>();
     let noMethod = 0;
@@ -635,8 +682,13 @@ export class Queries {
     let lead: string | null = null;
     let at: { unitId: string; since: number } | null = null;
     let dispatched: number | null = null;
+    let until = Infinity;
     for (const e of this.#handlingEvents.all(w.start, w.end)) {
-      if (!inScope.has(e.leadId) || e.at > asOf) continue;
+      if (!inScope.has(e.leadId)) continue;
+      if (e.at > asOf) {
+        until = Math.min(until, e.at);
+        continue;
+      }
       if (e.leadId !== lead) [lead, at, dispatched] = [e.leadId, null, null];
       if (e.kind === 'issued' && e.unitId !== null) at = { unitId: e.unitId, since: e.at };
       else if (e.kind === 'reassign' && e.unitId !== null) {
@@ -664,7 +716,7 @@ export class Queries {
         return { from, to, ...stats(xs) };
       })
       .sort((a, b) => order.indexOf(a.from) - order.indexOf(b.from) || order.indexOf(a.to) - order.indexOf(b.to));
-    return { leads: inScope.size, byMethod, noMethod, toArrive: stats(toArrive), hops };
+    return { value: { leads: inScope.size, byMethod, noMethod, toArrive: stats(toArrive), hops }, until };
   }
 
   /** The latest events up to asOf within a unit, newest first (the wall's ticker). */

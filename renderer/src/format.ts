@@ -17,11 +17,14 @@ export function durationText(ms: number): string {
  * Chinese (1681.1万元) and thousands or millions in English (¥250k, ¥16.8M), the way each
  * language reads large sums.
  */
+/** One formatter: toLocaleString builds a new one at every call, and a wall formats money thousands of times a minute. */
+const GROUPED = new Intl.NumberFormat('en-US');
+
 export function moneyText(fen: number, lang: 'zh-CN' | 'en'): string {
   const yuan = fen / 100;
   const sign = yuan < 0 ? '-' : '';
   const abs = Math.abs(yuan);
-  if (abs < 100_000) return `${sign}¥${Math.round(abs).toLocaleString('en-US')}`;
+  if (abs < 100_000) return `${sign}¥${GROUPED.format(Math.round(abs))}`;
   if (lang === 'zh-CN') return `${sign}${(abs / 10_000).toFixed(1)}万元`;
   return abs < 1_000_000 ? `${sign}¥${Math.round(abs / 1_000)}k` : `${sign}¥${(abs / 1_000_000).toFixed(1)}M`;
 }

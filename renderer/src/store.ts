@@ -84,14 +84,28 @@ export function onChanged(fn: (tables: string[]) => void): () => void {
 
 type SliceKey = 'countdowns' | 'kpi' | 'branches' | 'stations' | 'trends' | 'map' | 'ticker';
 
-/** Fetches one panel's data; on failure keeps the last good value and records the error. */
+/** Each panel's last good answer as JSON, and when it was fetched (centre time). */
+const lastJson: Partial<Record<SliceKey, string>> = {};
+const fetchedAt: Partial<Record<SliceKey, number>> = {};
+
+/**
+ * Fetches one panel's data; on failure keeps the last good value and records the error. An
+ * answer equal to the one on screen changes nothing in the store, so nothing draws again: most
+ * changes under a stream of them (a call logged on a lead) leave most panels as they are.
+ */
 async function load<K extends SliceKey>(key: K, fetcher: (c: ApiClient) => Promise<NonNullable<AppState[K]['data']>>): Promise<void> {
   if (!client) return;
   try {
     const data = await fetcher(client);
-    useApp.setState({ [key]: { data, at: Date.now() + useApp.getState().offsetMs, error: null } } as Partial<AppState>);
+    const at = Date.now() + useApp.getState().offsetMs;
+    fetchedAt[key] = at;
+    const json = JSON.stringify(data);
+    if (json === lastJson[key] && useApp.getState()[key].error === null) return;
+    lastJson[key] = json;
+    useApp.setState({ [key]: { data, at, error: null } } as Partial<AppState>);
   } catch (err) {
-    useApp.setState((s) => ({ [key]: { ...s[key], error: err instanceof Error ? err.message : String(err) } }) as Partial<AppState>);
+    // The age of what stays on screen is that of its last good fetch, equal answers included.
+    useApp.setState((s) => ({ [key]: { ...s[key], at: fetchedAt[key] ?? s[key].at, error: err instanceof Error ? err.message : String(err) } }) as Partial<AppState>);
   }
 }
 

@@ -89,6 +89,12 @@ const pct = (p: number) => Math.round(sorted[Math.min(sorted.length - 1, Math.ce
 const cdp = await page.context().newCDPSession(page);
 await cdp.send('Performance.enable', { timeDomain: 'threadTicks' });
 const taskDuration = async () => ((await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'TaskDuration')?.value ?? NaN) * 1000;
+// WALL_PROFILE=file writes the page's CPU profile over (b), for finding what keeps it busy.
+const PROFILE = process.env['WALL_PROFILE'];
+if (PROFILE) {
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.start');
+}
 const busy0 = await taskDuration();
 const wall0 = performance.now();
 let changes = 0;
@@ -106,6 +112,7 @@ while (Date.now() - start < BUSY_SECONDS * 1000) {
   await new Promise((r) => setTimeout(r, Math.max(0, due - Date.now())));
 }
 const busyMs = (await taskDuration()) - busy0;
+if (PROFILE) writeFileSync(PROFILE, JSON.stringify((await cdp.send('Profiler.stop')).profile));
 const wallMs = performance.now() - wall0;
 const busy = busyMs / wallMs;
 const load1 = loadavg()[0]!;

@@ -1,7 +1,7 @@
 // Unattended operation: scenes in rotation with a dwell time each, a new urgent lead that
 // interrupts and holds the wall until someone acknowledges it (any key or click) or a timeout,
 // an optional alarm sound, slow pixel drift against burn-in, and night mode.
-import { useEffect, useRef, useState } from 'react';
+import { memo, useEffect, useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { DisplayConfig } from '../../../shared/display.js';
 import { minuteOfDay } from '../../../shared/time.js';
@@ -24,7 +24,9 @@ export function scenesFrom(param: string | null, configured: Scene[]): Scene[] {
   });
 }
 
-function SceneView({ kind }: { kind: Scene['kind'] }) {
+// Memoised: the rotation above re-renders with the one clock every second, and the scene's
+// panels (each subscribed to its own slice) must not draw again with it.
+const SceneView = memo(function SceneView({ kind }: { kind: Scene['kind'] }) {
   if (kind === 'wall') return <Wall />;
   return (
     <div className={`wall scene-${kind}`}>
@@ -41,7 +43,7 @@ function SceneView({ kind }: { kind: Scene['kind'] }) {
       </main>
     </div>
   );
-}
+});
 
 const ALARM_GAP_MS = 30_000;
 
