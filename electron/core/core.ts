@@ -9,7 +9,7 @@ import { HEARTBEAT_HELD_MAX, type Heartbeat } from '../../shared/protocol.js';
 import { APP_VERSION } from '../../shared/version.js';
 import { DAY, HOUR } from '../../shared/domain.js';
 import { inWindow, isReviewCutoff, reviewCutoff, reviewWindow } from '../../shared/kpi.js';
-import type { Note } from '../../shared/protocol.js';
+import type { LocalFault, Note } from '../../shared/protocol.js';
 import type { Viewer } from '../../shared/privacy.js';
 import { CityFigures } from './cityFigures.js';
 import { exportReview } from './exporter.js';
@@ -18,7 +18,7 @@ import { buildReviewPlan } from './reviewPlan.js';
 import { LocalStore } from './local.js';
 import { Outbox } from './outbox.js';
 import { DEFAULT_QUERY_CONFIG, Queries, type QueryConfig } from './queries.js';
-import { openReplica, Replica, setAsideFault } from './replica.js';
+import { localFaultOf, openReplica, Replica, setAsideFault } from './replica.js';
 import { SyncEngine, type ReplicaSlot } from './sync.js';
 
 export type CoreOptions = {
@@ -58,11 +58,28 @@ class FileSlot implements ReplicaSlot {
   readonly #file: string;
   readonly #onSwap: (r: Replica) => void;
 
-  constructor(dir: string, file: string, current: Replica, onSwap: (r: Replica) => void) {
+  /** Whether `current` stands in, in memory, for a file that could not be opened at launch. */
+  #standIn: boolean;
+  readonly #log: (m: string) => void;
+
+  constructor(dir: string, file: string, current: Replica, onSwap: (r: Replica) => void, standIn: boolean, log: (m: string) => void) {
     this.dir = dir;
     this.#file = file;
     this.current = current;
     this.#onSwap = onSwap;
+    this.#standIn = standIn;
+    this.#log = log;
+  }
+
+  ready(): void {
+    if (!this.#standIn) return;
+    mkdirSync(this.dir, { recursive: true });
+    const opened = openReplica(this.#file, this.#log);
+    this.current.close();
+    this.current = opened.replica;
+    this.#standIn = false;
+    this.#log(`core: the replica ${this.#file} opened; following the centre into it`);
+    this.#onSwap(this.current);
   }
 
   get #next(): string {
@@ -100,19 +117,48 @@ class FileSlot implements ReplicaSlot {
   }
 }
 
+/**
+ * Opens a file of the data folder, or, when this machine's storage refuses (a folder missing and
+ * not creatable, read-only, full), says why and opens a stand-in in memory so the display still
+ * starts, shows its fault and waits; anything else is thrown.
+ */
+function openOrStandIn<T>(dir: string, open: () => T, standIn: () => T): { value: T; fault: LocalFault | null } {
+  try {
+    mkdirSync(dir, { recursive: true });
+    return { value: open(), fault: null };
+  } catch (err) {
+    const fault = localFaultOf(err, dir);
+    if (!fault) throw err;
+    return { value: standIn(), fault };
+  }
+}
+
 export function createCore(opts: CoreOptions): Core {
-  mkdirSync(opts.dataDir, { recursive: true });
   const log = opts.log ?? (() => {});
-  const opened = openReplica(join(opts.dataDir, 'replica.db'), log);
-  const local = new LocalStore(join(opts.dataDir, 'local.db'));
+  const replicaFile = join(opts.dataDir, 'replica.db');
+  const openedReplica = openOrStandIn(opts.dataDir, () => openReplica(replicaFile, log), () => ({ replica: new Replica(':memory:'), setAside: null }));
+  const opened = openedReplica.value;
+  // The outbox's notes wait in memory when the folder refuses them (said in the fault): a
+  // display that cannot write its disk still shows and still sends.
+  const openedLocal = openOrStandIn(opts.dataDir, () => new LocalStore(join(opts.dataDir, 'local.db')), () => new LocalStore(':memory:'));
+  const local = openedLocal.value;
+  const launchFault = openedReplica.fault ?? openedLocal.fault;
+  if (launchFault) log(`core: ${launchFault.detail}; ${launchFault.action}`);
   const events = new EventEmitter();
   events.setMaxListeners(0);
   // The rankings' minimum volume and sort keys are the display's configuration.
   const queryConfig = opts.queries ?? { ...DEFAULT_QUERY_CONFIG, ranking: rankingConfig(opts.display ?? DEFAULT_DISPLAY) };
   let queries = new Queries(opened.replica.db, queryConfig);
-  const slot = new FileSlot(opts.dataDir, join(opts.dataDir, 'replica.db'), opened.replica, (r) => {
-    queries = new Queries(r.db, queryConfig);
-  });
+  const slot = new FileSlot(
+    opts.dataDir,
+    replicaFile,
+    opened.replica,
+    (r) => {
+      queries = new Queries(r.db, queryConfig);
+    },
+    openedReplica.fault !== null,
+    log,
+  );
   const sync = new SyncEngine(slot, {
     ...opts.central,
     log,
@@ -121,6 +167,7 @@ export function createCore(opts: CoreOptions): Core {
     ...(opts.backoffMaxMs !== undefined ? { backoffMaxMs: opts.backoffMaxMs } : {}),
   });
   if (opened.setAside) sync.reportLocalFault(setAsideFault(opened.setAside));
+  if (launchFault) sync.reportLocalFault(openedLocal.fault && !openedReplica.fault ? { ...launchFault, detail: `${launchFault.detail}; notes not yet sent are kept in memory only until it is` } : launchFault);
   const outbox = new Outbox(local, { url: opts.central.url, token: opts.central.token, log, now: () => sync.serverNow(), retryMs: opts.outboxRetryMs ?? 5_000 });
 
   // Health: reported to the centre's operators, and shown on the display's own status bar.

@@ -44,12 +44,19 @@ export class FrozenReviews {
 
   constructor(opts: FrozenOptions) {
     this.#opts = opts;
-    mkdirSync(opts.dir, { recursive: true });
+    // A folder that refuses at launch (read-only, missing) is the sync's fault to name; a review
+    // frozen meanwhile says why it could not be kept.
+    try {
+      mkdirSync(opts.dir, { recursive: true });
+    } catch (err) {
+      opts.log?.(`frozen reviews: ${opts.dir} cannot be made yet: ${err instanceof Error ? err.message : String(err)}`);
+    }
   }
 
   /** Deletes kept files of cut-offs long past, and unfinished ones. */
   prune(now: number): void {
     const keepMs = this.#opts.keepMs ?? 62 * DAY;
+    if (!existsSync(this.#opts.dir)) return;
     for (const f of readdirSync(this.#opts.dir)) {
       const m = FILE.exec(f);
       if (m && Number(m[1]) >= now - keepMs) continue;
@@ -103,6 +110,8 @@ export class FrozenReviews {
   async #build(t: number): Promise<ReviewState> {
     const log = this.#opts.log ?? (() => {});
     const tmp = join(this.#opts.dir, `${t}.tmp.db`);
+    // Made here too: the folder may have been refused at launch and restored since.
+    mkdirSync(this.#opts.dir, { recursive: true });
     const remove = () => {
       for (const s of ['', '-wal', '-shm']) rmSync(tmp + s, { force: true });
     };

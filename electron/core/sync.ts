@@ -47,6 +47,12 @@ export type ReplicaSlot = {
    * deleted file, and all of it would be lost at the next start).
    */
   verify?(): void;
+  /**
+   * Throws while the replica cannot be opened where it belongs (a data folder missing or
+   * read-only at launch): the sync names the fault and tries again, and follows the feed into
+   * the file once it opens.
+   */
+  ready?(): void;
 };
 
 class FinalError extends Error {}
@@ -180,6 +186,7 @@ export class SyncEngine extends EventEmitter<SyncEvents> {
     while (!this.#stopped) {
       let wait: number;
       try {
+        this.#slot.ready?.();
         await this.#follow(this.#slot.current, true);
         this.#failures = 0;
         wait = this.#backoff();

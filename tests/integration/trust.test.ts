@@ -2,7 +2,7 @@
 // real SQLite files: one bad record never stalls the wall; Retry-After is the wait and success
 // forgives; a repair works against a centre that ignores `entity=`; the data's age is the time
 // the centre last confirmed it; a fault of this machine is named, and nothing unknown is shown.
-import { mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Centre } from '../../central/centre.js';
 import { createCore, type Core, type CoreOptions } from '../../electron/core/core.js';
@@ -283,6 +283,33 @@ describe('local faults are named, and nothing unknown is shown', () => {
     c.replica.db.pragma('query_only = 0');
     expect(await atHead(c, centre)).toMatchObject({ localFault: null });
     await converged(c, centre);
+  });
+
+  it('a data folder that cannot be made at launch is named, the display starts with no data yet, and follows into it once it can', async () => {
+    const tmp = tempDir();
+    cleanup.push(() => tmp.remove());
+    const centre = await centreForTest({ heartbeatMs: 250 });
+    cleanup.push(() => centre.close());
+    // A file where the folder's parent should be: the folder can be neither found nor made.
+    const blocker = `${tmp.dir}/mnt`;
+    writeFileSync(blocker, 'not a folder');
+    const dir = `${blocker}/app`;
+    const c = core(centre.url, dir);
+    c.start();
+    const missing = await waitForStatus(c, (s) => s.localFault?.kind === 'missing_dir' && s.state === 'error');
+    expect(missing.complete).toBe(false);
+    expect(missing.reason).toMatch(/data folder .* is missing.*restore/);
+    const health = c.handlers['health:get']({}) as { complete: boolean; localFault: { kind: string } | null };
+    expect(health).toMatchObject({ complete: false, localFault: { kind: 'missing_dir' } });
+    expect(c.logs.join('\n')).toMatch(/is missing/);
+    // Mounted again: the sync opens the replica in the folder and follows the centre into it.
+    rmSync(blocker);
+    mkdirSync(blocker);
+    leads(centre, 2);
+    expect(await atHead(c, centre, (s) => s.localFault === null && s.complete)).toMatchObject({ localFault: null, complete: true });
+    await converged(c, centre);
+    expect(existsSync(`${dir}/replica.db`)).toBe(true);
+    checkInvariants(c, centre);
   });
 
   it('a data folder gone while live is named, and the sync rebuilds into it when it is back', async () => {
