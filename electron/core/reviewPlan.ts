@@ -1,7 +1,8 @@
 // The review's one plan (style.md "One home for each rule"): which windows, rankings, lists and
 // limits a review of a date holds, built once from a Queries (the frozen state's at a passed
 // cut-off). The review screen renders it and the exporter writes it.
-import { REVIEW_SECTIONS, type BranchColumn, type PlanUnit, type ReviewPlan, type ReviewState, type TrendPoint } from '../../shared/contract.js';
+import { casePatterns, latestReviews, type CasePatterns } from '../../shared/caseReview.js';
+import { REVIEW_SECTIONS, type BranchColumn, type PlanUnit, type ReviewLead, type ReviewPlan, type ReviewState, type TrendPoint } from '../../shared/contract.js';
 import { DAY } from '../../shared/domain.js';
 import { CORE_INDICATORS, measure, rankOn } from '../../shared/indicators.js';
 import { dateWindow, previousWindow, summariseStops, reviewCutoff, reviewWindow, weekWindow, type Indicators, type Window } from '../../shared/kpi.js';
@@ -78,6 +79,7 @@ export function buildReviewPlan(q: Queries, req: PlanRequest): ReviewPlan {
     trend: trend(q, unit.id, w, asOf),
     // The minutes' notes: written during the window or in the month after it (the meeting's).
     notes: q.notes().filter((n) => n.createdAt >= w.start && n.createdAt < w.end + 30 * DAY && (n.unitId === undefined || within.has(n.unitId))),
+    patterns: week ? weekPatterns(q, unit.id, w, asOf, victims) : null,
   };
 }
 
@@ -112,4 +114,14 @@ function trend(q: Queries, unitId: string, w: Window, asOf: number): TrendPoint[
     out.push({ day: d, leads: ind.leads, faceToFace: ind.faceToFace, victimisation: ind.victimisation, overdue: ind.overdue });
   }
   return out;
+}
+
+/**
+ * The week's cases by their latest case reviews, for the weekly meeting: every case of the
+ * window, not only the rows the list shows. Reviews stay live, like the notes: the meeting
+ * writes them after the cut-off.
+ */
+function weekPatterns(q: Queries, unitId: string, w: Window, asOf: number, listed: ReviewLead[]): CasePatterns {
+  const all = listed.length > REVIEW_LIMITS.cases ? q.reviewLeads(unitId, w, asOf, 'victimised', Number.MAX_SAFE_INTEGER) : listed;
+  return casePatterns(all, latestReviews(q.notes()));
 }
