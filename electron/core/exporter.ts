@@ -5,6 +5,7 @@
 import ExcelJS from 'exceljs';
 import { existsSync } from 'node:fs';
 import PDFDocument from 'pdfkit';
+import { patternValueKey, type CasePatterns } from '../../shared/caseReview.js';
 import type { ReviewPlan, ReviewState } from '../../shared/contract.js';
 import { DAY } from '../../shared/domain.js';
 import { DEFAULT_DISPLAY, type DisplayConfig } from '../../shared/display.js';
@@ -147,6 +148,7 @@ export function planTables(plan: ReviewPlan, targets: DisplayConfig['targets'] =
   // A case's repeat chain: the person's earlier warnings, by lead id and date (never the person's id).
   const chain = (c: ReviewPlan['cases']['rows'][number]) => (c.timeline?.earlier ?? []).map((e) => `${e.id}（${dateText(e.issuedAt)}）`).join('、');
   tables.push({ name: 'cases', title: zhText('section.cases'), columns: [...leadCols, col('earlierLeads')], rows: plan.cases.rows.map((c) => [...leadRow(c), chain(c)]), ...(casesNote ? { note: casesNote } : {}) });
+  if (plan.patterns) tables.push(patternsTable(plan.patterns));
   tables.push({
     name: 'stops',
     title: zhText('section.stops'),
@@ -179,6 +181,20 @@ export function planTables(plan: ReviewPlan, targets: DisplayConfig['targets'] =
     rows: plan.notes.map((n) => [n.createdAt, zhText(`noteKind.${n.kind}` as VocabularyKey), n.leadId ?? n.unitId ?? '', n.author, n.body]),
   });
   return tables;
+}
+
+/** The week's pattern table (shared/caseReview.ts): each dimension's values with their cases and amount lost. */
+function patternsTable(p: CasePatterns): Table {
+  return {
+    name: 'patterns',
+    title: zhText('patternTable'),
+    columns: [col('colDimension'), col('colValue'), col('colCases', 'int'), col('colLoss', 'yuan', '（元）')],
+    rows: p.rows.map((r) => {
+      const key = patternValueKey(r.dimension, r.value);
+      return [zhText(`dimension.${r.dimension}`), key ? zhText(key) : r.value, r.cases, yuan(r.lossAmount)];
+    }),
+    note: `${zhText('reviewPatternSummary', { n: p.cases, amount: `${cellText(yuan(p.lossAmount), 'yuan')}元`, r: p.reviewed, u: p.unstructured, x: p.notReviewed })}。${zhText('reviewPatternMulti')}`,
+  };
 }
 
 function csvCell(c: Cell, format: CellFormat): string {
