@@ -257,13 +257,13 @@ export function createCore(opts: CoreOptions): Core {
     'review:state': ({ window }) => frozen.freeze(reviewCutoff(window, Infinity), now()),
     'review:plan': async ({ date, week, unitId }) => {
       const { q, state } = await reviewAt(date, week === true);
-      return buildReviewPlan(q, { date, now: now(), state, ...(week !== undefined ? { week } : {}), ...(unitId ? { unitId } : {}) });
+      return buildReviewPlan(q, { date, now: now(), state, notes: queries.notes(), ...(week !== undefined ? { week } : {}), ...(unitId ? { unitId } : {}) });
     },
     'review:export': async ({ date, week, unitId, format, table }) => {
       // The minutes are those of the frozen review (the same plan the screen shows), and say so
       // when it could not be frozen.
       const { q, state } = await reviewAt(date, week === true);
-      const plan = buildReviewPlan(q, { date, now: now(), state, ...(week !== undefined ? { week } : {}), ...(unitId ? { unitId } : {}) });
+      const plan = buildReviewPlan(q, { date, now: now(), state, notes: queries.notes(), ...(week !== undefined ? { week } : {}), ...(unitId ? { unitId } : {}) });
       return exportReview(plan, { format, ...(table ? { table } : {}) }, (opts.display ?? DEFAULT_DISPLAY).targets);
     },
     'notes:list': ({ leadId, unitId, window }) => {

@@ -6,6 +6,7 @@ import { REVIEW_SECTIONS, type BranchColumn, type PlanUnit, type ReviewLead, typ
 import { DAY } from '../../shared/domain.js';
 import { CORE_INDICATORS, measure, rankOn } from '../../shared/indicators.js';
 import { dateWindow, previousWindow, summariseStops, reviewCutoff, reviewWindow, weekWindow, type Indicators, type Window } from '../../shared/kpi.js';
+import type { Note } from '../../shared/protocol.js';
 import type { UnitNode } from '../../shared/units.js';
 import { QueryError, type Queries } from './queries.js';
 
@@ -14,7 +15,8 @@ export const REVIEW_LIMITS = { overdue: 2000, cases: 500 } as const;
 /** The days of the trend the minutes draw. */
 export const TREND_DAYS = 30;
 
-export type PlanRequest = { date: string; week?: boolean; unitId?: string; now: number; state: ReviewState };
+/** `notes`: the live notes (a frozen state holds only those written by the cut-off; the meeting writes after it). */
+export type PlanRequest = { date: string; week?: boolean; unitId?: string; now: number; state: ReviewState; notes?: Note[] };
 
 const planUnit = (u: UnitNode): PlanUnit => ({ id: u.id, name: u.name, nameEn: u.nameEn ?? null, level: u.level });
 
@@ -78,8 +80,8 @@ export function buildReviewPlan(q: Queries, req: PlanRequest): ReviewPlan {
     },
     trend: trend(q, unit.id, w, asOf),
     // The minutes' notes: written during the window or in the month after it (the meeting's).
-    notes: q.notes().filter((n) => n.createdAt >= w.start && n.createdAt < w.end + 30 * DAY && (n.unitId === undefined || within.has(n.unitId))),
-    patterns: week ? weekPatterns(q, unit.id, w, asOf, victims) : null,
+    notes: (req.notes ?? q.notes()).filter((n) => n.createdAt >= w.start && n.createdAt < w.end + 30 * DAY && (n.unitId === undefined || within.has(n.unitId))),
+    patterns: week ? weekPatterns(q, unit.id, w, asOf, victims, req.notes ?? q.notes()) : null,
   };
 }
 
@@ -121,7 +123,7 @@ function trend(q: Queries, unitId: string, w: Window, asOf: number): TrendPoint[
  * window, not only the rows the list shows. Reviews stay live, like the notes: the meeting
  * writes them after the cut-off.
  */
-function weekPatterns(q: Queries, unitId: string, w: Window, asOf: number, listed: ReviewLead[]): CasePatterns {
+function weekPatterns(q: Queries, unitId: string, w: Window, asOf: number, listed: ReviewLead[], notes: Note[]): CasePatterns {
   const all = listed.length > REVIEW_LIMITS.cases ? q.reviewLeads(unitId, w, asOf, 'victimised', Number.MAX_SAFE_INTEGER) : listed;
-  return casePatterns(all, latestReviews(q.notes()));
+  return casePatterns(all, latestReviews(notes));
 }
