@@ -109,22 +109,23 @@ describe('the weekly pattern table', () => {
       ['unstructured', 1, 300_00],
       ['not_reviewed', 1, 7_00],
     ]);
+    // Codes first, then what is not known: unknown, reviewed in text only, not reviewed.
     expect(rows('ageBand')).toEqual([
-      ['unstructured', 1, 300_00],
       ['20–29', 1, 100_00],
       ['unknown', 1, 50_00],
+      ['unstructured', 1, 300_00],
       ['not_reviewed', 1, 7_00],
     ]);
     expect(rows('failed')).toEqual([
       ['persuasion', 2, 150_00],
-      ['unstructured', 1, 300_00],
       ['new_channel', 1, 100_00],
+      ['unstructured', 1, 300_00],
       ['not_reviewed', 1, 7_00],
     ]);
     expect(rows('missed')).toEqual([
-      ['unstructured', 1, 300_00],
       ['no_visit', 1, 100_00],
       ['none', 1, 50_00],
+      ['unstructured', 1, 300_00],
       ['not_reviewed', 1, 7_00],
     ]);
     // Every case is in each single-valued dimension exactly once.

@@ -151,7 +151,8 @@ export const UNKNOWN = 'unknown';
 
 export type PatternRow = { dimension: PatternDimension; value: string; cases: number; lossAmount: number };
 /**
- * The week's cases grouped for the meeting. Each case counts once in fraud type, age band and
+ * The week's cases grouped for the meeting, each dimension's codes first (most cases, then most
+ * money lost), then `unknown`, `unstructured` and `not_reviewed`. Each case counts once in fraud type, age band and
  * occupation; in `missed` and `failed` once under each code its review names (so those rows may
  * add up to more than `cases`). A case with no review counts as `not_reviewed`, one reviewed in
  * text only (or with a body this display cannot read) as `unstructured`: none is left out.
@@ -193,7 +194,11 @@ export function casePatterns(cases: readonly PatternCase[], reviews: ReadonlyMap
     }
   }
   const order = (d: PatternDimension) => patternDimensions.indexOf(d);
-  const rows = [...acc.values()].sort((a, b) => order(a.dimension) - order(b.dimension) || b.cases - a.cases || b.lossAmount - a.lossAmount || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
+  // Within a dimension the patterns first (most cases, then most money), then what is not known.
+  const rest = (v: string) => [UNKNOWN, UNSTRUCTURED, NOT_REVIEWED].indexOf(v);
+  const rows = [...acc.values()].sort(
+    (a, b) => order(a.dimension) - order(b.dimension) || rest(a.value) - rest(b.value) || b.cases - a.cases || b.lossAmount - a.lossAmount || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0),
+  );
   return { cases: cases.length, lossAmount, reviewed, unstructured, notReviewed, rows };
 }
 

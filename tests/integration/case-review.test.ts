@@ -114,20 +114,20 @@ describe('writing a case review', () => {
       ['investment', 1, 7_00],
     ]);
     expect(rows('occupation')).toEqual([
-      ['not_reviewed', 2, 507_00],
-      ['unstructured', 1, 30_000_00],
       ['student', 1, 1_000_00],
+      ['unstructured', 1, 30_000_00],
+      ['not_reviewed', 2, 507_00],
     ]);
     expect(rows('failed')).toEqual([
-      ['not_reviewed', 2, 507_00],
-      ['unstructured', 1, 30_000_00],
       ['coached', 1, 1_000_00],
       ['denial', 1, 1_000_00],
+      ['unstructured', 1, 30_000_00],
+      ['not_reviewed', 2, 507_00],
     ]);
     expect(rows('ageBand')).toEqual([
-      ['not_reviewed', 2, 507_00],
-      ['unstructured', 1, 30_000_00],
       ['20–29', 1, 1_000_00],
+      ['unstructured', 1, 30_000_00],
+      ['not_reviewed', 2, 507_00],
     ]);
     // A day's review has no pattern table.
     expect((await core.handlers['review:plan']({ date: '2026-11-20' })).patterns).toBeNull();
