@@ -20,7 +20,7 @@ import {
 import type { PendingNote, ReviewLead } from '../../../shared/contract.js';
 import { clockText, dateText } from '../format.js';
 import type { MessageKey } from '../i18n.js';
-import { api, onChanged } from '../store.js';
+import { api, onChanged, useApp } from '../store.js';
 import { useT } from '../wall/common.js';
 
 /** The latest review note of a lead among its notes (pending ones included, marked). */
@@ -32,6 +32,7 @@ function latest(notes: PendingNote[]): PendingNote | null {
 
 function LatestReview({ note }: { note: PendingNote | null }) {
   const t = useT();
+  const lang = useApp((s) => s.lang);
   if (!note) return <div className="case-review-latest muted" data-case-review="none">{t('reviewNone')}</div>;
   const body = parseReviewBody(note.body);
   const when = `${dateText(note.createdAt)} ${clockText(note.createdAt, false)} ${note.author}`;
@@ -47,7 +48,7 @@ function LatestReview({ note }: { note: PendingNote | null }) {
     );
   }
   const r = body.review;
-  const codes = (prefix: string, xs: readonly string[]) => xs.map((x) => t(`${prefix}.${x}` as MessageKey)).join('、');
+  const codes = (prefix: string, xs: readonly string[]) => xs.map((x) => t(`${prefix}.${x}` as MessageKey)).join(lang === 'en' ? ', ' : '、');
   return (
     <div className="case-review-latest" data-case-review="structured" data-note={note.id} data-pending={note.pending ? 'true' : 'false'}>
       <b>{t('reviewLatest')}</b> {when}
