@@ -144,6 +144,14 @@ describe('writing a case review', () => {
     expect(lines).toContain('失效环节,骗子话术反劝阻,1,1000');
     expect(lines).toContain('年龄段,20–29,1,1000');
 
+    // The cases table carries each case's latest review in words (or its text, or "not reviewed").
+    const cases = (await core.handlers['review:export']({ date: '2026-11-20', week: true, format: 'csv', table: 'cases' })) as { base64: string };
+    const caseLines = Buffer.from(cases.base64, 'base64').toString('utf8').trim().split('\r\n');
+    expect(caseLines[0]!.endsWith(',此前预警,案件复盘')).toBe(true);
+    expect(caseLines.find((l) => l.startsWith('C1,'))).toMatch(/,职业：学生；年龄段：20–29；预警遗漏：电话劝阻过晚、未关注重复预警；失效环节：当事人隐瞒否认、骗子话术反劝阻；心理状态：急于获利回本；补充说明：返利到账后继续加码；值班长$/);
+    expect(caseLines.find((l) => l.startsWith('C3,'))).toMatch(/,文字复盘：当事人与“军官”网恋三个月，多次否认被骗$/);
+    expect(caseLines.find((l) => l.startsWith('C2,'))).toMatch(/,未复盘$/);
+
     const x = (await core.handlers['review:export']({ date: '2026-11-20', week: true, format: 'xlsx' })) as { base64: string };
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.load(Buffer.from(x.base64, 'base64') as unknown as ArrayBuffer);
