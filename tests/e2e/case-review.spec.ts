@@ -124,6 +124,10 @@ test('the duty desk writes a case review; it comes back through the feed and mov
   await expect(page.locator('[data-case-review-of="C1"] [data-review-field="failed"]')).toHaveText('Person hid or denied it');
   await expect(row(page, 'occupation:student').locator('td').first()).toHaveText('Student');
   await page.screenshot({ path: info.outputPath('case-review-en-1920x1080.png'), fullPage: true });
+  // A 4K wall at the meeting: the same section, scaled.
+  await page.setViewportSize({ width: 3840, height: 2160 });
+  await expect(row(page, 'occupation:student')).toBeVisible();
+  await page.screenshot({ path: info.outputPath('case-review-en-3840x2160.png') });
 });
 
 test('a wall key may not write a case review: the form says so and nothing is queued', async ({ page }, info) => {
