@@ -116,8 +116,8 @@ export function isVersionedReview(body: string): boolean {
 }
 
 /** The latest review note of each lead (by creation time, then id), from notes of any kind. */
-export function latestReviews(notes: readonly Note[]): Map<string, Note> {
-  const out = new Map<string, Note>();
+export function latestReviews<N extends Note>(notes: readonly N[]): Map<string, N> {
+  const out = new Map<string, N>();
   for (const n of notes) {
     if (n.kind !== 'review' || n.leadId === undefined) continue;
     const had = out.get(n.leadId);

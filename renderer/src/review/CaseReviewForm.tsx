@@ -1,11 +1,12 @@
 // A victimisation case's structured review (复盘): its latest review as the feed brought it back
 // (or still in the outbox), and the form that writes a new one through the outbox. The body's
 // format, codes and checks live in shared/caseReview.ts; this only gathers and shows them.
-import { useCallback, useEffect, useState } from 'react';
+import { useEffect, useState } from 'react';
 import {
   AGE_BANDS,
   checkCaseReview,
   failedCodes,
+  latestReviews,
   missedCodes,
   occupationFromText,
   occupations,
@@ -23,11 +24,24 @@ import type { MessageKey } from '../i18n.js';
 import { api, onChanged, useApp } from '../store.js';
 import { useT } from '../wall/common.js';
 
-/** The latest review note of a lead among its notes (pending ones included, marked). */
-function latest(notes: PendingNote[]): PendingNote | null {
-  let out: PendingNote | null = null;
-  for (const n of notes) if (n.kind === 'review' && (!out || n.createdAt > out.createdAt || (n.createdAt === out.createdAt && n.id > out.id))) out = n;
-  return out;
+/**
+ * The latest review of every lead (pending ones included, marked), loaded once for the whole
+ * cases section and again when notes change: one request, not one per case.
+ */
+export function useLatestReviews(active: boolean): Map<string, PendingNote> {
+  const [latest, setLatest] = useState<Map<string, PendingNote>>(new Map());
+  useEffect(() => {
+    if (!active) return;
+    let alive = true;
+    const load = () => void api().invoke('notes:list', {}).then((notes) => alive && setLatest(latestReviews(notes)));
+    load();
+    const off = onChanged((tables) => tables.includes('note') && load());
+    return () => {
+      alive = false;
+      off();
+    };
+  }, [active]);
+  return latest;
 }
 
 function LatestReview({ note }: { note: PendingNote | null }) {
@@ -94,21 +108,13 @@ function draftFor(lead: ReviewLead): Draft {
   };
 }
 
-export function CaseReviewForm({ lead }: { lead: ReviewLead }) {
+export function CaseReviewForm({ lead, latest }: { lead: ReviewLead; latest: PendingNote | null }) {
   const t = useT();
-  const [notes, setNotes] = useState<PendingNote[]>([]);
   const [open, setOpen] = useState(false);
   const [draft, setDraft] = useState<Draft>(() => draftFor(lead));
   // The fields at fault, once each (the author is the note's, not the review's).
   const [problems, setProblems] = useState<(CaseReviewProblem['field'] | 'author')[]>([]);
   const [refused, setRefused] = useState<string | null>(null);
-  const reload = useCallback(() => {
-    void api().invoke('notes:list', { leadId: lead.id }).then(setNotes);
-  }, [lead.id]);
-  useEffect(() => {
-    reload();
-    return onChanged((tables) => tables.includes('note') && reload());
-  }, [reload]);
   const set = <K extends keyof Draft>(k: K, v: Draft[K]) => setDraft((d) => ({ ...d, [k]: v }));
   const toggle = (k: 'missed' | 'failed', code: string) => setDraft((d) => ({ ...d, [k]: d[k].includes(code) ? d[k].filter((x) => x !== code) : [...d[k], code] }));
   const save = async () => {
@@ -129,7 +135,6 @@ export function CaseReviewForm({ lead }: { lead: ReviewLead }) {
       await api().invoke('review:add', { leadId: lead.id, review: review as CaseReview, author: draft.author.trim() });
       setDraft((d) => ({ ...draftFor(lead), author: d.author }));
       setOpen(false);
-      reload();
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
       const role = /not for the (\w+) role/.exec(message)?.[1];
@@ -139,7 +144,7 @@ export function CaseReviewForm({ lead }: { lead: ReviewLead }) {
   const problemText = (f: CaseReviewProblem['field'] | 'author') => (f === 'author' ? t('reviewErr.author') : t(problemKey({ field: f, message: '' }), { n: REVIEW_TEXT_MAX }));
   return (
     <div className="case-review" data-case-review-of={lead.id}>
-      <LatestReview note={latest(notes)} />
+      <LatestReview note={latest} />
       {!open && (
         <button type="button" className="case-review-open" data-review-open={lead.id} onClick={() => setOpen(true)}>
           {t('caseReview')}

@@ -14,7 +14,7 @@ import { KpiCards, valueText } from '../wall/KpiStrip.js';
 import { CORE_INDICATORS, measure } from '../../../shared/indicators.js';
 import { Table } from '../wall/Leaderboards.js';
 import { StatusBar } from '../wall/StatusBar.js';
-import { CaseReviewForm } from './CaseReviewForm.js';
+import { CaseReviewForm, useLatestReviews } from './CaseReviewForm.js';
 import { LeadTimelineView } from './LeadTimelineView.js';
 import { PatternTable } from './PatternTable.js';
 import { Replay } from './Replay.js';
@@ -193,6 +193,7 @@ export function ReviewScreen({ params }: { params: URLSearchParams }) {
     return () => window.removeEventListener('keydown', onKey);
   }, [move]);
   const current: Section = SECTIONS[section]!;
+  const reviews = useLatestReviews(current === 'cases');
   const name = (u: PlanUnit) => localName(u, lang);
   const path = data ? data.path : [];
   return (
@@ -303,7 +304,7 @@ export function ReviewScreen({ params }: { params: URLSearchParams }) {
               <article key={c.id} className="case" data-case={c.id}>
                 <LeadTable leads={[c]} cols={['issued', 'met', 'feedback', 'loss', 'outcome']} />
                 {c.timeline && <LeadTimelineView tl={c.timeline} />}
-                <CaseReviewForm lead={c} />
+                <CaseReviewForm lead={c} latest={reviews.get(c.id) ?? null} />
               </article>
             ))}
           </div>
