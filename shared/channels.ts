@@ -18,6 +18,7 @@ export const requestChannels = [
   'replay:leads',
   'notes:list',
   'notes:add',
+  'review:add',
   'events:recent',
   'display:config',
   'sync:status',

@@ -3,6 +3,7 @@
 // every transport; results come from the trusted core and are typed, not re-validated.
 import { z } from 'zod';
 import { eventChannels, type requestChannels } from './channels.js';
+import { caseReviewSchema, type CasePatterns } from './caseReview.js';
 import type { FraudType, RiskLevel, UnitLevel } from './domain.js';
 import type { Method, RiskDimension } from './grade.js';
 import type { DisplayConfig } from './display.js';
@@ -215,6 +216,8 @@ export type ReviewPlan = {
   /** The last 30 days to the window's end: the daily rates as of the cut-off. */
   trend: TrendPoint[];
   notes: Note[];
+  /** A week's review: its victimisation cases grouped by their latest case reviews (shared/caseReview.ts); null for a day. */
+  patterns: CasePatterns | null;
 };
 
 /** A note, and whether it is still only in this display's outbox (and why, if it was refused). */
@@ -319,6 +322,8 @@ export const requests = {
     })
     .strict()
     .refine((n) => n.leadId !== undefined || n.unitId !== undefined, 'a note belongs to a lead or a unit'),
+  /** A structured case review of a victimisation case, written as a `review` note through the outbox (not for the wall role). */
+  'review:add': z.object({ leadId: z.string().min(1).max(128), review: caseReviewSchema, author: z.string().trim().min(1).max(200) }).strict(),
   /** The latest events (the wall's ticker), newest first, masked. */
   'events:recent': z.object({ unitId: unitId.optional(), limit: z.number().int().min(1).max(200) }).strict(),
   /** This display's configuration (name, language, targets, map). */
@@ -358,6 +363,7 @@ export type Results = {
   'events:recent': RecentEvent[];
   'display:config': DisplayConfig;
   'notes:add': PendingNote;
+  'review:add': PendingNote;
   'sync:status': SyncStatus;
   'health:get': DisplayHealth;
   'clock:now': { serverTime: number };

@@ -31,6 +31,8 @@ export function ageBand(age: number): string {
 /** Requests only some roles may make; every other request is open to every role. */
 const restricted: Partial<Record<RequestName, readonly Role[]>> = {
   'audit:list': ['unmask'],
+  // A case review names the person's occupation, age and state of mind: the duty desk writes it, not a wall.
+  'review:add': ['unmask'],
 };
 
 export function mayCall(role: Role, channel: RequestName): boolean {

@@ -3,7 +3,8 @@
 import { EventEmitter } from 'node:events';
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { DisplayHealth, Events, EventName, Handlers, PendingNote, ReviewState } from '../../shared/contract.js';
+import { ContractError, type DisplayHealth, type Events, type EventName, type Handlers, type PendingNote, type ReviewState } from '../../shared/contract.js';
+import { encodeCaseReview, isVersionedReview } from '../../shared/caseReview.js';
 import { DEFAULT_DISPLAY, rankingConfig, type DisplayConfig } from '../../shared/display.js';
 import { HEARTBEAT_HELD_MAX, type Heartbeat } from '../../shared/protocol.js';
 import { APP_VERSION } from '../../shared/version.js';
@@ -303,13 +304,13 @@ export function createCore(opts: CoreOptions): Core {
     'review:state': ({ window }) => frozen.freeze(reviewCutoff(window, Infinity), now()),
     'review:plan': async ({ date, week, unitId }) => {
       const { q, state } = await reviewAt(date, week === true);
-      return buildReviewPlan(q, { date, now: now(), state, ...(week !== undefined ? { week } : {}), ...(unitId ? { unitId } : {}) });
+      return buildReviewPlan(q, { date, now: now(), state, notes: queries.notes(), ...(week !== undefined ? { week } : {}), ...(unitId ? { unitId } : {}) });
     },
     'review:export': async ({ date, week, unitId, format, table }) => {
       // The minutes are those of the frozen review (the same plan the screen shows), and say so
       // when it could not be frozen.
       const { q, state } = await reviewAt(date, week === true);
-      const plan = buildReviewPlan(q, { date, now: now(), state, ...(week !== undefined ? { week } : {}), ...(unitId ? { unitId } : {}) });
+      const plan = buildReviewPlan(q, { date, now: now(), state, notes: queries.notes(), ...(week !== undefined ? { week } : {}), ...(unitId ? { unitId } : {}) });
       return exportReview(plan, { format, ...(table ? { table } : {}) }, (opts.display ?? DEFAULT_DISPLAY).targets);
     },
     'notes:list': ({ leadId, unitId, window }) => {
@@ -321,10 +322,22 @@ export function createCore(opts: CoreOptions): Core {
       return [...stored, ...pendingNotes().filter((n) => !seen.has(n.id) && match(n))].sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
     },
     'notes:add': (args) => {
+      // A structured review goes through review:add, which the role gate and the review's checks guard.
+      if (args.kind === 'review' && isVersionedReview(args.body)) throw new ContractError('notes:add: a structured case review is written with review:add');
       const row = local.addNote(
         { kind: args.kind, body: args.body, author: args.author, createdAt: now(), ...(args.leadId ? { leadId: args.leadId } : {}), ...(args.unitId ? { unitId: args.unitId } : {}) },
         now(),
       );
+      events.emit('db:changed', { tables: ['note'] });
+      outbox.flush();
+      return { ...(row.args as Note), clientId: local.clientId, mutationId: row.id, pending: true, error: null };
+    },
+    'review:add': ({ leadId, review, author }) => {
+      // Only a post-warning victimisation case is reviewed; its note carries the lead and its unit.
+      const lead = queries.leadTimeline(leadId)?.lead;
+      if (!lead) throw new ContractError(`review:add: no lead ${leadId} in this display's scope`);
+      if (lead.outcome !== 'defrauded_after_warning') throw new ContractError(`review:add: lead ${leadId} is not a post-warning victimisation case`);
+      const row = local.addNote({ kind: 'review', leadId, unitId: lead.unitId, body: encodeCaseReview(review), author, createdAt: now() }, now());
       events.emit('db:changed', { tables: ['note'] });
       outbox.flush();
       return { ...(row.args as Note), clientId: local.clientId, mutationId: row.id, pending: true, error: null };

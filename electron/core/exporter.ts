@@ -5,6 +5,8 @@
 import ExcelJS from 'exceljs';
 import { existsSync } from 'node:fs';
 import PDFDocument from 'pdfkit';
+import { latestReviews, parseReviewBody, patternValueKey, type CasePatterns } from '../../shared/caseReview.js';
+import type { Note } from '../../shared/protocol.js';
 import type { ReviewPlan, ReviewState } from '../../shared/contract.js';
 import { DAY } from '../../shared/domain.js';
 import { DEFAULT_DISPLAY, type DisplayConfig } from '../../shared/display.js';
@@ -146,7 +148,10 @@ export function planTables(plan: ReviewPlan, targets: DisplayConfig['targets'] =
   tables.push({ name: 'overdue', title: zhText('section.overdue'), columns: leadCols, rows: plan.overdue.rows.map(leadRow), ...(overdueNote ? { note: overdueNote } : {}) });
   // A case's repeat chain: the person's earlier warnings, by lead id and date (never the person's id).
   const chain = (c: ReviewPlan['cases']['rows'][number]) => (c.timeline?.earlier ?? []).map((e) => `${e.id}（${dateText(e.issuedAt)}）`).join('、');
-  tables.push({ name: 'cases', title: zhText('section.cases'), columns: [...leadCols, col('earlierLeads')], rows: plan.cases.rows.map((c) => [...leadRow(c), chain(c)]), ...(casesNote ? { note: casesNote } : {}) });
+  // Each case's latest review (the plan's notes are the live ones), as the minutes write it.
+  const reviews = latestReviews(plan.notes);
+  tables.push({ name: 'cases', title: zhText('section.cases'), columns: [...leadCols, col('earlierLeads'), col('caseReview')], rows: plan.cases.rows.map((c) => [...leadRow(c), chain(c), reviewText(reviews.get(c.id))]), ...(casesNote ? { note: casesNote } : {}) });
+  if (plan.patterns) tables.push(patternsTable(plan.patterns));
   tables.push({
     name: 'stops',
     title: zhText('section.stops'),
@@ -179,6 +184,38 @@ export function planTables(plan: ReviewPlan, targets: DisplayConfig['targets'] =
     rows: plan.notes.map((n) => [n.createdAt, zhText(`noteKind.${n.kind}` as VocabularyKey), n.leadId ?? n.unitId ?? '', n.author, n.body]),
   });
   return tables;
+}
+
+/** A case's latest review in words: its fields, or its text as written; "not reviewed" without one. */
+function reviewText(note: Note | undefined): string {
+  if (!note) return zhText('notReviewed');
+  const body = parseReviewBody(note.body);
+  if (body.kind !== 'structured') return body.text;
+  const r = body.review;
+  const words = (prefix: 'missed' | 'failed', xs: readonly string[]) => xs.map((x) => zhText(`${prefix}.${x}` as VocabularyKey)).join('、');
+  return [
+    `${zhText('review.occupation')}：${r.occupation ? zhText(`occupation.${r.occupation}`) : zhText('unknown')}`,
+    `${zhText('review.ageBand')}：${r.ageBand ?? zhText('unknown')}`,
+    `${zhText('review.missed')}：${words('missed', r.missed)}`,
+    `${zhText('review.failed')}：${words('failed', r.failed)}`,
+    ...(r.psychology ? [`${zhText('review.psychology')}：${zhText(`psychology.${r.psychology}`)}`] : []),
+    ...(r.text ? [`${zhText('review.text')}：${r.text}`] : []),
+    `${note.author}`,
+  ].join('；');
+}
+
+/** The week's pattern table (shared/caseReview.ts): each dimension's values with their cases and amount lost. */
+function patternsTable(p: CasePatterns): Table {
+  return {
+    name: 'patterns',
+    title: zhText('patternTable'),
+    columns: [col('colDimension'), col('colValue'), col('colCases', 'int'), col('colLoss', 'yuan', '（元）')],
+    rows: p.rows.map((r) => {
+      const key = patternValueKey(r.dimension, r.value);
+      return [zhText(`dimension.${r.dimension}`), key ? zhText(key) : r.value, r.cases, yuan(r.lossAmount)];
+    }),
+    note: `${zhText('reviewPatternSummary', { n: p.cases, amount: `${cellText(yuan(p.lossAmount), 'yuan')}元`, r: p.reviewed, u: p.unstructured, x: p.notReviewed })}。${zhText('reviewPatternMulti')}`,
+  };
 }
 
 function csvCell(c: Cell, format: CellFormat): string {

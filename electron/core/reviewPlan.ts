@@ -1,10 +1,12 @@
 // The review's one plan (style.md "One home for each rule"): which windows, rankings, lists and
 // limits a review of a date holds, built once from a Queries (the frozen state's at a passed
 // cut-off). The review screen renders it and the exporter writes it.
-import { REVIEW_SECTIONS, type BranchColumn, type PlanUnit, type ReviewPlan, type ReviewState, type TrendPoint } from '../../shared/contract.js';
+import { casePatterns, latestReviews, type CasePatterns } from '../../shared/caseReview.js';
+import { REVIEW_SECTIONS, type BranchColumn, type PlanUnit, type ReviewLead, type ReviewPlan, type ReviewState, type TrendPoint } from '../../shared/contract.js';
 import { DAY } from '../../shared/domain.js';
 import { CORE_INDICATORS, measure, rankOn } from '../../shared/indicators.js';
 import { dateWindow, previousWindow, summariseStops, reviewCutoff, reviewWindow, weekWindow, type Indicators, type Window } from '../../shared/kpi.js';
+import type { Note } from '../../shared/protocol.js';
 import type { UnitNode } from '../../shared/units.js';
 import { QueryError, type Queries } from './queries.js';
 
@@ -13,7 +15,8 @@ export const REVIEW_LIMITS = { overdue: 2000, cases: 500 } as const;
 /** The days of the trend the minutes draw. */
 export const TREND_DAYS = 30;
 
-export type PlanRequest = { date: string; week?: boolean; unitId?: string; now: number; state: ReviewState };
+/** `notes`: the live notes (a frozen state holds only those written by the cut-off; the meeting writes after it). */
+export type PlanRequest = { date: string; week?: boolean; unitId?: string; now: number; state: ReviewState; notes?: Note[] };
 
 const planUnit = (u: UnitNode): PlanUnit => ({ id: u.id, name: u.name, nameEn: u.nameEn ?? null, level: u.level });
 
@@ -77,7 +80,8 @@ export function buildReviewPlan(q: Queries, req: PlanRequest): ReviewPlan {
     },
     trend: trend(q, unit.id, w, asOf),
     // The minutes' notes: written during the window or in the month after it (the meeting's).
-    notes: q.notes().filter((n) => n.createdAt >= w.start && n.createdAt < w.end + 30 * DAY && (n.unitId === undefined || within.has(n.unitId))),
+    notes: (req.notes ?? q.notes()).filter((n) => n.createdAt >= w.start && n.createdAt < w.end + 30 * DAY && (n.unitId === undefined || within.has(n.unitId))),
+    patterns: week ? weekPatterns(q, unit.id, w, asOf, victims, req.notes ?? q.notes()) : null,
   };
 }
 
@@ -112,4 +116,14 @@ function trend(q: Queries, unitId: string, w: Window, asOf: number): TrendPoint[
     out.push({ day: d, leads: ind.leads, faceToFace: ind.faceToFace, victimisation: ind.victimisation, overdue: ind.overdue });
   }
   return out;
+}
+
+/**
+ * The week's cases by their latest case reviews, for the weekly meeting: every case of the
+ * window, not only the rows the list shows. Reviews stay live, like the notes: the meeting
+ * writes them after the cut-off.
+ */
+function weekPatterns(q: Queries, unitId: string, w: Window, asOf: number, listed: ReviewLead[], notes: Note[]): CasePatterns {
+  const all = listed.length > REVIEW_LIMITS.cases ? q.reviewLeads(unitId, w, asOf, 'victimised', Number.MAX_SAFE_INTEGER) : listed;
+  return casePatterns(all, latestReviews(notes));
 }

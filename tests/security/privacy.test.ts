@@ -95,6 +95,7 @@ function everyEntry(): { [K in RequestName]: RequestArgs<K> } {
     'review:plan': { date: '2026-11-20' },
     'notes:list': {},
     'notes:add': { leadId: someLead, kind: 'review', body: 'checked', author: 'tester' },
+    'review:add': { leadId: someLead, review: { occupation: null, ageBand: null, missed: ['none'], failed: ['other'], text: '' }, author: 'tester' },
     'events:recent': { limit: 200 },
     'display:config': {},
     'sync:status': {},
@@ -120,7 +121,7 @@ describe('the wall role', () => {
     let checked = 0;
     for (const channel of Object.keys(args) as RequestName[]) {
       const r = await call(ws, channel, args[channel]);
-      if (channel === 'audit:list') {
+      if (channel === 'audit:list' || channel === 'review:add') {
         expect(r, channel).toMatchObject({ ok: false, error: expect.stringMatching(/not for the wall role/) });
         continue;
       }

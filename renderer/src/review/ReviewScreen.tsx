@@ -14,7 +14,9 @@ import { KpiCards, valueText } from '../wall/KpiStrip.js';
 import { CORE_INDICATORS, measure } from '../../../shared/indicators.js';
 import { Table } from '../wall/Leaderboards.js';
 import { StatusBar } from '../wall/StatusBar.js';
+import { CaseReviewForm, useLatestReviews } from './CaseReviewForm.js';
 import { LeadTimelineView } from './LeadTimelineView.js';
+import { PatternTable } from './PatternTable.js';
 import { Replay } from './Replay.js';
 
 export const SECTIONS = REVIEW_SECTIONS;
@@ -169,6 +171,9 @@ export function ReviewScreen({ params }: { params: URLSearchParams }) {
       alive = false;
     };
   }, [key, date, weekly, unitId, ready, generation, passed]);
+  // A week's pattern table counts the cases' latest reviews, which stay live: a review coming
+  // back through the feed loads the plan again (the frozen figures themselves do not change).
+  useEffect(() => (weekly ? onChanged((tables) => tables.includes('note') && setGeneration((g) => g + 1)) : undefined), [weekly]);
   const move = useCallback(
     (to: number) => go('review', { date, ...(weekly ? { week: '1' } : {}), ...(unitId ? { unit: unitId } : {}), s: String((to + SECTIONS.length) % SECTIONS.length) }),
     [date, weekly, unitId],
@@ -188,6 +193,7 @@ export function ReviewScreen({ params }: { params: URLSearchParams }) {
     return () => window.removeEventListener('keydown', onKey);
   }, [move]);
   const current: Section = SECTIONS[section]!;
+  const reviews = useLatestReviews(current === 'cases');
   const name = (u: PlanUnit) => localName(u, lang);
   const path = data ? data.path : [];
   return (
@@ -292,11 +298,13 @@ export function ReviewScreen({ params }: { params: URLSearchParams }) {
         )}
         {data && current === 'cases' && (
           <div className="cases">
+            {data.patterns && <PatternTable patterns={data.patterns} />}
             {data.cases.rows.length === 0 && <div className="empty">{t('none')}</div>}
             {data.cases.rows.map((c) => (
               <article key={c.id} className="case" data-case={c.id}>
                 <LeadTable leads={[c]} cols={['issued', 'met', 'feedback', 'loss', 'outcome']} />
                 {c.timeline && <LeadTimelineView tl={c.timeline} />}
+                <CaseReviewForm lead={c} latest={reviews.get(c.id) ?? null} />
               </article>
             ))}
           </div>
