@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { FlagError, flagHelp, parseFlags } from '../shared/args.js';
 import { FixtureError, startCentre } from './centre.js';
 import { SqliteStore, StoreError } from './store.js';
-import { SqliteTokens, TokenError, tokenRoles, type TokenRole } from './tokens.js';
+import { TokenError, tokenRoles, Tokens, type TokenRole } from './tokens.js';
 
 const spec = {
   port: { kind: 'int', help: 'TCP port (default 8787; 0 = any free port)', min: 0, max: 65535 },
@@ -41,7 +41,7 @@ const TOKEN_USAGE = `Guardpost centre tokens
 ${flagHelp(tokenSpec)}`;
 
 /** The admin's token commands, on the store file (the centre may be running: SQLite WAL lets both write). */
-function tokenCommand(argv: string[]): void {
+async function tokenCommand(argv: string[]): Promise<void> {
   const [verb, ...rest] = argv;
   if (verb === undefined || verb === '--help') {
     console.log(TOKEN_USAGE);
@@ -58,19 +58,19 @@ function tokenCommand(argv: string[]): void {
   if (!existsSync(flags.db)) throw new FlagError(`token ${verb}: no store at ${flags.db} (start the centre with --db ${flags.db} first)`);
   const store = new SqliteStore(flags.db);
   try {
-    const tokens = new SqliteTokens(store.db);
+    const tokens = new Tokens(store);
     if (verb === 'issue') {
       if (!flags.name) throw new FlagError('token issue needs --name NAME');
       if (!flags.scope) throw new FlagError('token issue needs --scope UNIT');
       const role = (flags.role ?? 'display') as TokenRole;
       if (!tokenRoles.includes(role)) throw new FlagError(`--role must be one of ${tokenRoles.join(', ')}, got ${JSON.stringify(flags.role)}`);
-      if (!store.unitPath(flags.scope)) throw new FlagError(`--scope ${flags.scope} is not a unit in ${flags.db}`);
-      const { id, secret } = tokens.issue({ name: flags.name, scope: flags.scope, role, now: Date.now() });
+      if (!(await store.unitPath(flags.scope))) throw new FlagError(`--scope ${flags.scope} is not a unit in ${flags.db}`);
+      const { id, secret } = await tokens.issue({ name: flags.name, scope: flags.scope, role, now: Date.now() });
       console.log(`issued ${id} "${flags.name}" (${role}, scope ${flags.scope})`);
       console.log(`secret: ${secret}`);
       console.log('The secret is shown this once; the centre keeps only its sha256.');
     } else if (verb === 'list') {
-      const list = tokens.list();
+      const list = await tokens.list();
       if (list.length === 0) console.log('no issued tokens');
       for (const t of list) {
         const state = t.revokedAt === null ? 'live' : `revoked ${new Date(t.revokedAt).toISOString()}`;
@@ -78,11 +78,11 @@ function tokenCommand(argv: string[]): void {
       }
     } else {
       if (target === undefined) throw new FlagError('token revoke needs the token’s NAME or ID');
-      const t = tokens.revoke(target, Date.now());
+      const t = await tokens.revoke(target, Date.now());
       console.log(`revoked ${t.id} "${t.name}" (scope ${t.scope}); the centre refuses it from its next request`);
     }
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
@@ -113,7 +113,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
   console.log(`centre listening on ${centre.url}`);
-  console.log(`seq ${centre.store.headSeq()}, epoch ${centre.store.epoch}, server time ${new Date(centre.clock()).toISOString()}`);
+  console.log(`seq ${await centre.store.headSeq()}, epoch ${centre.store.epoch}, server time ${new Date(centre.clock()).toISOString()}`);
   console.log(`token: ${centre.token}`);
 }
 
