@@ -11,7 +11,8 @@ import { describeZodError, entitySchemas, type EntityName, type Unit } from '../
 import { createClock, type Clock } from './clock.js';
 import { Scenario, stepOps, type LeadPlan } from './scenario.js';
 import { createCentralServer, type CentralServer } from './server.js';
-import { SqliteStore, type CentralStore, type WriteOp } from './store.js';
+import { openPgStore } from './pgStore.js';
+import { SqliteStore, StoreError, type CentralStore, type WriteOp } from './store.js';
 import { createTokenRegistry, Tokens } from './tokens.js';
 
 export type CentreOptions = {
@@ -29,6 +30,11 @@ export type CentreOptions = {
   revocationCheckMs?: number;
   /** A SQLite store file (default: a fresh temporary one). */
   db?: string;
+  /**
+   * The store: a `postgres://…` URL selects PostgreSQL (many centre processes may share one
+   * database); anything else is a SQLite file, like `db`.
+   */
+  store?: string;
   fixture?: string;
   heartbeatMs?: number;
   tickMs?: number;
@@ -116,13 +122,19 @@ function unitsParentsFirst(units: Unit[]): Unit[] {
   return [...units].sort((a, b) => depth(a) - depth(b));
 }
 
-/** Opens the store a centre was given. */
+/** Whether a `--store` value names a PostgreSQL database rather than a SQLite file. */
+export function isPostgresUrl(store: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(store);
+}
+
+/** Opens the store a centre was given: PostgreSQL for a `postgres://` URL, else a SQLite file. */
 export async function openStore(where: string, clock: () => number, opts: { history?: boolean } = {}): Promise<CentralStore> {
-  return new SqliteStore(where, clock, opts);
+  return isPostgresUrl(where) ? openPgStore(where, clock, opts) : new SqliteStore(where, clock, opts);
 }
 
 export async function startCentre(opts: CentreOptions = {}): Promise<Centre> {
-  const where = opts.db;
+  if (opts.db !== undefined && opts.store !== undefined) throw new StoreError('give the centre a store file (db) or a store (store), not both');
+  const where = opts.store ?? opts.db;
   const tmp = where ? null : mkdtempSync(join(tmpdir(), 'guardpost-centre-'));
   const clock = opts.clock ?? createClock({ ...(opts.now !== undefined ? { start: opts.now } : {}), speed: opts.speed ?? 1 });
   const store = await openStore(where ?? join(tmp!, 'centre.db'), clock, { history: opts.keepHistory ?? true });

@@ -1,17 +1,20 @@
 // The reference centre's feed against its own promises: commit order under concurrent writers,
-// convergence of snapshot + changes, scopes, resets, gzip and heartbeats.
+// convergence of snapshot + changes, scopes, resets, gzip and heartbeats. One suite, run on each
+// store: SQLite (a file) and PostgreSQL (a database in the run's throwaway cluster).
 import { build } from 'esbuild';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { gunzipSync } from 'node:zlib';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FeedState, pull } from '../tests/support/feed-client.js';
-import { centreForTest, FIXED_NOW, sqliteDb, tempDir } from '../tests/support/harness.js';
+import { centreForTest, FIXED_NOW, tempDir } from '../tests/support/harness.js';
+import { countRows, storeOptions, STORE_KINDS, type StoreKind } from '../tests/support/stores.js';
 import { centreDigests, rowDifferences } from '../tests/support/rows.js';
 import { makeLead } from '../tests/support/records.js';
 import type { Centre } from './centre.js';
+import { openPgStore } from './pgStore.js';
 import { addCrc, recordCrc } from '../shared/crc32.js';
 import { createRng } from './rng.js';
 import type { WriteOp } from './store.js';
@@ -21,8 +24,11 @@ afterEach(async () => {
   for (const f of cleanup.reverse()) await f();
   cleanup = [];
 });
+/** The store the current suite runs on (set by each describe.each block). */
+let kind: StoreKind = 'sqlite';
 async function centre(opts: Parameters<typeof centreForTest>[0] = {}): Promise<Centre> {
-  const c = await centreForTest({ rateLimit: { perSecond: 10_000, burst: 10_000 }, ...opts });
+  const store = opts.db === undefined && opts.store === undefined ? await storeOptions(kind, (f) => cleanup.unshift(f)) : {};
+  const c = await centreForTest({ rateLimit: { perSecond: 10_000, burst: 10_000 }, ...store, ...opts });
   cleanup.push(() => c.close());
   return c;
 }
@@ -58,15 +64,18 @@ function follow(url: string, path: string, onLine: (line: Record<string, unknown
   });
 }
 
+describe.each(STORE_KINDS)('on %s', (storeKind) => {
+beforeEach(() => {
+  kind = storeKind;
+});
+
 describe('the change feed', () => {
-  it('a live-tailing client misses no row while writers in other threads commit concurrently, one of them late', async () => {
+  it('a live-tailing client misses no row while writers on other connections commit concurrently, one of them late', async () => {
     const tmp = tempDir();
     cleanup.push(() => tmp.remove());
     const file = join(tmp.dir, 'centre.db');
-    const c = await centre({ db: file, historyDays: 0 });
-    // Inside the project, so the bundle resolves better-sqlite3 from node_modules.
-    const bundle = join('node_modules', '.cache', 'guardpost', `writer-${process.pid}.mjs`);
-    await build({ entryPoints: ['tests/support/writer-worker.ts'], bundle: true, platform: 'node', format: 'esm', packages: 'external', outfile: bundle, logLevel: 'error' });
+    const db: { db?: string; store?: string } = kind === 'postgres' ? await storeOptions(kind, (f) => cleanup.unshift(f)) : { db: file };
+    const c = await centre({ ...db, historyDays: 0 });
 
     const state = new FeedState();
     const seen = new Set<string>();
@@ -82,16 +91,50 @@ describe('the change feed', () => {
       { name: 'C', txs: 40, perTx: 1, holdMs: 0 },
       { name: 'LONG', txs: 1, perTx: 50, holdMs: 1500 },
     ];
-    const written = await Promise.all(
-      jobs.map(
-        (j) =>
-          new Promise<string[]>((resolve, reject) => {
-            const w = new Worker(join(process.cwd(), bundle), { workerData: { ...j, file, now: FIXED_NOW } });
-            w.once('message', resolve);
-            w.once('error', reject);
-          }),
-      ),
-    );
+    let written: string[][];
+    if (kind === 'sqlite') {
+      // Inside the project, so the bundle resolves better-sqlite3 from node_modules.
+      const bundle = join('node_modules', '.cache', 'guardpost', `writer-${process.pid}.mjs`);
+      await build({ entryPoints: ['tests/support/writer-worker.ts'], bundle: true, platform: 'node', format: 'esm', packages: 'external', outfile: bundle, logLevel: 'error' });
+      written = await Promise.all(
+        jobs.map(
+          (j) =>
+            new Promise<string[]>((resolve, reject) => {
+              const w = new Worker(join(process.cwd(), bundle), { workerData: { ...j, file, now: FIXED_NOW } });
+              w.once('message', resolve);
+              w.once('error', reject);
+            }),
+        ),
+      );
+    } else {
+      // Real concurrent PostgreSQL transactions: each writer a store with its own connections.
+      // LONG starts once A is under way, takes its seqs, and holds its transaction open before
+      // committing while the others queue behind it.
+      let aStarted: () => void = () => undefined;
+      const aUnderWay = new Promise<void>((r) => (aStarted = r));
+      written = await Promise.all(
+        jobs.map(async (j) => {
+          const w = await openPgStore(db.store!, () => FIXED_NOW);
+          try {
+            if (j.name === 'LONG') await aUnderWay;
+            const ids: string[] = [];
+            const units = ['SZ-FT-S01-B1', 'SZ-NS-S01-B1', 'SZ-BA-S01-B1', 'SZ-LG-S01-B1'];
+            for (let t = 0; t < j.txs; t++) {
+              const ops = Array.from({ length: j.perTx }, (_, i) => {
+                const id = `L-${j.name}-${t}-${i}`;
+                ids.push(id);
+                return { t: 'put' as const, e: 'lead' as const, d: makeLead(id, units[(t + i) % units.length]!, FIXED_NOW) };
+              });
+              await w.write(ops, j.holdMs > 0 ? { beforeCommit: () => new Promise((r) => setTimeout(r, j.holdMs)) } : {});
+              if (j.name === 'A' && t === 10) aStarted();
+            }
+            return ids;
+          } finally {
+            await w.close();
+          }
+        }),
+      );
+    }
     expected = new Set(written.flat());
     expect(expected.size).toBe(60 * 2 + 60 * 3 + 40 + 50);
     // A checkpoint after the last commit ends the tail once every row has been seen.
@@ -394,6 +437,7 @@ describe('as-of snapshots (since=0&asOf=T)', () => {
     const res = await lines(c.url, `since=0&asOf=${FIXED_NOW}`);
     expect(res).toMatchObject({ status: 400, body: { error: 'asOf not supported' } });
     expect((await lines(c.url, 'since=0')).status).toBe(200);
-    expect(sqliteDb(c).prepare('SELECT COUNT(*) AS n FROM history').get()).toEqual({ n: 0 });
+    expect(await countRows(c.store, 'history')).toBe(0);
   });
+});
 });
