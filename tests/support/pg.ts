@@ -2,20 +2,18 @@
 // temporary folder (unix socket in that folder, a free TCP port on 127.0.0.1), once per test run
 // (tests/support/pg-global.ts), stopped and removed after. Each test gets a database of its own.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { inject } from 'vitest';
 
-/** Where Debian's postgresql package puts the server binaries (newest version first). */
-export function pgBinDir(): string | null {
-  const root = '/usr/lib/postgresql';
-  if (!existsSync(root)) return null;
-  const versions = readdirSync(root).filter((v) => /^\d+$/.test(v) && existsSync(join(root, v, 'bin', 'initdb'))).sort((a, b) => Number(b) - Number(a));
-  return versions.length ? join(root, versions[0]!, 'bin') : null;
-}
+// @ts-expect-error -- a plain .mjs script, no declarations
+import { pgBinDir as findPgBinDir } from '../../scripts/prereq.mjs';
+
+/** PostgreSQL's server binaries: the one rule, scripts/prereq.mjs's (PG_BINDIR, else Debian's newest). */
+export const pgBinDir = findPgBinDir as (env?: NodeJS.ProcessEnv) => string | null;
 
 export const PG_INSTALL = 'apt-get install -y postgresql';
 
