@@ -5,6 +5,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { freshDatabase } from '../tests/support/pg.js';
 import { makeLead } from '../tests/support/records.js';
 import { FIXED_NOW } from '../tests/support/harness.js';
+import { spawnSync } from 'node:child_process';
+import { startCentre } from './centre.js';
 import { migrate, openPgStore, PG_MIGRATIONS, schemaVersion, type PgStore } from './pgStore.js';
 import type { WriteOp } from './store.js';
 import { recordCrc } from '../shared/crc32.js';
@@ -111,4 +113,35 @@ describe('the PostgreSQL store', () => {
     const { firstSeq } = await s.write([{ t: 'put', e: 'lead', d: makeLead('L-1', 'C-B1', FIXED_NOW) }]);
     expect(firstSeq).toBeGreaterThan(before.head);
   });
+
+  it('keeps tokens, heartbeats and the audit like the SQLite store, and the token commands work on it', async () => {
+    const url = await database();
+    const c = await startCentre({ store: url, seed: 11, now: FIXED_NOW, speed: 0, historyDays: 0, token: 'root-token' });
+    cleanup.push(() => c.close());
+    await c.store.write([{ t: 'put', e: 'lead', d: makeLead('L-1', 'SZ-FT-S01-B1', FIXED_NOW) }]);
+    const issued = await c.tokens.issue({ name: '福田大屏-1', scope: 'SZ-FT', role: 'display', now: FIXED_NOW });
+    await expect(c.tokens.issue({ name: '福田大屏-1', scope: 'SZ-FT', role: 'display', now: FIXED_NOW })).rejects.toThrow(/already named/);
+    const auth = (t: string) => ({ Authorization: `Bearer ${t}`, 'Content-Type': 'application/json' });
+    // A display token reads its branch, reports its health, and reports an unmasked view.
+    expect((await fetch(`${c.url}/v1/changes?since=0`, { headers: auth(issued.secret) })).status).toBe(200);
+    const beat = { clientId: 'wall-ft', name: '大屏', version: '0.1.0', state: 'live', seq: 10, seqLag: 0, dataAgeMs: 1200, memoryMB: 180.5, lastError: null };
+    expect((await fetch(`${c.url}/v1/displays/heartbeat`, { method: 'POST', headers: auth(issued.secret), body: JSON.stringify(beat) })).status).toBe(200);
+    expect((await fetch(`${c.url}/v1/displays/heartbeat`, { method: 'POST', headers: auth(issued.secret), body: JSON.stringify({ ...beat, seq: 11 }) })).status).toBe(200);
+    const view = { id: 1, name: 'audit.view', args: { leadId: 'L-1', keyName: 'desk', role: 'unmask', at: FIXED_NOW } };
+    expect((await fetch(`${c.url}/v1/mutations`, { method: 'POST', headers: auth(issued.secret), body: JSON.stringify({ clientId: 'wall-ft', mutations: [view] }) })).status).toBe(200);
+    const displays = (await (await fetch(`${c.url}/v1/displays`, { headers: auth(c.token) })).json()) as { displays: { clientId: string; seq: number; scope: string }[] };
+    expect(displays.displays.map((d) => [d.clientId, d.seq, d.scope])).toEqual([['wall-ft', 11, 'SZ-FT']]);
+    const audit = (await (await fetch(`${c.url}/v1/audit`, { headers: auth(c.token) })).json()) as { views: { clientId: string; leadId: string; scope: string }[] };
+    expect(audit.views.map((v) => [v.clientId, v.leadId, v.scope])).toEqual([['wall-ft', 'L-1', 'SZ-FT']]);
+    // The admin's command line works on the database while the centre runs; a revocation bites at once.
+    const cli = (...args: string[]) => spawnSync(process.execPath, ['dist/node/central.js', 'token', ...args, '--store', url], { encoding: 'utf8' });
+    const listed = cli('list');
+    expect(listed.status).toBe(0);
+    expect(listed.stdout).toContain('"福田大屏-1"  display  scope SZ-FT');
+    expect(listed.stdout).not.toContain(issued.secret);
+    expect(cli('revoke', '福田大屏-1').status).toBe(0);
+    expect((await fetch(`${c.url}/v1/changes?since=0`, { headers: auth(issued.secret) })).status).toBe(401);
+    expect((await c.tokens.list()).map((t) => [t.name, t.revokedAt !== null])).toEqual([['福田大屏-1', true]]);
+  });
 });
+
