@@ -209,11 +209,29 @@ function pathSegment(id: string): string {
   return encodeURIComponent(id) + '/';
 }
 
-type PrevRow = { v: number; path: string; paths: string; deleted: number; crc: number };
+type PrevRow = { v: number; path: string; paths: string; deleted: number; crc: number; data: string | null };
+type RecordRow = { entity: EntityName; id: string; v: number; seq: number; deleted: 0 | 1; path: string; paths: string; data: string | null; crc: number; at: number; leadId: string | null };
 
-/** One write transaction: holds the feed lock, takes seqs in commit order, updates the head. */
+/** Rows a multi-row statement carries at most (PostgreSQL takes 65535 parameters). */
+const ROWS_PER_STATEMENT = 1_000;
+
+/**
+ * One write transaction: holds the feed lock, takes seqs in commit order, updates the head. Ops
+ * are applied in memory against the rows they touch (read in a few batched queries), and the
+ * result goes to the database in multi-row statements: a batch of thousands of records costs a
+ * handful of round trips, not several per record.
+ */
 class WriteTx {
   readonly seqs: number[] = [];
+  /** The current row of every record touched (null: none), as this transaction has left it. */
+  readonly #rows = new Map<string, PrevRow | null>();
+  /** Records written and not yet flushed (the last version of each), and every version for history. */
+  readonly #pending = new Map<string, RecordRow>();
+  readonly #history: RecordRow[] = [];
+  /** Per unit path and entity: the change to its count and crc sum, not yet flushed. */
+  readonly #agg = new Map<string, { path: string; entity: EntityName; count: number; sum: number }>();
+  #spareSeqs: number[] = [];
+
   constructor(
     readonly q: Query,
     readonly tx: number,
@@ -222,12 +240,36 @@ class WriteTx {
     readonly unchecked: boolean,
   ) {}
 
-  async #prev(entity: EntityName, id: string): Promise<PrevRow | undefined> {
-    return (await this.q<PrevRow>('SELECT v, path, paths, deleted, crc FROM records WHERE entity = $1 AND id = $2', [entity, id]))[0];
+  /** Reads the rows of these records that are not yet known, in one query per entity and chunk. */
+  async load(keys: { entity: EntityName; id: string }[]): Promise<void> {
+    const byEntity = new Map<EntityName, Set<string>>();
+    for (const k of keys) {
+      if (this.#rows.has(key(k.entity, k.id))) continue;
+      let ids = byEntity.get(k.entity);
+      if (!ids) byEntity.set(k.entity, (ids = new Set()));
+      ids.add(k.id);
+    }
+    for (const [entity, idSet] of byEntity) {
+      const ids = [...idSet];
+      for (let i = 0; i < ids.length; i += ROWS_PER_STATEMENT) {
+        const chunk = ids.slice(i, i + ROWS_PER_STATEMENT);
+        const found = await this.q<PrevRow & { id: string }>(
+          `SELECT id, v, path, paths, deleted, crc, data FROM records WHERE entity = $1 AND id IN (${chunk.map((_, j) => `$${j + 2}`).join(', ')})`,
+          [entity, ...chunk],
+        );
+        for (const id of chunk) this.#rows.set(key(entity, id), null);
+        for (const r of found) this.#rows.set(key(entity, r.id), { v: r.v, path: r.path, paths: r.paths, deleted: r.deleted, crc: r.crc, data: r.data });
+      }
+    }
+  }
+
+  async #row(entity: EntityName, id: string): Promise<PrevRow | null> {
+    if (!this.#rows.has(key(entity, id))) await this.load([{ entity, id }]);
+    return this.#rows.get(key(entity, id)) ?? null;
   }
 
   async #livePath(entity: EntityName, id: string): Promise<string | null> {
-    const row = await this.#prev(entity, id);
+    const row = await this.#row(entity, id);
     return row && !row.deleted ? row.path : null;
   }
 
@@ -258,17 +300,25 @@ class WriteTx {
     return p;
   }
 
-  /** Adds to a unit's count and crc sum (kept modulo 2^32, like the SQLite store's). */
-  async #agg(path: string, entity: EntityName, count: number, sum: number): Promise<void> {
-    const updated = await this.q<{ one: number }>(
-      'UPDATE unit_agg SET count = count + $3, sum = MOD(sum + $4 + 4294967296, 4294967296) WHERE path = $1 AND entity = $2 RETURNING 1 AS one',
-      [path, entity, count, sum],
-    );
-    if (updated.length === 0) await this.q('INSERT INTO unit_agg (path, entity, count, sum) VALUES ($1, $2, $3, MOD($4 + 4294967296, 4294967296))', [path, entity, count, sum]);
+  /** Adds to a unit's count and crc sum (flushed modulo 2^32, like the SQLite store's). */
+  #addAgg(path: string, entity: EntityName, count: number, sum: number): void {
+    const k = key(path, entity);
+    const a = this.#agg.get(k) ?? { path, entity, count: 0, sum: 0 };
+    a.count += count;
+    a.sum += sum;
+    this.#agg.set(k, a);
+  }
+
+  /** Takes seqs for `n` more rows at once (ascending; a failed transaction's are skipped). */
+  async reserve(n: number): Promise<void> {
+    if (n <= this.#spareSeqs.length) return;
+    const more = await this.q<{ seq: number }>("SELECT nextval('feed_seq') AS seq FROM generate_series(1, $1)", [n - this.#spareSeqs.length]);
+    this.#spareSeqs = [...this.#spareSeqs, ...more.map((r) => Number(r.seq))].sort((a, b) => a - b);
   }
 
   async #nextSeq(): Promise<number> {
-    const seq = Number((await this.q<{ seq: number }>("SELECT nextval('feed_seq') AS seq"))[0]!.seq);
+    if (this.#spareSeqs.length === 0) await this.reserve(1);
+    const seq = this.#spareSeqs.shift()!;
     this.seqs.push(seq);
     return seq;
   }
@@ -278,36 +328,28 @@ class WriteTx {
     return at === undefined ? this.ts : Math.min(at, this.ts);
   }
 
-  async #store(exists: boolean, row: { entity: EntityName; id: string; v: number; seq: number; deleted: 0 | 1; path: string; paths: string; data: string | null; crc: number; at: number; leadId: string | null }): Promise<void> {
-    const values = [row.entity, row.id, row.v, row.seq, this.tx, row.deleted, row.path, row.paths, row.data, row.crc, row.at, row.leadId];
-    await this.q(
-      exists
-        ? 'UPDATE records SET v = $3, seq = $4, tx = $5, deleted = $6, path = $7, paths = $8, data = $9, crc = $10, at = $11, lead_id = $12 WHERE entity = $1 AND id = $2'
-        : 'INSERT INTO records (entity, id, v, seq, tx, deleted, path, paths, data, crc, at, lead_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)',
-      values,
-    );
-    if (this.keepsHistory) {
-      await this.q('INSERT INTO history (entity, id, seq, v, ts, deleted, path, data, crc) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)', [
-        row.entity, row.id, row.seq, row.v, row.at, row.deleted, row.path, row.data, row.crc,
-      ]);
-    }
+  #store(row: RecordRow): void {
+    const k = key(row.entity, row.id);
+    this.#rows.set(k, { v: row.v, path: row.path, paths: row.paths, deleted: row.deleted, crc: row.crc, data: row.data });
+    this.#pending.set(k, row);
+    if (this.keepsHistory) this.#history.push(row);
   }
 
   async put(op: PutOp): Promise<void> {
     const parsed = entitySchemas[op.e].safeParse(op.d);
     if (!parsed.success && !this.unchecked) throw new StoreError(`${op.e} ${String((op.d as { id?: unknown }).id)}: ${describeZodError(parsed.error)}`);
     const id = op.d.id;
-    const prev = await this.#prev(op.e, id);
+    const prev = await this.#row(op.e, id);
     const path = await this.#pathOf(op);
     const v = (prev?.v ?? 0) + 1;
     const crc = recordCrc(id, v);
     const paths = prev ? (JSON.parse(prev.paths) as string[]) : [];
     if (!paths.includes(path)) paths.push(path);
-    if (prev && !prev.deleted) await this.#agg(prev.path, op.e, -1, -prev.crc);
-    await this.#agg(path, op.e, 1, crc);
+    if (prev && !prev.deleted) this.#addAgg(prev.path, op.e, -1, -prev.crc);
+    this.#addAgg(path, op.e, 1, crc);
     const seq = await this.#nextSeq();
     const leadId = (op.d as { leadId?: unknown }).leadId;
-    await this.#store(prev !== undefined, {
+    this.#store({
       entity: op.e, id, v, seq, deleted: 0, path, paths: JSON.stringify(paths), data: JSON.stringify(parsed.success ? parsed.data : op.d), crc, at: this.#stamp(op.at),
       leadId: typeof leadId === 'string' ? leadId : null,
     });
@@ -317,27 +359,70 @@ class WriteTx {
   }
 
   async #repathChildren(leadId: string, path: string): Promise<void> {
-    const children = await this.q<{ entity: EntityName; id: string; v: number; path: string; paths: string; crc: number; data: string }>(
-      "SELECT entity, id, v, path, paths, crc, data FROM records WHERE lead_id = $1 AND entity IN ('event', 'stop_payment', 'note') AND deleted = 0 ORDER BY entity, id",
+    // The children written earlier in this transaction are in the database once flushed.
+    await this.flush();
+    const children = await this.q<{ entity: EntityName; id: string }>(
+      "SELECT entity, id FROM records WHERE lead_id = $1 AND entity IN ('event', 'stop_payment', 'note') AND deleted = 0 ORDER BY seq",
       [leadId],
     );
-    for (const row of children) {
+    for (const child of children) {
+      const row = (await this.#row(child.entity, child.id))!;
       const paths = JSON.parse(row.paths) as string[];
       if (!paths.includes(path)) paths.push(path);
-      await this.#agg(row.path, row.entity, -1, -row.crc);
-      await this.#agg(path, row.entity, 1, row.crc);
+      this.#addAgg(row.path, child.entity, -1, -row.crc);
+      this.#addAgg(path, child.entity, 1, row.crc);
       const seq = await this.#nextSeq();
-      await this.#store(true, { entity: row.entity, id: row.id, v: row.v, seq, deleted: 0, path, paths: JSON.stringify(paths), data: row.data, crc: row.crc, at: this.ts, leadId });
+      this.#store({ entity: child.entity, id: child.id, v: row.v, seq, deleted: 0, path, paths: JSON.stringify(paths), data: row.data, crc: row.crc, at: this.ts, leadId });
     }
   }
 
   async del(op: DelOp): Promise<void> {
-    const prev = await this.#prev(op.e, op.id);
+    const prev = await this.#row(op.e, op.id);
     if (!prev || prev.deleted) throw new StoreError(`del ${op.e} ${op.id}: no such record`);
-    await this.#agg(prev.path, op.e, -1, -prev.crc);
+    this.#addAgg(prev.path, op.e, -1, -prev.crc);
     const seq = await this.#nextSeq();
-    await this.#store(true, { entity: op.e, id: op.id, v: prev.v + 1, seq, deleted: 1, path: prev.path, paths: prev.paths, data: null, crc: 0, at: this.#stamp(op.at), leadId: null });
+    this.#store({ entity: op.e, id: op.id, v: prev.v + 1, seq, deleted: 1, path: prev.path, paths: prev.paths, data: null, crc: 0, at: this.#stamp(op.at), leadId: null });
   }
+
+  /** Writes what is pending: each touched record's row replaced, history appended, unit sums moved. */
+  async flush(): Promise<void> {
+    const rows = [...this.#pending.values()];
+    this.#pending.clear();
+    for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
+      const chunk = rows.slice(i, i + ROWS_PER_STATEMENT);
+      await this.q(`DELETE FROM records WHERE (entity, id) IN (${chunk.map((_, j) => `($${2 * j + 1}, $${2 * j + 2})`).join(', ')})`, chunk.flatMap((r) => [r.entity, r.id]));
+      await this.q(
+        `INSERT INTO records (entity, id, v, seq, tx, deleted, path, paths, data, crc, at, lead_id) VALUES ${placeholders(chunk.length, 12)}`,
+        chunk.flatMap((r) => [r.entity, r.id, r.v, r.seq, this.tx, r.deleted, r.path, r.paths, r.data, r.crc, r.at, r.leadId]),
+      );
+    }
+    const versions = this.#history.splice(0);
+    for (let i = 0; i < versions.length; i += ROWS_PER_STATEMENT) {
+      const chunk = versions.slice(i, i + ROWS_PER_STATEMENT);
+      await this.q(
+        `INSERT INTO history (entity, id, seq, v, ts, deleted, path, data, crc) VALUES ${placeholders(chunk.length, 9)}`,
+        chunk.flatMap((r) => [r.entity, r.id, r.seq, r.v, r.at, r.deleted, r.path, r.data, r.crc]),
+      );
+    }
+    const agg = [...this.#agg.values()].filter((a) => a.count !== 0 || a.sum !== 0);
+    this.#agg.clear();
+    for (const a of agg) {
+      const updated = await this.q<{ one: number }>(
+        'UPDATE unit_agg SET count = count + $3, sum = MOD(sum + MOD($4, 4294967296) + 4294967296, 4294967296) WHERE path = $1 AND entity = $2 RETURNING 1 AS one',
+        [a.path, a.entity, a.count, a.sum],
+      );
+      if (updated.length === 0) await this.q('INSERT INTO unit_agg (path, entity, count, sum) VALUES ($1, $2, $3, MOD(MOD($4, 4294967296) + 4294967296, 4294967296))', [a.path, a.entity, a.count, a.sum]);
+    }
+  }
+}
+
+function key(a: string, b: string): string {
+  return `${a}\u0000${b}`;
+}
+
+/** `($1, $2, …), (…)` for a multi-row VALUES of `rows` rows of `cols` columns. */
+function placeholders(rows: number, cols: number): string {
+  return Array.from({ length: rows }, (_, r) => `(${Array.from({ length: cols }, (_, c) => `$${r * cols + c + 1}`).join(', ')})`).join(', ');
 }
 
 export type PgStoreOptions = { history?: boolean; poolSize?: number };
@@ -684,9 +769,27 @@ export class PgStore implements CentralStore {
   }
 }
 
+/**
+ * Applies ops in one write transaction: the rows they touch read in batches, seqs taken at once,
+ * the result written in multi-row statements.
+ */
 async function applyOps(w: WriteTx, ops: WriteOp[]): Promise<void> {
+  const keys: { entity: EntityName; id: string }[] = [];
+  for (const op of ops) {
+    if (op.t === 'del') {
+      keys.push({ entity: op.e, id: op.id });
+      continue;
+    }
+    const d = op.d as Record<string, unknown>;
+    keys.push({ entity: op.e, id: op.d.id });
+    // What its scope path comes from: its parent unit, its unit or its lead.
+    for (const [field, entity] of [['parentId', 'unit'], ['unitId', 'unit'], ['leadId', 'lead']] as const) if (typeof d[field] === 'string') keys.push({ entity, id: d[field] });
+  }
+  await w.load(keys);
+  await w.reserve(ops.length);
   for (const op of ops) {
     if (op.t === 'put') await w.put(op);
     else await w.del(op);
   }
+  await w.flush();
 }
