@@ -143,5 +143,32 @@ describe('the PostgreSQL store', () => {
     expect((await fetch(`${c.url}/v1/changes?since=0`, { headers: auth(issued.secret) })).status).toBe(401);
     expect((await c.tokens.list()).map((t) => [t.name, t.revokedAt !== null])).toEqual([['福田大屏-1', true]]);
   });
-});
 
+  it('a process whose notification connection drops reconnects and is woken again by other processes', async () => {
+    const url = await database();
+    const a = await store(url);
+    const b = await store(url);
+    await b.write(city);
+    const admin = new pg.Pool({ connectionString: url });
+    cleanup.push(() => admin.end());
+    const listening = async () =>
+      (await admin.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN guardpost_feed' ORDER BY backend_start")).rows.map((r) => r.pid);
+    await expect.poll(async () => (await listening()).length, { timeout: 10_000 }).toBe(2);
+    // The server drops A's notification connection (A opened first): a restart, a failover, an idle-connection killer.
+    const [ofA] = await listening();
+    await admin.query('SELECT pg_terminate_backend($1)', [ofA]);
+    await expect.poll(async () => { const pids = await listening(); return pids.length === 2 && !pids.includes(ofA!); }, { timeout: 20_000 }).toBe(true);
+    // Listening again, A is woken by a write through B.
+    const woken = new Promise<number>((resolve) => {
+      const off = a.onCommit(() => {
+        void a.headSeq().then((seq) => {
+          if (seq < 3) return;
+          off();
+          resolve(seq);
+        });
+      });
+    });
+    const { lastSeq } = await b.write([{ t: 'put', e: 'lead', d: makeLead('L-WAKE', 'C-B1', FIXED_NOW) }]);
+    expect(await woken).toBe(lastSeq);
+  });
+});
