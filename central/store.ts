@@ -417,11 +417,17 @@ export class SqliteStore implements CentralStore {
    */
   async snapshot<T>(fn: (reader: StoreReader) => Promise<T>): Promise<T> {
     const reads = await this.#takeReader();
-    reads.db.exec('BEGIN');
     try {
+      reads.db.exec('BEGIN');
       return await fn(reads.reader());
     } finally {
-      reads.db.exec('COMMIT');
+      if (reads.db.open && reads.db.inTransaction) {
+        try {
+          reads.db.exec('COMMIT');
+        } catch {
+          // A connection that cannot end its read transaction is not reused.
+        }
+      }
       this.#giveReader(reads);
     }
   }
@@ -439,9 +445,16 @@ export class SqliteStore implements CentralStore {
   }
 
   #giveReader(reads: SqliteReads): void {
+    if (!this.db.open || !reads.db.open || reads.db.inTransaction) {
+      if (reads.db.open) reads.db.close();
+      this.#openReaders--;
+      // A snapshot waiting for a connection opens a fresh one in its place.
+      const next = this.db.open ? this.#waiting.shift() : undefined;
+      if (next) void this.#takeReader().then(next);
+      return;
+    }
     const next = this.#waiting.shift();
-    if (!this.db.open) reads.db.close();
-    else if (next) next(reads);
+    if (next) next(reads);
     else this.#idleReaders.push(reads);
   }
 
