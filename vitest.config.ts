@@ -10,6 +10,8 @@ export default defineConfig({
           include: ['shared/**/*.test.ts', 'central/**/*.test.ts', 'electron/**/*.test.ts', 'tests/integration/**/*.test.ts', 'tests/security/**/*.test.ts'],
           testTimeout: 30_000,
           hookTimeout: 60_000,
+          // One throwaway PostgreSQL cluster for the run: the centre's store suite runs on it too.
+          globalSetup: ['tests/support/pg-global.ts'],
         },
       },
       {

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DAY, HOUR } from '../shared/domain.js';
 import { DEFAULT_ESCALATION } from '../shared/kpi.js';
 import { FeedState, pull } from '../tests/support/feed-client.js';
-import { FIXED_NOW, tempDir } from '../tests/support/harness.js';
+import { FIXED_NOW, sqliteDb, tempDir } from '../tests/support/harness.js';
 import { makeLead } from '../tests/support/records.js';
 import { FixtureError, startCentre, type Centre } from './centre.js';
 import { StoreError } from './store.js';
@@ -68,15 +68,15 @@ describe('fixtures', () => {
     // Its own city, and the countdown policy the centre publishes for it (kpis.md's default).
     expect([...s.records.keys()].sort()).toEqual(['lead\u0000L-1', 'policy\u0000escalation', 'unit\u0000C', 'unit\u0000C-B1']);
     expect(s.records.get('lead\u0000L-1')).toBe(1); // version assigned on load
-    expect(c.tick()).toBe(0); // nothing is generated
+    expect((await c.tick())).toBe(0); // nothing is generated
   });
 
   it('a fixture without units plays on the Shenzhen structure', async () => {
     const file = join(tmp(), 'leads.ndjson');
     writeFileSync(file, lines([{ t: 'put', e: 'lead', id: 'L-9', d: makeLead('L-9', 'SZ-FT-S01-B1', FIXED_NOW) }]));
     const c = await started(startCentre({ fixture: file, historyDays: 0, speed: 0, now: FIXED_NOW, token: 't' }));
-    expect(c.store.unitPath('SZ-FT')).toBe('/SZ/SZ-FT/');
-    expect(c.store.stats('/SZ/').counts.lead).toBe(1);
+    expect((await c.store.unitPath('SZ-FT'))).toBe('/SZ/SZ-FT/');
+    expect((await c.store.stats('/SZ/')).counts.lead).toBe(1);
   });
 
   it.each([
@@ -104,24 +104,25 @@ describe('fixtures', () => {
 describe('scenario in the centre', () => {
   it('backfills history so trends are full from the first start', async () => {
     const c = await started(startCentre({ historyDays: 35, leadsPerDay: 60, speed: 0, now: FIXED_NOW, token: 't' }));
-    const span = c.store.db.prepare("SELECT MIN(json_extract(data, '$.issuedAt')) AS lo, MAX(json_extract(data, '$.issuedAt')) AS hi, COUNT(*) AS n FROM records WHERE entity = 'lead'").get() as { lo: number; hi: number; n: number };
+    const span = sqliteDb(c).prepare("SELECT MIN(json_extract(data, '$.issuedAt')) AS lo, MAX(json_extract(data, '$.issuedAt')) AS hi, COUNT(*) AS n FROM records WHERE entity = 'lead'").get() as { lo: number; hi: number; n: number };
     expect(span.lo).toBeLessThan(FIXED_NOW - 34 * DAY);
     expect(span.hi).toBeLessThanOrEqual(FIXED_NOW);
     expect(span.n).toBeGreaterThan(35 * 60 * 0.8);
     // Nothing from the future is published.
-    const future = c.store.db.prepare("SELECT COUNT(*) AS n FROM records WHERE entity = 'event' AND json_extract(data, '$.at') > ?").get(FIXED_NOW) as { n: number };
+    const future = sqliteDb(c).prepare("SELECT COUNT(*) AS n FROM records WHERE entity = 'event' AND json_extract(data, '$.at') > ?").get(FIXED_NOW) as { n: number };
     expect(future.n).toBe(0);
   });
 
   it('runs an accelerated clock and publishes new steps as their time comes', async () => {
     const c = await started(startCentre({ historyDays: 0, speed: 3600, now: FIXED_NOW, tickMs: 20, token: 't' }));
-    const seq = c.store.headSeq();
+    const seq = await c.store.headSeq();
     await new Promise<void>((resolve) => {
       const off = c.store.onCommit(() => {
-        if (c.store.headSeq() > seq + 20) {
+        void c.store.headSeq().then((head) => {
+          if (head <= seq + 20) return;
           off();
           resolve();
-        }
+        });
       });
     });
     expect(c.clock() - FIXED_NOW).toBeGreaterThan(HOUR / 3600); // the clock runs an hour a second

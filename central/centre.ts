@@ -11,8 +11,9 @@ import { describeZodError, entitySchemas, type EntityName, type Unit } from '../
 import { createClock, type Clock } from './clock.js';
 import { Scenario, stepOps, type LeadPlan } from './scenario.js';
 import { createCentralServer, type CentralServer } from './server.js';
-import { SqliteStore, type WriteOp } from './store.js';
-import { createTokenRegistry, SqliteTokens } from './tokens.js';
+import { openPgStore } from './pgStore.js';
+import { SqliteStore, StoreError, type CentralStore, type WriteOp } from './store.js';
+import { createTokenRegistry, Tokens } from './tokens.js';
 
 export type CentreOptions = {
   port?: number;
@@ -27,7 +28,13 @@ export type CentreOptions = {
   scopedTokens?: Record<string, string>;
   /** How often open live streams are checked for revoked tokens (default 1000 ms). */
   revocationCheckMs?: number;
+  /** A SQLite store file (default: a fresh temporary one). */
   db?: string;
+  /**
+   * The store: a `postgres://…` URL selects PostgreSQL (many centre processes may share one
+   * database); anything else is a SQLite file, like `db`.
+   */
+  store?: string;
   fixture?: string;
   heartbeatMs?: number;
   tickMs?: number;
@@ -56,13 +63,13 @@ export type CentreOptions = {
 export type Centre = {
   url: string;
   token: string;
-  store: SqliteStore;
-  /** The issued tokens in the store file (issue, list, revoke). */
-  tokens: SqliteTokens;
+  store: CentralStore;
+  /** The issued tokens in the store (issue, list, revoke). */
+  tokens: Tokens;
   clock: Clock;
   server: CentralServer;
   /** Publishes every scenario step due by now; returns the number of transactions written. */
-  tick(): number;
+  tick(): Promise<number>;
   close(): Promise<void>;
 };
 
@@ -115,10 +122,32 @@ function unitsParentsFirst(units: Unit[]): Unit[] {
   return [...units].sort((a, b) => depth(a) - depth(b));
 }
 
+/** Whether a `--store` value names a PostgreSQL database rather than a SQLite file. */
+export function isPostgresUrl(store: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(store);
+}
+
+/** Opens the store a centre was given: PostgreSQL for a `postgres://` URL, else a SQLite file. */
+export async function openStore(where: string, clock: () => number, opts: { history?: boolean } = {}): Promise<CentralStore> {
+  return isPostgresUrl(where) ? openPgStore(where, clock, opts) : new SqliteStore(where, clock, opts);
+}
+
 export async function startCentre(opts: CentreOptions = {}): Promise<Centre> {
-  const tmp = opts.db ? null : mkdtempSync(join(tmpdir(), 'guardpost-centre-'));
+  if (opts.db !== undefined && opts.store !== undefined) throw new StoreError('give the centre a store file (db) or a store (store), not both');
+  const where = opts.store ?? opts.db;
+  const tmp = where ? null : mkdtempSync(join(tmpdir(), 'guardpost-centre-'));
   const clock = opts.clock ?? createClock({ ...(opts.now !== undefined ? { start: opts.now } : {}), speed: opts.speed ?? 1 });
-  const store = new SqliteStore(opts.db ?? join(tmp!, 'centre.db'), clock, { history: opts.keepHistory ?? true });
+  const store = await openStore(where ?? join(tmp!, 'centre.db'), clock, { history: opts.keepHistory ?? true });
+  try {
+    return await serveCentre(store, clock, tmp, opts);
+  } catch (err) {
+    await store.close();
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+async function serveCentre(store: CentralStore, clock: Clock, tmp: string | null, opts: CentreOptions): Promise<Centre> {
   const token = opts.token ?? `demo-${randomBytes(9).toString('base64url')}`;
   const fixture = opts.fixture ? readFixture(opts.fixture) : [];
   const fixtureUnits = fixture.filter((op) => op.t === 'put' && op.e === 'unit').map((op) => op.d as Unit);
@@ -126,18 +155,20 @@ export async function startCentre(opts: CentreOptions = {}): Promise<Centre> {
   const policy = opts.policy === undefined ? DEFAULT_ESCALATION : opts.policy;
   const scenario = bringsCity ? null : new Scenario({ seed: opts.seed ?? 7, ...(opts.leadsPerDay !== undefined ? { leadsPerDay: opts.leadsPerDay } : {}), ...(policy ? { policy } : {}) });
 
-  const fresh = store.headSeq() === 0;
+  // Several centre processes may start on one PostgreSQL database: the first seeds it, in one
+  // transaction of its units (a second finds the units there, or its write fails on them).
+  const fresh = (await store.headSeq()) === 0;
   if (fresh) {
     const units = bringsCity ? fixtureUnits : scenario!.units;
     const ordered = unitsParentsFirst(units);
     // What the centre starts with (a fixture, the generated past) is recorded as committed when
     // each record first appeared, as a centre that had been running would have it, so a review of
     // a day in it can be answered as of its cut-off.
-    store.write(ordered.map((d): WriteOp => ({ t: 'put', e: 'unit', d, at: 0 })));
+    await store.write(ordered.map((d): WriteOp => ({ t: 'put', e: 'unit', d, at: 0 })));
     const rest = fixture.filter((op) => !(op.t === 'put' && op.e === 'unit' && bringsCity));
     const bringsPolicy = rest.some((op) => op.e === 'policy');
-    if (policy && !bringsPolicy) store.write([{ t: 'put', e: 'policy', d: { id: 'escalation', unitId: ordered[0]!.id, ...policy }, at: 0 }]);
-    if (rest.length) store.write(rest.map((op): WriteOp => ({ ...op, at: firstSeen(op) }) as WriteOp));
+    if (policy && !bringsPolicy) await store.write([{ t: 'put', e: 'policy', d: { id: 'escalation', unitId: ordered[0]!.id, ...policy }, at: 0 }]);
+    if (rest.length) await store.write(rest.map((op): WriteOp => ({ ...op, at: firstSeen(op) }) as WriteOp));
   }
 
   const now = clock();
@@ -150,12 +181,12 @@ export async function startCentre(opts: CentreOptions = {}): Promise<Centre> {
       const batch = plans.slice(i, i + 500);
       // Each record committed when it first appeared (its state carries its own later times,
       // which every figure as of T filters by), so a past day's review sees the day's leads.
-      store.write(batch.flatMap((p) => stepOps(p, -Infinity, now).map((op): WriteOp => ({ ...op, at: firstSeen(op) }) as WriteOp)));
+      await store.write(batch.flatMap((p) => stepOps(p, -Infinity, now).map((op): WriteOp => ({ ...op, at: firstSeen(op) }) as WriteOp)));
     }
     for (const p of plans) if (p.times[p.times.length - 1]! > now) active.push({ plan: p, published: now });
   }
 
-  const tick = (): number => {
+  const step = async (): Promise<number> => {
     if (!scenario) return 0;
     const t = clock();
     let txs = 0;
@@ -164,7 +195,7 @@ export async function startCentre(opts: CentreOptions = {}): Promise<Centre> {
     for (let i = active.length - 1; i >= 0; i--) {
       const a = active[i]!;
       if (a.plan.times.some((x) => x > a.published && x <= t)) {
-        store.write(stepOps(a.plan, a.published, t));
+        await store.write(stepOps(a.plan, a.published, t));
         txs++;
         a.published = t;
       }
@@ -172,12 +203,19 @@ export async function startCentre(opts: CentreOptions = {}): Promise<Centre> {
     }
     return txs;
   };
+  // One step at a time: a timer's tick and a test's must not publish the same step twice.
+  let ticking: Promise<unknown> = Promise.resolve();
+  const tick = (): Promise<number> => {
+    const run = ticking.then(step);
+    ticking = run.catch(() => undefined);
+    return run;
+  };
 
   const root = bringsCity ? fixtureUnits.find((u) => u.parentId === null)!.id : scenario!.units[0]!.id;
   const tokens = new Map<string, string>([[token, root]]);
   for (const [t, unit] of Object.entries(opts.scopedTokens ?? {})) tokens.set(t, unit);
 
-  const issued = new SqliteTokens(store.db);
+  const issued = new Tokens(store);
   const server = createCentralServer({
     store,
     clock,
@@ -193,16 +231,19 @@ export async function startCentre(opts: CentreOptions = {}): Promise<Centre> {
     server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
   });
   const { port } = server.address() as AddressInfo;
-  const timer = scenario && (opts.speed ?? 1) > 0 ? setInterval(tick, opts.tickMs ?? 250) : null;
+  const timer =
+    scenario && (opts.speed ?? 1) > 0
+      ? setInterval(() => void tick().catch((err: unknown) => console.error('centre: scenario step failed', err)), opts.tickMs ?? 250)
+      : null;
   timer?.unref();
   const tombstoneMs = (opts.tombstoneDays ?? 7) * DAY;
   const keepHistoryMs = (opts.keepHistoryDays ?? 40) * DAY;
-  const purge = () => {
-    store.purgeTombstones(clock() - tombstoneMs);
-    store.purgeHistory(clock() - keepHistoryMs);
+  const purge = async () => {
+    await store.purgeTombstones(clock() - tombstoneMs);
+    await store.purgeHistory(clock() - keepHistoryMs);
   };
-  purge();
-  const purgeTimer = setInterval(purge, 60_000);
+  await purge();
+  const purgeTimer = setInterval(() => void purge().catch((err: unknown) => console.error('centre: purge failed', err)), 60_000);
   purgeTimer.unref();
 
   return {
@@ -219,7 +260,8 @@ export async function startCentre(opts: CentreOptions = {}): Promise<Centre> {
       server.endStreams();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      store.close();
+      await ticking;
+      await store.close();
       if (tmp) rmSync(tmp, { recursive: true, force: true });
     },
   };

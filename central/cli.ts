@@ -1,10 +1,12 @@
 // `npm run central -- --port 8787 --seed 7 --speed 60 --history-days 35 --token T`
-// `npm run central -- token issue|list|revoke … --db FILE`: the display tokens in a store file.
+// `npm run central -- --store postgres://guardpost@db.example/guardpost …`: the same on PostgreSQL.
+// `npm run central -- token issue|list|revoke … --db FILE | --store URL`: the display tokens in a store.
 import { existsSync } from 'node:fs';
 import { FlagError, flagHelp, parseFlags } from '../shared/args.js';
-import { FixtureError, startCentre } from './centre.js';
-import { SqliteStore, StoreError } from './store.js';
-import { SqliteTokens, TokenError, tokenRoles, type TokenRole } from './tokens.js';
+import { FixtureError, isPostgresUrl, openStore, startCentre } from './centre.js';
+import { describeUrl } from './pgStore.js';
+import { StoreError } from './store.js';
+import { TokenError, tokenRoles, Tokens, type TokenRole } from './tokens.js';
 
 const spec = {
   port: { kind: 'int', help: 'TCP port (default 8787; 0 = any free port)', min: 0, max: 65535 },
@@ -15,7 +17,8 @@ const spec = {
   'history-days': { kind: 'int', help: 'days of history to backfill (default 35)', min: 0, max: 400 },
   'leads-per-day': { kind: 'int', help: 'mean new leads a day (default 700)', min: 1, max: 1000000 },
   token: { kind: 'string', help: 'the display token to accept (default: a random demo token, printed)' },
-  db: { kind: 'string', help: 'store file (default: a fresh temporary file)' },
+  db: { kind: 'string', help: 'SQLite store file (default: a fresh temporary file)' },
+  store: { kind: 'string', help: 'the store: postgres://USER@HOST:PORT/DB (PostgreSQL; many centre processes may share it; PGPASSWORD or the URL gives the password) or a SQLite file' },
   fixture: { kind: 'string', help: 'NDJSON fixture of {"t":"put","e":…,"id":…,"d":{…}} lines to load' },
   'tombstone-days': { kind: 'number', help: 'purge deletions older than this many days (default 7)', min: 0, max: 3650 },
   'keep-history-days': { kind: 'number', help: 'days of history kept for as-of snapshots of past reviews (default 40)', min: 0, max: 3650 },
@@ -25,7 +28,8 @@ const spec = {
 } as const;
 
 const tokenSpec = {
-  db: { kind: 'string', help: "the centre's store file (the centre's --db)" },
+  db: { kind: 'string', help: "the centre's SQLite store file (the centre's --db)" },
+  store: { kind: 'string', help: "the centre's store (the centre's --store: postgres://… or a SQLite file)" },
   name: { kind: 'string', help: 'issue: the display this token is for, unique among live tokens' },
   scope: { kind: 'string', help: 'issue: the unit id the token is bound to (it reads and writes that unit and below)' },
   role: { kind: 'string', help: `issue: ${tokenRoles.join(' | ')} (default display)` },
@@ -34,14 +38,14 @@ const tokenSpec = {
 
 const TOKEN_USAGE = `Guardpost centre tokens
 
-  central token issue --db FILE --name NAME --scope UNIT [--role ${tokenRoles.join('|')}]
-  central token list --db FILE
-  central token revoke NAME|ID --db FILE
+  central token issue --db FILE|--store URL --name NAME --scope UNIT [--role ${tokenRoles.join('|')}]
+  central token list --db FILE|--store URL
+  central token revoke NAME|ID --db FILE|--store URL
 
 ${flagHelp(tokenSpec)}`;
 
-/** The admin's token commands, on the store file (the centre may be running: SQLite WAL lets both write). */
-function tokenCommand(argv: string[]): void {
+/** The admin's token commands, on the centre's store (the centre may be running: SQLite WAL and PostgreSQL let both write). */
+async function tokenCommand(argv: string[]): Promise<void> {
   const [verb, ...rest] = argv;
   if (verb === undefined || verb === '--help') {
     console.log(TOKEN_USAGE);
@@ -54,23 +58,25 @@ function tokenCommand(argv: string[]): void {
     return;
   }
   if (!['issue', 'list', 'revoke'].includes(verb)) throw new FlagError(`token: unknown command ${JSON.stringify(verb)}; use issue, list or revoke`);
-  if (!flags.db) throw new FlagError(`token ${verb} needs --db FILE (the centre's store file)`);
-  if (!existsSync(flags.db)) throw new FlagError(`token ${verb}: no store at ${flags.db} (start the centre with --db ${flags.db} first)`);
-  const store = new SqliteStore(flags.db);
+  if (flags.db && flags.store) throw new FlagError(`token ${verb}: give --db FILE or --store URL, not both`);
+  const where = flags.store ?? flags.db;
+  if (!where) throw new FlagError(`token ${verb} needs --db FILE or --store URL (the centre's store)`);
+  if (!isPostgresUrl(where) && !existsSync(where)) throw new FlagError(`token ${verb}: no store at ${where} (start the centre with --db ${where} first)`);
+  const store = await openStore(where, Date.now);
   try {
-    const tokens = new SqliteTokens(store.db);
+    const tokens = new Tokens(store);
     if (verb === 'issue') {
       if (!flags.name) throw new FlagError('token issue needs --name NAME');
       if (!flags.scope) throw new FlagError('token issue needs --scope UNIT');
       const role = (flags.role ?? 'display') as TokenRole;
       if (!tokenRoles.includes(role)) throw new FlagError(`--role must be one of ${tokenRoles.join(', ')}, got ${JSON.stringify(flags.role)}`);
-      if (!store.unitPath(flags.scope)) throw new FlagError(`--scope ${flags.scope} is not a unit in ${flags.db}`);
-      const { id, secret } = tokens.issue({ name: flags.name, scope: flags.scope, role, now: Date.now() });
+      if (!(await store.unitPath(flags.scope))) throw new FlagError(`--scope ${flags.scope} is not a unit in ${isPostgresUrl(where) ? describeUrl(where) : where}`);
+      const { id, secret } = await tokens.issue({ name: flags.name, scope: flags.scope, role, now: Date.now() });
       console.log(`issued ${id} "${flags.name}" (${role}, scope ${flags.scope})`);
       console.log(`secret: ${secret}`);
       console.log('The secret is shown this once; the centre keeps only its sha256.');
     } else if (verb === 'list') {
-      const list = tokens.list();
+      const list = await tokens.list();
       if (list.length === 0) console.log('no issued tokens');
       for (const t of list) {
         const state = t.revokedAt === null ? 'live' : `revoked ${new Date(t.revokedAt).toISOString()}`;
@@ -78,11 +84,11 @@ function tokenCommand(argv: string[]): void {
       }
     } else {
       if (target === undefined) throw new FlagError('token revoke needs the token’s NAME or ID');
-      const t = tokens.revoke(target, Date.now());
+      const t = await tokens.revoke(target, Date.now());
       console.log(`revoked ${t.id} "${t.name}" (scope ${t.scope}); the centre refuses it from its next request`);
     }
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
@@ -103,6 +109,7 @@ async function main(): Promise<void> {
     ...(flags['leads-per-day'] !== undefined ? { leadsPerDay: flags['leads-per-day'] } : {}),
     ...(flags.token !== undefined ? { token: flags.token } : {}),
     ...(flags.db !== undefined ? { db: flags.db } : {}),
+    ...(flags.store !== undefined ? { store: flags.store } : {}),
     ...(flags.fixture !== undefined ? { fixture: flags.fixture } : {}),
     ...(flags['tombstone-days'] !== undefined ? { tombstoneDays: flags['tombstone-days'] } : {}),
     ...(flags['keep-history-days'] !== undefined ? { keepHistoryDays: flags['keep-history-days'] } : {}),
@@ -113,7 +120,8 @@ async function main(): Promise<void> {
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
   console.log(`centre listening on ${centre.url}`);
-  console.log(`seq ${centre.store.headSeq()}, epoch ${centre.store.epoch}, server time ${new Date(centre.clock()).toISOString()}`);
+  if (flags.store && isPostgresUrl(flags.store)) console.log(`store: PostgreSQL ${describeUrl(flags.store)}`);
+  console.log(`seq ${await centre.store.headSeq()}, epoch ${centre.store.epoch}, server time ${new Date(centre.clock()).toISOString()}`);
   console.log(`token: ${centre.token}`);
 }
 

@@ -15,7 +15,7 @@ afterAll(async () => {
 
 describe('GET /v1/figures', () => {
   it('gives a branch-scoped token every branch’s indicators, as the shared definitions compute them, and no lead', async () => {
-    const token = centre.tokens.issue({ name: 'ba-wall', scope: 'SZ-BA', role: 'display', now: FIXED_NOW }).secret;
+    const token = (await centre.tokens.issue({ name: 'ba-wall', scope: 'SZ-BA', role: 'display', now: FIXED_NOW })).secret;
     const day = dayWindow(FIXED_NOW);
     const week = weekWindow(FIXED_NOW);
     const res = await fetch(`${centre.url}/v1/figures?windows=${day.start}-${day.end},${week.start}-${week.end}`, { headers: { Authorization: `Bearer ${token}` } });
@@ -23,11 +23,11 @@ describe('GET /v1/figures', () => {
     const text = await res.text();
     const body = JSON.parse(text) as { units: { id: string }[]; windows: { start: number; figures: Record<string, ReturnType<typeof computeIndicators>> }[] };
     // Every branch of the city, not only the token's own.
-    const branches = centre.store.live('unit').filter((u) => u.d.level === 'branch').map((u) => u.d.id);
+    const branches = (await centre.store.live('unit')).filter((u) => u.d.level === 'branch').map((u) => u.d.id);
     expect(body.units.map((u) => u.id).sort()).toEqual(branches.sort());
     expect(body.units.length).toBe(10);
     // The figures are the shared definitions over each branch's leads at the centre.
-    const leads = centre.store.live('lead').map((r) => r.d as Lead);
+    const leads = (await centre.store.live('lead')).map((r) => r.d as Lead);
     for (const u of body.units) {
       const mine = leads.filter((l) => l.unitId.startsWith(`${u.id}-`) || l.unitId === u.id);
       const want = computeIndicators(mine.map((l) => ({ ...l, metAt: l.metAt ?? null, feedbackAt: l.feedbackAt ?? null, outcome: l.outcome ?? null })), [], day, FIXED_NOW);

@@ -57,16 +57,16 @@ const provoke: Record<string, () => Promise<Response>> = {
   'get /v1/health 200': () => fetch(`${centre.url}/v1/health`),
   'post /v1/displays/heartbeat 200': () => beat({ clientId: 'wall-9', name: '大屏', version: '0.1.0', state: 'live', seq: 10, seqLag: 0, dataAgeMs: 1200, memoryMB: 180.5, lastError: null }),
   'post /v1/displays/heartbeat 400': () => beat({ clientId: 'wall-9', state: 'live' }),
-  'post /v1/displays/heartbeat 401': () => fetch(`${centre.url}/v1/displays/heartbeat`, { method: 'POST', body: '{}' }),
-  'post /v1/displays/heartbeat 403': () => fetch(`${centre.url}/v1/displays/heartbeat`, { method: 'POST', headers: auth(issued('ingest')), body: '{}' }),
+  'post /v1/displays/heartbeat 401': async () => fetch(`${centre.url}/v1/displays/heartbeat`, { method: 'POST', body: '{}' }),
+  'post /v1/displays/heartbeat 403': async () => fetch(`${centre.url}/v1/displays/heartbeat`, { method: 'POST', headers: auth(await issued('ingest')), body: '{}' }),
   'post /v1/displays/heartbeat 413': () => oversized('/v1/displays/heartbeat', MAX_HEARTBEAT_BODY + 1),
   'post /v1/displays/heartbeat 429': () => fetch(`${scoped.url}/v1/displays/heartbeat`, { method: 'POST', headers: auth(), body: '{}' }).then(() => fetch(`${scoped.url}/v1/displays/heartbeat`, { method: 'POST', headers: auth(), body: '{}' })),
   'get /v1/displays 200': async () => {
     await beat({ clientId: 'wall-8', name: '大屏', version: '0.1.0', state: 'offline', seq: 1, seqLag: 3, dataAgeMs: null, memoryMB: 1, lastError: 'no data for 45 s' });
     return fetch(`${centre.url}/v1/displays`, { headers: auth() });
   },
-  'get /v1/displays 401': () => fetch(`${centre.url}/v1/displays`),
-  'get /v1/displays 403': () => fetch(`${centre.url}/v1/displays`, { headers: auth(issued('display')) }),
+  'get /v1/displays 401': async () => fetch(`${centre.url}/v1/displays`),
+  'get /v1/displays 403': async () => fetch(`${centre.url}/v1/displays`, { headers: auth(await issued('display')) }),
   'get /v1/displays 429': () => fetch(`${scoped.url}/v1/displays`, { headers: auth() }).then(() => fetch(`${scoped.url}/v1/displays`, { headers: auth() })),
   'get /v1/audit 200': async () => {
     await fetch(`${centre.url}/v1/mutations`, {
@@ -77,9 +77,9 @@ const provoke: Record<string, () => Promise<Response>> = {
     return fetch(`${centre.url}/v1/audit`, { headers: auth() });
   },
   'get /v1/audit 401': () => fetch(`${centre.url}/v1/audit`),
-  'get /v1/figures 200': () => fetch(`${centre.url}/v1/figures?windows=${FIXED_NOW - 86_400_000}-${FIXED_NOW},${FIXED_NOW - 2 * 86_400_000}-${FIXED_NOW - 86_400_000}`, { headers: auth(issued('display')) }),
-  'get /v1/figures 400': () => fetch(`${centre.url}/v1/figures?windows=5-1`, { headers: auth() }),
-  'get /v1/figures 401': () => fetch(`${centre.url}/v1/figures?windows=0-1`),
+  'get /v1/figures 200': async () => fetch(`${centre.url}/v1/figures?windows=${FIXED_NOW - 86_400_000}-${FIXED_NOW},${FIXED_NOW - 2 * 86_400_000}-${FIXED_NOW - 86_400_000}`, { headers: auth(await issued('display')) }),
+  'get /v1/figures 400': async () => fetch(`${centre.url}/v1/figures?windows=5-1`, { headers: auth() }),
+  'get /v1/figures 401': async () => fetch(`${centre.url}/v1/figures?windows=0-1`),
 };
 
 // A centre that takes no streams at all answers 503 to every feed request.
@@ -100,8 +100,8 @@ function post(c: Centre, body: unknown, token?: string): Promise<Response> {
 }
 
 /** A token of a role, issued in the centre's store. */
-function issued(role: 'display' | 'ingest'): string {
-  return centre.tokens.issue({ name: `oas-${role}-${Math.random().toString(36).slice(2)}`, scope: 'SZ', role, now: FIXED_NOW }).secret;
+async function issued(role: 'display' | 'ingest'): Promise<string> {
+  return (await centre.tokens.issue({ name: `oas-${role}-${Math.random().toString(36).slice(2)}`, scope: 'SZ', role, now: FIXED_NOW })).secret;
 }
 
 /** A body over the limit, declared up front; sent with http so the early answer is read, not a reset. */
@@ -135,10 +135,10 @@ describe('central/openapi.json', () => {
     let catchUp: Promise<Response> | null = null;
     if (key === 'get /v1/changes 200') {
       // Give the feed every kind of record, and a deletion that a catch-up carries as `del`.
-      const from = centre.store.headSeq();
-      centre.store.write([{ t: 'put', e: 'lead', d: makeLead('L-OAS-1', 'SZ-FT-S01-B1', FIXED_NOW) }]);
-      centre.store.write([{ t: 'del', e: 'lead', id: 'L-OAS-1' }]);
-      centre.store.applyMutations('oas', [{ id: 1, note: { id: 'N-OAS', unitId: 'SZ', kind: 'review', body: '复盘', author: 'a', createdAt: FIXED_NOW } }]);
+      const from = (await centre.store.headSeq());
+      await centre.store.write([{ t: 'put', e: 'lead', d: makeLead('L-OAS-1', 'SZ-FT-S01-B1', FIXED_NOW) }]);
+      await centre.store.write([{ t: 'del', e: 'lead', id: 'L-OAS-1' }]);
+      await centre.store.applyMutations('oas', [{ id: 1, note: { id: 'N-OAS', unitId: 'SZ', kind: 'review', body: '复盘', author: 'a', createdAt: FIXED_NOW } }]);
       catchUp = fetch(`${centre.url}/v1/changes?since=${from}&epoch=${centre.store.epoch}`, { headers: auth() });
     }
     const res = await provoke[key]!();

@@ -5,7 +5,7 @@ import { createGzip, constants as zlibConstants, type Gzip } from 'node:zlib';
 import { describeZodError, entityNames, heartbeatSchema, mutationRequestSchema, PROTOCOL_VERSION, type EntityName } from '../shared/protocol.js';
 import type { Clock } from './clock.js';
 import { branchFigures, parseWindows } from './figures.js';
-import { AsOfError, StoreError, visibleIn, type CentralStore, type Stats, type StoredRow } from './store.js';
+import { AsOfError, StoreError, visibleIn, type CentralStore, type Stats, type StoredRow, type StoreReader } from './store.js';
 import { roleAllows, type Principal, type TokenAction, type TokenRegistry } from './tokens.js';
 
 export type CentralServerOptions = {
@@ -69,20 +69,20 @@ export type Page = { text: string; seq: number; more: boolean; lines: number };
 
 /**
  * One page of the feed after `cursor` for a scope: whole transactions only, ending with a
- * checkpoint. Built synchronously, so rows, head and stats describe one consistent state.
+ * checkpoint. Read in one snapshot, so rows, head and stats describe one consistent state.
  */
-export function buildPage(store: CentralStore, cursor: number, scopePath: string, limit: number, skipTombstonesThrough: number, now: number, entity: EntityName | null = null): Page {
-  return store.snapshot(() => pageIn(store, cursor, scopePath, limit, skipTombstonesThrough, now, entity));
+export function buildPage(store: CentralStore, cursor: number, scopePath: string, limit: number, skipTombstonesThrough: number, now: number, entity: EntityName | null = null): Promise<Page> {
+  return store.snapshot((r) => pageIn(store.epoch, r, cursor, scopePath, limit, skipTombstonesThrough, now, entity));
 }
 
-function pageIn(store: CentralStore, cursor: number, scopePath: string, limit: number, skipTombstonesThrough: number, now: number, entity: EntityName | null): Page {
+async function pageIn(epoch: string, store: StoreReader, cursor: number, scopePath: string, limit: number, skipTombstonesThrough: number, now: number, entity: EntityName | null): Promise<Page> {
   const out: string[] = [];
   let last = cursor;
   let lastTx = -1;
   let emitted = 0;
   const inScope = (e: EntityName, p: string) => visibleIn(e, p, scopePath);
   outer: for (;;) {
-    const rows: StoredRow[] = store.rowsAfter(last, READ_BATCH);
+    const rows: StoredRow[] = await store.rowsAfter(last, READ_BATCH);
     if (rows.length === 0) break;
     for (const r of rows) {
       if (emitted >= limit && r.tx !== lastTx) break outer;
@@ -100,10 +100,10 @@ function pageIn(store: CentralStore, cursor: number, scopePath: string, limit: n
     }
     if (rows.length < READ_BATCH) break;
   }
-  const more = store.hasRowsAfter(last);
-  const seq = more ? last : store.headSeq();
-  const { counts, sums } = store.stats(scopePath);
-  out.push(JSON.stringify({ t: 'checkpoint', seq, epoch: store.epoch, serverTime: now, more, counts, sums }));
+  const more = await store.hasRowsAfter(last);
+  const seq = more ? last : await store.headSeq();
+  const { counts, sums } = await store.stats(scopePath);
+  out.push(JSON.stringify({ t: 'checkpoint', seq, epoch, serverTime: now, more, counts, sums }));
   return { text: out.join('\n') + '\n', seq, more, lines: out.length };
 }
 
@@ -112,14 +112,15 @@ function pageIn(store: CentralStore, cursor: number, scopePath: string, limit: n
  * each record's newest version committed by then, unless deleted or out of scope by then. The
  * checkpoint's counts and sums (computed once per request) describe that state.
  */
-export function buildAsOfPage(store: CentralStore, asOf: number, scopePath: string, cursor: number, limit: number, stats: Stats, now: number): Page {
-  return store.snapshot(() => {
-    const rows = store.rowsAsOf(asOf, scopePath, cursor, limit + 1);
+export function buildAsOfPage(store: CentralStore, asOf: number, scopePath: string, cursor: number, limit: number, stats: Stats, now: number): Promise<Page> {
+  const epoch = store.epoch;
+  return store.snapshot(async (r) => {
+    const rows = await r.rowsAsOf(asOf, scopePath, cursor, limit + 1);
     const more = rows.length > limit;
     const page = more ? rows.slice(0, limit) : rows;
     const out = page.map((r) => `{"t":"put","e":"${r.entity}","id":${JSON.stringify(r.id)},"v":${r.v},"seq":${r.seq},"ts":${r.ts},"d":${r.data}}`);
-    const seq = more ? page[page.length - 1]!.seq : Math.max(cursor, store.headSeq());
-    out.push(JSON.stringify({ t: 'checkpoint', seq, epoch: store.epoch, serverTime: now, more, counts: stats.counts, sums: stats.sums }));
+    const seq = more ? page[page.length - 1]!.seq : Math.max(cursor, await r.headSeq());
+    out.push(JSON.stringify({ t: 'checkpoint', seq, epoch, serverTime: now, more, counts: stats.counts, sums: stats.sums }));
     return { text: out.join('\n') + '\n', seq, more, lines: out.length };
   });
 }
@@ -149,8 +150,12 @@ export function createCentralServer(opts: CentralServerOptions): CentralServer {
         revocationTimer = null;
         return;
       }
-      const gone = opts.tokens.revoked([...new Set(finishers.values())]);
-      for (const [finish, id] of [...finishers]) if (gone.has(id)) finish();
+      opts.tokens.revoked([...new Set(finishers.values())]).then(
+        (gone) => {
+          for (const [finish, id] of [...finishers]) if (gone.has(id)) finish();
+        },
+        (err: unknown) => console.error('centre: revocation check failed', err),
+      );
     }, opts.revocationCheckMs ?? 1_000);
     revocationTimer.unref();
   }
@@ -159,10 +164,10 @@ export function createCentralServer(opts: CentralServerOptions): CentralServer {
    * The caller's principal, allowed `action`, within its rate. A request without a valid token
    * is charged to its address instead, so guessing is slowed as well as refused.
    */
-  function authorise(req: http.IncomingMessage, action: TokenAction): Principal {
+  async function authorise(req: http.IncomingMessage, action: TokenAction): Promise<Principal> {
     const header = req.headers.authorization ?? '';
     const m = /^Bearer\s+(\S+)$/i.exec(header);
-    const principal = m ? opts.tokens.resolve(m[1]!) : null;
+    const principal = m ? await opts.tokens.resolve(m[1]!) : null;
     const wait = limit(principal ? `token:${principal.id}` : `addr:${req.socket.remoteAddress ?? '?'}`);
     if (wait > 0) throw new HttpError(429, { error: principal ? 'too many requests for this token' : 'too many unauthenticated requests' }, { 'Retry-After': String(wait) });
     if (!m) throw new HttpError(401, { error: 'missing bearer token' });
@@ -171,25 +176,25 @@ export function createCentralServer(opts: CentralServerOptions): CentralServer {
     return principal;
   }
 
-  function scopePathFor(tokenScope: string, requested: string | null): string {
-    const tokenPath = store.unitPath(tokenScope);
+  async function scopePathFor(tokenScope: string, requested: string | null): Promise<string> {
+    const tokenPath = await store.unitPath(tokenScope);
     if (!tokenPath) throw new HttpError(403, { error: `token scope ${tokenScope} is not a unit of this centre` });
     if (requested === null) return tokenPath;
-    const path = store.unitPath(requested);
+    const path = await store.unitPath(requested);
     if (!path) throw new HttpError(400, { error: `scope ${requested} is not a unit` });
     if (!path.startsWith(tokenPath)) throw new HttpError(403, { error: `scope ${requested} is outside this token's scope` });
     return path;
   }
 
   async function changes(req: http.IncomingMessage, res: http.ServerResponse, q: URLSearchParams): Promise<void> {
-    const principal = authorise(req, 'changes');
+    const principal = await authorise(req, 'changes');
     const tokenScope = principal.scope;
     const since = intParam(q, 'since', 0, 0, Number.MAX_SAFE_INTEGER);
     const pageLimit = intParam(q, 'limit', defaultLimit, 1, MAX_PAGE);
     const live = intParam(q, 'live', 0, 0, 1) === 1;
     const epoch = q.get('epoch');
     const schema = q.has('schema') ? intParam(q, 'schema', 0, 0, 1_000_000) : null;
-    const scopePath = scopePathFor(tokenScope, q.get('scope'));
+    const scopePath = await scopePathFor(tokenScope, q.get('scope'));
     const entityParam = q.get('entity');
     if (entityParam !== null && !(entityNames as string[]).includes(entityParam)) throw new HttpError(400, { error: `entity must be one of ${entityNames.join(', ')}` });
     const entity = entityParam as EntityName | null;
@@ -201,7 +206,7 @@ export function createCentralServer(opts: CentralServerOptions): CentralServer {
       if (since !== 0 || live || entity !== null) throw new HttpError(400, { error: 'asOf is for a whole snapshot: since=0, live=0, no entity' });
       if (asOf > clock()) throw new HttpError(400, { error: `asOf ${asOf} is after the centre's time ${clock()}` });
       try {
-        asOfStats = store.snapshot(() => store.statsAsOf(asOf, scopePath));
+        asOfStats = await store.statsAsOf(asOf, scopePath);
       } catch (err) {
         if (err instanceof AsOfError) throw new HttpError(400, { error: err.message });
         throw err;
@@ -209,8 +214,8 @@ export function createCentralServer(opts: CentralServerOptions): CentralServer {
     }
     if (since > 0 && !epoch) throw new HttpError(400, { error: 'epoch is required when since > 0' });
     if (schema !== null && schema !== store.schemaVersion) throw new HttpError(409, { reset: 'schema_incompatible', epoch: store.epoch });
-    if (since > 0 && (epoch !== store.epoch || since > store.headSeq())) throw new HttpError(409, { reset: 'epoch_changed', epoch: store.epoch });
-    if (since > 0 && since < store.purgedThrough()) throw new HttpError(409, { reset: 'since_too_old', epoch: store.epoch });
+    if (since > 0 && (epoch !== store.epoch || since > (await store.headSeq()))) throw new HttpError(409, { reset: 'epoch_changed', epoch: store.epoch });
+    if (since > 0 && since < (await store.purgedThrough())) throw new HttpError(409, { reset: 'since_too_old', epoch: store.epoch });
     if (streams >= maxStreams) throw new HttpError(503, { error: 'too many change streams' }, { 'Retry-After': '2' });
 
     const gzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
@@ -225,7 +230,7 @@ export function createCentralServer(opts: CentralServerOptions): CentralServer {
     const sink: NodeJS.WritableStream = zip ?? res;
     streams++;
     const startEpoch = store.epoch;
-    const skipThrough = since === 0 ? store.headSeq() : 0;
+    const skipThrough = since === 0 ? await store.headSeq() : 0;
     let cursor = since;
     // The first page always goes out, so a client already at the head learns it is caught up.
     let sentFirst = false;
@@ -269,8 +274,8 @@ export function createCentralServer(opts: CentralServerOptions): CentralServer {
             if (store.epoch !== startEpoch) return finish(); // the client will reconnect and get 409
             const page =
               asOf !== null && asOfStats !== null
-                ? buildAsOfPage(store, asOf, scopePath, cursor, pageLimit, asOfStats, clock())
-                : buildPage(store, cursor, scopePath, pageLimit, skipThrough, clock(), entity);
+                ? await buildAsOfPage(store, asOf, scopePath, cursor, pageLimit, asOfStats, clock())
+                : await buildPage(store, cursor, scopePath, pageLimit, skipThrough, clock(), entity);
             const advanced = page.seq !== cursor || page.lines > 1;
             cursor = page.seq;
             if (advanced || !live || !sentFirst) {
@@ -293,14 +298,18 @@ export function createCentralServer(opts: CentralServerOptions): CentralServer {
     if (!live) return finish();
     unsubscribe = store.onCommit(() => void pump());
     heartbeat = setInterval(() => {
-      if (!closed) void write(JSON.stringify({ t: 'heartbeat', seq: store.headSeq(), serverTime: clock() }) + '\n');
+      if (closed) return;
+      store.headSeq().then(
+        (seq) => (closed ? undefined : write(JSON.stringify({ t: 'heartbeat', seq, serverTime: clock() }) + '\n')),
+        (err: unknown) => console.error('centre: heartbeat read failed', err),
+      );
     }, heartbeatMs);
     // A commit may have landed between the catch-up and the subscription.
     await pump();
   }
 
   async function mutations(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const principal = authorise(req, 'mutations');
+    const principal = await authorise(req, 'mutations');
     const body = await readBody(req, MAX_MUTATION_BODY);
     let json: unknown;
     try {
@@ -310,7 +319,7 @@ export function createCentralServer(opts: CentralServerOptions): CentralServer {
     }
     const parsed = mutationRequestSchema.safeParse(json);
     if (!parsed.success) throw new HttpError(400, { error: describeZodError(parsed.error) });
-    const scopePath = store.unitPath(principal.scope);
+    const scopePath = await store.unitPath(principal.scope);
     if (!scopePath) throw new HttpError(403, { error: `token scope ${principal.scope} is not a unit of this centre` });
     // A token below the root answers an unknown id like an out-of-scope one (403), so it cannot
     // tell "elsewhere" from "nowhere"; a token that sees the whole centre has nothing to probe,
@@ -319,14 +328,14 @@ export function createCentralServer(opts: CentralServerOptions): CentralServer {
     for (const m of parsed.data.mutations) {
       const leadId = m.args.leadId;
       const unitId = 'unitId' in m.args ? m.args.unitId : undefined;
-      const paths = [leadId === undefined ? null : { what: `lead ${leadId}`, path: store.leadPath(leadId) }, unitId === undefined ? null : { what: `unit ${unitId}`, path: store.unitPath(unitId) }];
+      const paths = [leadId === undefined ? null : { what: `lead ${leadId}`, path: await store.leadPath(leadId) }, unitId === undefined ? null : { what: `unit ${unitId}`, path: await store.unitPath(unitId) }];
       for (const p of paths) {
         if (!p || (p.path === null && seesAll) || p.path?.startsWith(scopePath)) continue;
         throw new HttpError(403, { error: `mutation ${m.id}: ${p.what} is not in this token's scope (or does not exist); nothing was applied` });
       }
     }
     try {
-      const last = store.applyMutations(
+      const last = await store.applyMutations(
         parsed.data.clientId,
         parsed.data.mutations.map((m) => (m.name === 'note.add' ? { id: m.id, note: m.args } : { id: m.id, audit: m.args })),
         principal.scope,
@@ -339,7 +348,7 @@ export function createCentralServer(opts: CentralServerOptions): CentralServer {
   }
 
   async function heartbeat(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const scope = authorise(req, 'heartbeat').scope;
+    const scope = (await authorise(req, 'heartbeat')).scope;
     let json: unknown;
     try {
       json = JSON.parse(await readBody(req, MAX_HEARTBEAT_BODY));
@@ -349,7 +358,7 @@ export function createCentralServer(opts: CentralServerOptions): CentralServer {
     }
     const parsed = heartbeatSchema.safeParse(json);
     if (!parsed.success) throw new HttpError(400, { error: describeZodError(parsed.error) });
-    store.recordHeartbeat(parsed.data.clientId, scope, clock(), parsed.data);
+    await store.recordHeartbeat(parsed.data.clientId, scope, clock(), parsed.data);
     sendJson(res, 200, { ok: true, serverTime: clock() }, clock());
   }
 
@@ -359,8 +368,8 @@ export function createCentralServer(opts: CentralServerOptions): CentralServer {
    * person or phone leaves its branch's scope.
    */
   async function figures(req: http.IncomingMessage, res: http.ServerResponse, q: URLSearchParams): Promise<void> {
-    const principal = authorise(req, 'changes');
-    const tokenPath = store.unitPath(principal.scope);
+    const principal = await authorise(req, 'changes');
+    const tokenPath = await store.unitPath(principal.scope);
     if (!tokenPath) throw new HttpError(403, { error: `token scope ${principal.scope} is not a unit of this centre` });
     let windows;
     try {
@@ -371,23 +380,23 @@ export function createCentralServer(opts: CentralServerOptions): CentralServer {
     const now = clock();
     const asOf = q.has('asOf') ? intParam(q, 'asOf', 0, 0, Number.MAX_SAFE_INTEGER) : now;
     if (asOf > now) throw new HttpError(400, { error: `asOf ${asOf} is after the centre's time ${now}` });
-    const body = store.snapshot(() => {
-      const units = store.live('unit');
+    const body = await store.snapshot(async (r) => {
+      const units = await r.live('unit');
       // The city: the top of the token's own chain of units.
       const rootId = decodeURIComponent(tokenPath.split('/').filter(Boolean)[0] ?? '');
       const branches = units.map((u) => u.d).filter((u) => u.parentId === rootId && u.level === 'branch').sort((a, b) => (a.code < b.code ? -1 : 1));
-      const paths = new Map(branches.flatMap((b) => { const p = store.unitPath(b.id); return p ? [[p, b.id] as [string, string]] : []; }));
-      return branchFigures(branches, store.live('lead'), store.live('stop_payment'), paths, windows, asOf, now);
+      const paths = new Map(branches.flatMap((b) => { const p = units.find((u) => u.id === b.id)?.path; return p ? [[p, b.id] as [string, string]] : []; }));
+      return branchFigures(branches, await r.live('lead'), await r.live('stop_payment'), paths, windows, asOf, now);
     });
     sendJson(res, 200, body, now);
   }
 
   async function displays(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const scope = authorise(req, 'displays').scope;
-    const path = store.unitPath(scope);
+    const scope = (await authorise(req, 'displays')).scope;
+    const path = await store.unitPath(scope);
     if (!path) throw new HttpError(403, { error: `token scope ${scope} is not a unit of this centre` });
     const now = clock();
-    const list = store.displays(path).map((d) => ({ ...(d.report as object), scope: d.scope, receivedAt: d.receivedAt, silentForMs: now - d.receivedAt }));
+    const list = (await store.displays(path)).map((d) => ({ ...(d.report as object), scope: d.scope, receivedAt: d.receivedAt, silentForMs: now - d.receivedAt }));
     sendJson(res, 200, { displays: list, serverTime: now }, now);
   }
 
@@ -397,7 +406,7 @@ export function createCentralServer(opts: CentralServerOptions): CentralServer {
     const run = async () => {
       switch (route) {
         case 'GET /v1/health':
-          return sendJson(res, 200, { status: 'ok', epoch: store.epoch, seq: store.headSeq(), serverTime: clock(), protocol: PROTOCOL_VERSION }, clock());
+          return sendJson(res, 200, { status: 'ok', epoch: store.epoch, seq: await store.headSeq(), serverTime: clock(), protocol: PROTOCOL_VERSION }, clock());
         case 'GET /v1/changes':
           return changes(req, res, url.searchParams);
         case 'POST /v1/mutations':
@@ -410,8 +419,8 @@ export function createCentralServer(opts: CentralServerOptions): CentralServer {
           return figures(req, res, url.searchParams);
         case 'GET /v1/audit': {
           // The unmasked views the displays in this token's scope reported (an administrator's read).
-          const path = store.unitPath(authorise(req, 'displays').scope) ?? '/';
-          return sendJson(res, 200, { views: store.auditViews(path, 5000), serverTime: clock() }, clock());
+          const path = (await store.unitPath((await authorise(req, 'displays')).scope)) ?? '/';
+          return sendJson(res, 200, { views: await store.auditViews(path, 5000), serverTime: clock() }, clock());
         }
         default:
           throw new HttpError(404, { error: `no route ${route}` });

@@ -61,43 +61,83 @@ export class StoreError extends Error {
   }
 }
 
-/** What the HTTP layer needs from storage, so another engine can serve a city-scale deployment. */
-export interface CentralStore {
+/** A stored record's latest live version, with its scope path (the city-level figures read these). */
+export type LiveRecord<E extends EntityName = EntityName> = { id: string; v: number; path: string; data: string; d: EntityRecord[E] };
+
+export type AuditRow = AuditView & { clientId: string; scope: string; receivedAt: number };
+export type DisplayRow = { clientId: string; scope: string; receivedAt: number; report: unknown };
+
+/**
+ * The store's reads. Got from {@link CentralStore.snapshot}, every call sees one consistent state
+ * of the store while other writers commit; called on the store itself, each call sees the latest.
+ */
+export interface StoreReader {
+  headSeq(): Promise<number>;
+  purgedThrough(): Promise<number>;
+  rowsAfter(seq: number, limit: number): Promise<StoredRow[]>;
+  hasRowsAfter(seq: number): Promise<boolean>;
+  unitPath(unitId: string): Promise<string | null>;
+  /** The scope path of a live lead, or null when there is none. */
+  leadPath(leadId: string): Promise<string | null>;
+  stats(scopePath: string): Promise<Stats>;
+  /** Every live record of an entity with its scope path. */
+  live<E extends EntityName>(entity: E): Promise<LiveRecord<E>[]>;
+  lastMutationId(clientId: string): Promise<number>;
+  /** The earliest time an as-of snapshot can be served for (older history has been purged). */
+  historyFrom(): Promise<number>;
+  /** The latest live version at time T of each record in scope with seq above `after`, in seq order. */
+  rowsAsOf(asOf: number, scopePath: string, after: number, limit: number): Promise<HistoryRow[]>;
+  /** Counts and sums of the scope's state at time T. */
+  statsAsOf(asOf: number, scopePath: string): Promise<Stats>;
+}
+
+/** The display tokens a store keeps (central/tokens.ts): only the sha256 of each secret. */
+export type TokenRow = { id: string; name: string; scope: string; role: string; createdAt: number; revokedAt: number | null };
+export interface TokenTable {
+  /** Inserts a token unless a live one has its name: returns the clashing live token's id, or null. */
+  insertToken(row: TokenRow & { hash: string }): Promise<string | null>;
+  listTokens(): Promise<TokenRow[]>;
+  /** Revokes the live token with this id or name, returning it, or null when there is none. */
+  revokeToken(nameOrId: string, now: number): Promise<TokenRow | null>;
+  tokenByHash(hash: string): Promise<Pick<TokenRow, 'id' | 'name' | 'scope' | 'role'> | null>;
+  revokedTokenIds(): Promise<Set<string>>;
+}
+
+/** What the HTTP layer needs from storage: SQLite for one machine, PostgreSQL for a province. */
+export interface CentralStore extends StoreReader, TokenTable {
+  /** The feed's epoch: a restore (or a reset in another process) changes it. */
   readonly epoch: string;
   readonly schemaVersion: number;
-  headSeq(): number;
-  purgedThrough(): number;
-  /** Runs reads against one consistent snapshot of the store (other writers may be committing). */
-  snapshot<T>(fn: () => T): T;
-  write(ops: WriteOp[]): { firstSeq: number; lastSeq: number };
-  rowsAfter(seq: number, limit: number): StoredRow[];
-  hasRowsAfter(seq: number): boolean;
-  unitPath(unitId: string): string | null;
-  /** The scope path of a live lead, or null when there is none. */
-  leadPath(leadId: string): string | null;
-  stats(scopePath: string): Stats;
-  /** Every live record of an entity with its scope path (the city-level figures read these). */
-  live<E extends EntityName>(entity: E): { path: string; d: EntityRecord[E] }[];
-  applyMutations(clientId: string, mutations: StoreMutation[], scope?: string): number;
-  /** The unmasked views displays reported, newest first, of displays whose scope lies within a path. */
-  auditViews(scopePath: string, limit: number): (AuditView & { clientId: string; scope: string; receivedAt: number })[];
-  lastMutationId(clientId: string): number;
-  purgeTombstones(cutoff: number): number;
   /** Whether this store keeps the history `asOf` needs; a store without answers asOf with 400. */
   readonly keepsHistory: boolean;
-  /** The earliest time an as-of snapshot can be served for (older history has been purged). */
-  historyFrom(): number;
-  /** The latest live version at time T of each record in scope with seq above `after`, in seq order. */
-  rowsAsOf(asOf: number, scopePath: string, after: number, limit: number): HistoryRow[];
-  /** Counts and sums of the scope's state at time T. */
-  statsAsOf(asOf: number, scopePath: string): Stats;
+  /**
+   * Runs `fn` with a reader on one consistent snapshot of the store while other writers commit
+   * (SQLite: a read transaction on a connection of its own; PostgreSQL: REPEATABLE READ READ ONLY
+   * on one pooled client). The reader is valid only until fn's promise settles.
+   */
+  snapshot<T>(fn: (reader: StoreReader) => Promise<T>): Promise<T>;
+  /** Applies every op in one transaction, or none of them (the error names the bad op). */
+  write(ops: WriteOp[]): Promise<{ firstSeq: number; lastSeq: number }>;
+  /**
+   * For tests only: writes records without checking them against the protocol's schemas, as a
+   * faulty or newer centre might serve them (a display must hold such a record back, not stall).
+   */
+  writeUnchecked(ops: { t: 'put'; e: EntityName; d: Record<string, unknown> & { id: string } }[]): Promise<{ firstSeq: number; lastSeq: number }>;
+  /** Applies each mutation above the client's last applied id, once, in one transaction; returns the new last id. */
+  applyMutations(clientId: string, mutations: StoreMutation[], scope?: string): Promise<number>;
+  /** The unmasked views displays reported, newest first, of displays whose scope lies within a path. */
+  auditViews(scopePath: string, limit: number): Promise<AuditRow[]>;
+  /** Drops tombstones written before `cutoff`; a client below the newest purged seq must start again. */
+  purgeTombstones(cutoff: number): Promise<number>;
   /** Forgets versions superseded (and deletions made) at or before `before`. */
-  purgeHistory(before: number): number;
-  resetEpoch(): string;
+  purgeHistory(before: number): Promise<number>;
+  resetEpoch(): Promise<string>;
+  /** Calls the listener after every commit, this process's or (through the database) another's. */
   onCommit(listener: () => void): () => void;
-  recordHeartbeat(clientId: string, scope: string, receivedAt: number, report: object): void;
-  displays(scopePath: string): { clientId: string; scope: string; receivedAt: number; report: unknown }[];
-  close(): void;
+  recordHeartbeat(clientId: string, scope: string, receivedAt: number, report: object): Promise<void>;
+  /** The latest heartbeat of every display whose scope lies within a scope path. */
+  displays(scopePath: string): Promise<DisplayRow[]>;
+  close(): Promise<void>;
 }
 
 const MIGRATIONS: string[] = [
@@ -140,26 +180,163 @@ function pathSegment(id: string): string {
   return encodeURIComponent(id) + '/';
 }
 
+/** The SQLite store's reads on one connection, synchronous (better-sqlite3). */
+class SqliteReads {
+  readonly #get: Database.Statement<[string, string], { v: number; path: string; deleted: 0 | 1 }>;
+  readonly #after: Database.Statement<[number, number], StoredRow>;
+  readonly #asOfRows: Database.Statement<{ asOf: number; lo: string; hi: string; after: number; limit: number }, HistoryRow>;
+  readonly #meta: Database.Statement<[string], { v: string }>;
+
+  constructor(readonly db: Database.Database, readonly keepsHistory: boolean) {
+    this.#get = db.prepare('SELECT v, path, deleted FROM records WHERE entity = ? AND id = ?');
+    this.#after = db.prepare('SELECT entity, id, v, seq, tx, deleted, path, paths, data, at AS ts FROM records WHERE seq > ? ORDER BY seq LIMIT ?');
+    // Per record, the newest version committed by T (by seq: a record's versions are written in
+    // order), if that is not a deletion and lies in the scope.
+    this.#asOfRows = db.prepare(
+      `SELECT h.entity, h.id, h.v, h.seq, h.ts, h.data FROM history h
+       WHERE h.seq > @after AND h.ts <= @asOf AND h.deleted = 0 AND ${AS_OF_IN_SCOPE}
+         AND NOT EXISTS (SELECT 1 FROM history n WHERE n.entity = h.entity AND n.id = h.id AND n.seq > h.seq AND n.ts <= @asOf)
+       ORDER BY h.seq LIMIT @limit`,
+    );
+    this.#meta = db.prepare('SELECT v FROM meta WHERE k = ?');
+  }
+
+  meta(k: string): string | undefined {
+    return this.#meta.get(k)?.v;
+  }
+
+  headSeq(): number {
+    return Number(this.meta('seq') ?? 0);
+  }
+
+  purgedThrough(): number {
+    return Number(this.meta('purged') ?? 0);
+  }
+
+  rowsAfter(seq: number, limit: number): StoredRow[] {
+    return this.#after.all(seq, limit);
+  }
+
+  hasRowsAfter(seq: number): boolean {
+    return this.db.prepare('SELECT 1 FROM records WHERE seq > ? LIMIT 1').get(seq) !== undefined;
+  }
+
+  livePath(entity: EntityName, id: string): string | null {
+    const row = this.#get.get(entity, id);
+    return row && !row.deleted ? row.path : null;
+  }
+
+  stats(scopePath: string): Stats {
+    // A policy set above the scope governs it too (visibleIn), so it counts in the scope's sums.
+    const rows = this.db
+      .prepare(
+        `SELECT entity, SUM(count) AS count, SUM(sum) AS sum FROM unit_agg
+         WHERE (path >= ? AND path < ?) OR (entity = 'policy' AND length(path) < length(?) AND substr(?, 1, length(path)) = path) GROUP BY entity`,
+      )
+      .all(scopePath, scopePath + SUBTREE_END, scopePath, scopePath) as { entity: EntityName; count: number; sum: number }[];
+    return statsOf(rows);
+  }
+
+  live<E extends EntityName>(entity: E): LiveRecord<E>[] {
+    return (this.db.prepare('SELECT id, v, path, data FROM records WHERE entity = ? AND deleted = 0 ORDER BY id').all(entity) as { id: string; v: number; path: string; data: string }[]).map((r) => ({
+      ...r,
+      d: JSON.parse(r.data) as EntityRecord[E],
+    }));
+  }
+
+  lastMutationId(clientId: string): number {
+    const row = this.db.prepare('SELECT last_mutation_id AS id FROM clients WHERE client_id = ?').get(clientId) as { id: number } | undefined;
+    return row?.id ?? 0;
+  }
+
+  historyFrom(): number {
+    return Number(this.meta('history_from') ?? 0);
+  }
+
+  #checkAsOf(asOf: number): void {
+    checkAsOf(this.keepsHistory, this.historyFrom(), asOf);
+  }
+
+  rowsAsOf(asOf: number, scopePath: string, after: number, limit: number): HistoryRow[] {
+    this.#checkAsOf(asOf);
+    return this.#asOfRows.all({ asOf, lo: scopePath, hi: scopePath + SUBTREE_END, after, limit });
+  }
+
+  statsAsOf(asOf: number, scopePath: string): Stats {
+    this.#checkAsOf(asOf);
+    const rows = this.db
+      .prepare(
+        `SELECT h.entity AS entity, COUNT(*) AS count, SUM(h.crc) AS sum FROM history h
+         WHERE h.ts <= @asOf AND h.deleted = 0 AND ${AS_OF_IN_SCOPE}
+           AND NOT EXISTS (SELECT 1 FROM history n WHERE n.entity = h.entity AND n.id = h.id AND n.seq > h.seq AND n.ts <= @asOf)
+         GROUP BY h.entity`,
+      )
+      .all({ asOf, lo: scopePath, hi: scopePath + SUBTREE_END }) as { entity: EntityName; count: number; sum: number }[];
+    return statsOf(rows);
+  }
+
+  /** The async face of these reads, for {@link StoreReader}. */
+  reader(): StoreReader {
+    return {
+      headSeq: async () => this.headSeq(),
+      purgedThrough: async () => this.purgedThrough(),
+      rowsAfter: async (seq, limit) => this.rowsAfter(seq, limit),
+      hasRowsAfter: async (seq) => this.hasRowsAfter(seq),
+      unitPath: async (id) => this.livePath('unit', id),
+      leadPath: async (id) => this.livePath('lead', id),
+      stats: async (p) => this.stats(p),
+      live: async (e) => this.live(e),
+      lastMutationId: async (c) => this.lastMutationId(c),
+      historyFrom: async () => this.historyFrom(),
+      rowsAsOf: async (asOf, p, after, limit) => this.rowsAsOf(asOf, p, after, limit),
+      statsAsOf: async (asOf, p) => this.statsAsOf(asOf, p),
+    };
+  }
+}
+
+/** Refuses an as-of time a store cannot answer (no history kept, or older than what it keeps). */
+export function checkAsOf(keepsHistory: boolean, historyFrom: number, asOf: number): void {
+  if (!keepsHistory) throw new AsOfError('asOf not supported');
+  if (asOf < historyFrom) throw new AsOfError(`asOf ${asOf} is before the history this centre keeps (from ${historyFrom})`);
+}
+
+/** Counts and crc sums per entity from summed rows (the sums of crcs, possibly negative, taken modulo 2^32). */
+export function statsOf(rows: { entity: EntityName; count: number | string; sum: number | string | null }[]): Stats {
+  const out: Stats = { counts: {}, sums: {} };
+  for (const r of rows) {
+    out.counts[r.entity] = Number(r.count);
+    out.sums[r.entity] = addCrc(0, Number(BigInt(r.sum ?? 0) % 0x100000000n));
+  }
+  return out;
+}
+
+/** Snapshot connections a SQLite store keeps open at most; more concurrent snapshots wait for one. */
+const SQLITE_READERS = 4;
+
 export class SqliteStore implements CentralStore {
   readonly db: Database.Database;
   readonly schemaVersion = PROTOCOL_VERSION;
   #epoch: string;
   readonly #events = new EventEmitter();
+  readonly #file: string;
+  readonly #reads: SqliteReads;
+  readonly #api: StoreReader;
   readonly #get: Database.Statement<[string, string], Pick<StoredRow, 'v' | 'path' | 'paths' | 'deleted'> & { crc: number }>;
   readonly #upsert: Database.Statement;
   readonly #aggAdd: Database.Statement;
-  readonly #after: Database.Statement<[number, number], StoredRow>;
   readonly #children: Database.Statement<[string], { entity: EntityName; id: string }>;
   readonly #setMeta: Database.Statement<[string, string]>;
-  readonly #headStmt: Database.Statement<[], { v: string }>;
   #seq: number;
   #tx: number;
   #dataVersion = 0;
   #poll: NodeJS.Timeout | null = null;
+  /** Idle snapshot connections, and snapshots waiting for one. */
+  readonly #idleReaders: SqliteReads[] = [];
+  #openReaders = 0;
+  readonly #waiting: ((r: SqliteReads) => void)[] = [];
 
   readonly keepsHistory: boolean;
   readonly #history: Database.Statement;
-  readonly #asOfRows: Database.Statement<{ asOf: number; lo: string; hi: string; after: number; limit: number }, HistoryRow>;
   /** The commit time of the transaction being written. */
   #txTs = 0;
 
@@ -170,6 +347,7 @@ export class SqliteStore implements CentralStore {
    */
   constructor(file: string, readonly now: () => number = Date.now, opts: { history?: boolean } = {}) {
     this.keepsHistory = opts.history ?? true;
+    this.#file = file;
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
@@ -183,11 +361,11 @@ export class SqliteStore implements CentralStore {
       })();
     }
     this.#setMeta = this.db.prepare('INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v');
-    this.#headStmt = this.db.prepare("SELECT v FROM meta WHERE k = 'seq'");
-    const meta = (k: string) => (this.db.prepare('SELECT v FROM meta WHERE k = ?').get(k) as { v: string } | undefined)?.v;
-    this.#epoch = meta('epoch') ?? this.#newEpoch();
-    this.#seq = Number(meta('seq') ?? 0);
-    this.#tx = Number(meta('tx') ?? 0);
+    this.#reads = new SqliteReads(this.db, this.keepsHistory);
+    this.#api = this.#reads.reader();
+    this.#epoch = this.#reads.meta('epoch') ?? this.#newEpoch();
+    this.#seq = this.#reads.headSeq();
+    this.#tx = Number(this.#reads.meta('tx') ?? 0);
     this.#get = this.db.prepare('SELECT v, path, paths, deleted, crc FROM records WHERE entity = ? AND id = ?');
     this.#upsert = this.db.prepare(
       `INSERT INTO records (entity, id, v, seq, tx, deleted, path, paths, data, crc, at) VALUES (@entity, @id, @v, @seq, @tx, @deleted, @path, @paths, @data, @crc, @at)
@@ -198,17 +376,8 @@ export class SqliteStore implements CentralStore {
       `INSERT INTO unit_agg (path, entity, count, sum) VALUES (@path, @entity, @count, @sum)
        ON CONFLICT (path, entity) DO UPDATE SET count = count + excluded.count, sum = (sum + excluded.sum + 4294967296) % 4294967296`,
     );
-    this.#after = this.db.prepare('SELECT entity, id, v, seq, tx, deleted, path, paths, data, at AS ts FROM records WHERE seq > ? ORDER BY seq LIMIT ?');
     this.#history = this.db.prepare(
       'INSERT INTO history (entity, id, seq, v, ts, deleted, path, data, crc) VALUES (@entity, @id, @seq, @v, @at, @deleted, @path, @data, @crc)',
-    );
-    // Per record, the newest version committed by T (by seq: a record's versions are written in
-    // order), if that is not a deletion and lies in the scope.
-    this.#asOfRows = this.db.prepare(
-      `SELECT h.entity, h.id, h.v, h.seq, h.ts, h.data FROM history h
-       WHERE h.seq > @after AND h.ts <= @asOf AND h.deleted = 0 AND ${AS_OF_IN_SCOPE}
-         AND NOT EXISTS (SELECT 1 FROM history n WHERE n.entity = h.entity AND n.id = h.id AND n.seq > h.seq AND n.ts <= @asOf)
-       ORDER BY h.seq LIMIT @limit`,
     );
     this.#children = this.db.prepare(
       `SELECT entity, id FROM records WHERE json_extract(data, '$.leadId') = ? AND entity IN ('event','stop_payment','note') AND deleted = 0`,
@@ -226,48 +395,82 @@ export class SqliteStore implements CentralStore {
     return epoch;
   }
 
-  /** The newest committed seq, read from the file: writers in other processes move it too. */
-  headSeq(): number {
-    const row = this.#headStmt.get();
-    return Math.max(this.#seq, Number(row?.v ?? 0));
+  // The reads of the latest committed state; a snapshot's reader sees one state across calls.
+  headSeq = (): Promise<number> => this.#api.headSeq();
+  purgedThrough = (): Promise<number> => this.#api.purgedThrough();
+  rowsAfter = (seq: number, limit: number): Promise<StoredRow[]> => this.#api.rowsAfter(seq, limit);
+  hasRowsAfter = (seq: number): Promise<boolean> => this.#api.hasRowsAfter(seq);
+  unitPath = (unitId: string): Promise<string | null> => this.#api.unitPath(unitId);
+  leadPath = (leadId: string): Promise<string | null> => this.#api.leadPath(leadId);
+  stats = (scopePath: string): Promise<Stats> => this.#api.stats(scopePath);
+  lastMutationId = (clientId: string): Promise<number> => this.#api.lastMutationId(clientId);
+  historyFrom = (): Promise<number> => this.#api.historyFrom();
+  rowsAsOf = (asOf: number, scopePath: string, after: number, limit: number): Promise<HistoryRow[]> => this.#api.rowsAsOf(asOf, scopePath, after, limit);
+  statsAsOf = (asOf: number, scopePath: string): Promise<Stats> => this.#api.statsAsOf(asOf, scopePath);
+  live<E extends EntityName>(entity: E): Promise<LiveRecord<E>[]> {
+    return this.#api.live(entity);
   }
 
-  snapshot<T>(fn: () => T): T {
-    if (this.db.inTransaction) return fn();
-    return this.db.transaction(fn).deferred();
+  /**
+   * A read transaction on a connection of its own: in WAL mode it sees the state as of its first
+   * read while this connection (and other processes) commit, and no write of ours lands in it.
+   */
+  async snapshot<T>(fn: (reader: StoreReader) => Promise<T>): Promise<T> {
+    const reads = await this.#takeReader();
+    try {
+      reads.db.exec('BEGIN');
+      return await fn(reads.reader());
+    } finally {
+      if (reads.db.open && reads.db.inTransaction) {
+        try {
+          reads.db.exec('COMMIT');
+        } catch {
+          // A connection that cannot end its read transaction is not reused.
+        }
+      }
+      this.#giveReader(reads);
+    }
   }
 
-  purgedThrough(): number {
-    const row = this.db.prepare("SELECT v FROM meta WHERE k = 'purged'").get() as { v: string } | undefined;
-    return Number(row?.v ?? 0);
+  #takeReader(): Promise<SqliteReads> {
+    const idle = this.#idleReaders.pop();
+    if (idle) return Promise.resolve(idle);
+    if (this.#openReaders < SQLITE_READERS) {
+      this.#openReaders++;
+      const db = new Database(this.#file, { readonly: true });
+      db.pragma('busy_timeout = 5000');
+      return Promise.resolve(new SqliteReads(db, this.keepsHistory));
+    }
+    return new Promise((resolve) => this.#waiting.push(resolve));
   }
 
-  live<E extends EntityName>(entity: E): { path: string; d: EntityRecord[E] }[] {
-    return (this.db.prepare('SELECT path, data FROM records WHERE entity = ? AND deleted = 0').all(entity) as { path: string; data: string }[]).map((r) => ({ path: r.path, d: JSON.parse(r.data) as EntityRecord[E] }));
-  }
-
-  unitPath(unitId: string): string | null {
-    const row = this.#get.get('unit', unitId);
-    return row && !row.deleted ? row.path : null;
-  }
-
-  leadPath(leadId: string): string | null {
-    const row = this.#get.get('lead', leadId);
-    return row && !row.deleted ? row.path : null;
+  #giveReader(reads: SqliteReads): void {
+    if (!this.db.open || !reads.db.open || reads.db.inTransaction) {
+      if (reads.db.open) reads.db.close();
+      this.#openReaders--;
+      // A snapshot waiting for a connection opens a fresh one in its place.
+      const next = this.db.open ? this.#waiting.shift() : undefined;
+      if (next) void this.#takeReader().then(next);
+      return;
+    }
+    const next = this.#waiting.shift();
+    if (next) next(reads);
+    else this.#idleReaders.push(reads);
   }
 
   /** The scope path a record lives under: a unit's own path; anything else its unit's or its lead's. */
   #pathOf(op: PutOp): string {
     const d = op.d as Record<string, unknown>;
+    const unitPath = (id: string) => this.#reads.livePath('unit', id);
     if (op.e === 'unit') {
       const parentId = d['parentId'] as string | null;
       if (parentId === null) return '/' + pathSegment(op.d.id);
-      const parent = this.unitPath(parentId);
+      const parent = unitPath(parentId);
       if (!parent) throw new StoreError(`unit ${op.d.id}: parent unit ${parentId} does not exist`);
       return parent + pathSegment(op.d.id);
     }
     if (op.e === 'lead') {
-      const p = this.unitPath(op.d.unitId);
+      const p = unitPath(op.d.unitId);
       if (!p) throw new StoreError(`lead ${op.d.id}: unit ${op.d.unitId} does not exist`);
       return p;
     }
@@ -278,7 +481,7 @@ export class SqliteStore implements CentralStore {
       return lead.path;
     }
     const unitId = d['unitId'] as string | undefined;
-    const p = unitId === undefined ? null : this.unitPath(unitId);
+    const p = unitId === undefined ? null : unitPath(unitId);
     if (!p) throw new StoreError(`${op.e} ${op.d.id}: needs an existing leadId or unitId`);
     return p;
   }
@@ -339,20 +542,15 @@ export class SqliteStore implements CentralStore {
     if (this.keepsHistory) this.#history.run(row);
   }
 
-  /** Applies every op in one transaction, or none of them (the error names the bad op). */
-  write(ops: WriteOp[]): { firstSeq: number; lastSeq: number } {
+  async write(ops: WriteOp[]): Promise<{ firstSeq: number; lastSeq: number }> {
     return this.#commit(() => this.#writeOps(ops));
   }
 
   #unchecked = false;
-  /**
-   * For tests only: writes records without checking them against the protocol's schemas, as a
-   * faulty or newer centre might serve them (a display must hold such a record back, not stall).
-   */
-  writeUnchecked(ops: { t: 'put'; e: EntityName; d: Record<string, unknown> & { id: string } }[]): { firstSeq: number; lastSeq: number } {
+  async writeUnchecked(ops: { t: 'put'; e: EntityName; d: Record<string, unknown> & { id: string } }[]): Promise<{ firstSeq: number; lastSeq: number }> {
     this.#unchecked = true;
     try {
-      return this.write(ops as unknown as WriteOp[]);
+      return this.#commit(() => this.#writeOps(ops as unknown as WriteOp[]));
     } finally {
       this.#unchecked = false;
     }
@@ -391,51 +589,18 @@ export class SqliteStore implements CentralStore {
     return { firstSeq, lastSeq: this.#seq };
   }
 
-  rowsAfter(seq: number, limit: number): StoredRow[] {
-    return this.#after.all(seq, limit);
-  }
-
-  hasRowsAfter(seq: number): boolean {
-    return this.db.prepare('SELECT 1 FROM records WHERE seq > ? LIMIT 1').get(seq) !== undefined;
-  }
-
-  stats(scopePath: string): Stats {
-    // A policy set above the scope governs it too (visibleIn), so it counts in the scope's sums.
-    const rows = this.db
-      .prepare(
-        `SELECT entity, SUM(count) AS count, SUM(sum) AS sum FROM unit_agg
-         WHERE (path >= ? AND path < ?) OR (entity = 'policy' AND length(path) < length(?) AND substr(?, 1, length(path)) = path) GROUP BY entity`,
-      )
-      .all(scopePath, scopePath + '\uffff', scopePath, scopePath) as { entity: EntityName; count: number; sum: number }[];
-    const out: Stats = { counts: {}, sums: {} };
-    for (const r of rows) {
-      out.counts[r.entity] = r.count;
-      out.sums[r.entity] = addCrc(0, r.sum % 0x100000000);
-    }
-    return out;
-  }
-
-  lastMutationId(clientId: string): number {
-    const row = this.db.prepare('SELECT last_mutation_id AS id FROM clients WHERE client_id = ?').get(clientId) as { id: number } | undefined;
-    return row?.id ?? 0;
-  }
-
-  /**
-   * Applies each mutation whose id is above the client's last applied id, all in one
-   * transaction, so a retry after a lost response applies nothing twice.
-   */
-  applyMutations(clientId: string, mutations: StoreMutation[], scope = ''): number {
-    const last = this.lastMutationId(clientId);
+  async applyMutations(clientId: string, mutations: StoreMutation[], scope = ''): Promise<number> {
+    const last = this.#reads.lastMutationId(clientId);
     const fresh = mutations.filter((m) => m.id > last).sort((a, b) => a.id - b.id);
     if (fresh.length === 0) return last;
     const newest = fresh[fresh.length - 1]!.id;
-    const ops: WriteOp[] = fresh.flatMap((m) => ('note' in m ? [{ t: 'put', e: 'note', d: { ...m.note, clientId, mutationId: m.id } } as WriteOp] : []));
     const audit = this.db.prepare('INSERT OR IGNORE INTO audit (client_id, mutation_id, scope, lead_id, key_name, role, at, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
     const receivedAt = Date.now();
     const save = this.db.prepare(
       'INSERT INTO clients (client_id, last_mutation_id) VALUES (?, ?) ON CONFLICT (client_id) DO UPDATE SET last_mutation_id = excluded.last_mutation_id',
     );
     this.#commit(() => {
+      const ops = mutationOps(clientId, fresh);
       if (ops.length) this.#writeOps(ops);
       for (const m of fresh) if ('audit' in m) audit.run(clientId, m.id, scope, m.audit.leadId, m.audit.keyName, m.audit.role, m.audit.at, receivedAt);
       save.run(clientId, newest);
@@ -443,60 +608,22 @@ export class SqliteStore implements CentralStore {
     return newest;
   }
 
-  /**
-   * Drops tombstones written before `cutoff` (centre time). A client whose position is below the
-   * newest purged one may have missed a deletion and must start again (409 since_too_old).
-   */
-  purgeTombstones(cutoff: number): number {
+  async purgeTombstones(cutoff: number): Promise<number> {
     return this.db.transaction(() => {
       const top = this.db.prepare('SELECT MAX(seq) AS seq FROM records WHERE deleted = 1 AND at < ?').get(cutoff) as { seq: number | null };
       if (top.seq === null) return 0;
       const n = this.db.prepare('DELETE FROM records WHERE deleted = 1 AND seq <= ?').run(top.seq).changes;
-      this.#setMeta.run('purged', String(Math.max(this.purgedThrough(), top.seq)));
+      this.#setMeta.run('purged', String(Math.max(this.#reads.purgedThrough(), top.seq)));
       return n;
     })();
-  }
-
-  historyFrom(): number {
-    const row = this.db.prepare("SELECT v FROM meta WHERE k = 'history_from'").get() as { v: string } | undefined;
-    return Number(row?.v ?? 0);
-  }
-
-  #checkAsOf(asOf: number): void {
-    if (!this.keepsHistory) throw new AsOfError('asOf not supported');
-    const from = this.historyFrom();
-    if (asOf < from) throw new AsOfError(`asOf ${asOf} is before the history this centre keeps (from ${from})`);
-  }
-
-  rowsAsOf(asOf: number, scopePath: string, after: number, limit: number): HistoryRow[] {
-    this.#checkAsOf(asOf);
-    return this.#asOfRows.all({ asOf, lo: scopePath, hi: scopePath + SUBTREE_END, after, limit });
-  }
-
-  statsAsOf(asOf: number, scopePath: string): Stats {
-    this.#checkAsOf(asOf);
-    const rows = this.db
-      .prepare(
-        `SELECT h.entity AS entity, COUNT(*) AS count, SUM(h.crc) AS sum FROM history h
-         WHERE h.ts <= @asOf AND h.deleted = 0 AND ${AS_OF_IN_SCOPE}
-           AND NOT EXISTS (SELECT 1 FROM history n WHERE n.entity = h.entity AND n.id = h.id AND n.seq > h.seq AND n.ts <= @asOf)
-         GROUP BY h.entity`,
-      )
-      .all({ asOf, lo: scopePath, hi: scopePath + SUBTREE_END }) as { entity: EntityName; count: number; sum: number }[];
-    const out: Stats = { counts: {}, sums: {} };
-    for (const r of rows) {
-      out.counts[r.entity] = r.count;
-      out.sums[r.entity] = r.sum % 0x100000000;
-    }
-    return out;
   }
 
   /**
    * Forgets what no as-of time from `before` on can need: versions superseded by then, and
    * deletions made by then (a record deleted by T is simply absent at T).
    */
-  purgeHistory(before: number): number {
-    const from = this.historyFrom();
+  async purgeHistory(before: number): Promise<number> {
+    const from = this.#reads.historyFrom();
     if (!this.keepsHistory || before <= from) return 0;
     // Only records changed since the last purge can have a version newly superseded by `before`.
     return this.db.transaction(() => {
@@ -512,28 +639,61 @@ export class SqliteStore implements CentralStore {
     })();
   }
 
-  recordHeartbeat(clientId: string, scope: string, receivedAt: number, report: object): void {
+  async recordHeartbeat(clientId: string, scope: string, receivedAt: number, report: object): Promise<void> {
     this.db
       .prepare('INSERT INTO displays (client_id, scope, received_at, report) VALUES (?, ?, ?, ?) ON CONFLICT (client_id) DO UPDATE SET scope = excluded.scope, received_at = excluded.received_at, report = excluded.report')
       .run(clientId, scope, receivedAt, JSON.stringify(report));
   }
 
-  auditViews(scopePath: string, limit: number): (AuditView & { clientId: string; scope: string; receivedAt: number })[] {
+  async auditViews(scopePath: string, limit: number): Promise<AuditRow[]> {
     const rows = this.db
       .prepare('SELECT client_id AS clientId, scope, lead_id AS leadId, key_name AS keyName, role, at, received_at AS receivedAt FROM audit ORDER BY at DESC, client_id, mutation_id DESC')
-      .all() as (AuditView & { clientId: string; scope: string; receivedAt: number })[];
-    return rows.filter((r) => (this.unitPath(r.scope) ?? '').startsWith(scopePath)).slice(0, limit);
+      .all() as AuditRow[];
+    return rows.filter((r) => (this.#reads.livePath('unit', r.scope) ?? '').startsWith(scopePath)).slice(0, limit);
   }
 
-  /** The latest heartbeat of every display whose scope lies within a scope path. */
-  displays(scopePath: string): { clientId: string; scope: string; receivedAt: number; report: unknown }[] {
+  async displays(scopePath: string): Promise<DisplayRow[]> {
     return (this.db.prepare('SELECT client_id AS clientId, scope, received_at AS receivedAt, report FROM displays ORDER BY client_id').all() as { clientId: string; scope: string; receivedAt: number; report: string }[])
-      .filter((d) => (this.unitPath(d.scope) ?? '').startsWith(scopePath))
+      .filter((d) => (this.#reads.livePath('unit', d.scope) ?? '').startsWith(scopePath))
       .map((d) => ({ ...d, report: JSON.parse(d.report) as unknown }));
   }
 
+  async insertToken(row: TokenRow & { hash: string }): Promise<string | null> {
+    return this.db.transaction(() => {
+      const clash = this.db.prepare('SELECT id FROM tokens WHERE name = ? AND revoked_at IS NULL').get(row.name) as { id: string } | undefined;
+      if (clash) return clash.id;
+      this.db
+        .prepare('INSERT INTO tokens (id, name, scope, role, hash, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, NULL)')
+        .run(row.id, row.name, row.scope, row.role, row.hash, row.createdAt);
+      return null;
+    }).immediate();
+  }
+
+  async listTokens(): Promise<TokenRow[]> {
+    return this.db.prepare('SELECT id, name, scope, role, created_at AS createdAt, revoked_at AS revokedAt FROM tokens ORDER BY created_at, id').all() as TokenRow[];
+  }
+
+  async revokeToken(nameOrId: string, now: number): Promise<TokenRow | null> {
+    return this.db.transaction(() => {
+      const row = this.db
+        .prepare('SELECT id, name, scope, role, created_at AS createdAt, revoked_at AS revokedAt FROM tokens WHERE (id = ? OR name = ?) AND revoked_at IS NULL')
+        .get(nameOrId, nameOrId) as TokenRow | undefined;
+      if (!row) return null;
+      this.db.prepare('UPDATE tokens SET revoked_at = ? WHERE id = ?').run(now, row.id);
+      return { ...row, revokedAt: now };
+    }).immediate();
+  }
+
+  async tokenByHash(hash: string): Promise<Pick<TokenRow, 'id' | 'name' | 'scope' | 'role'> | null> {
+    return (this.db.prepare('SELECT id, name, scope, role FROM tokens WHERE hash = ? AND revoked_at IS NULL').get(hash) as Pick<TokenRow, 'id' | 'name' | 'scope' | 'role'> | undefined) ?? null;
+  }
+
+  async revokedTokenIds(): Promise<Set<string>> {
+    return new Set((this.db.prepare('SELECT id FROM tokens WHERE revoked_at IS NOT NULL').all() as { id: string }[]).map((r) => r.id));
+  }
+
   /** A restore from backup: the feed's positions no longer mean what they meant. */
-  resetEpoch(): string {
+  async resetEpoch(): Promise<string> {
     this.#epoch = this.#newEpoch();
     this.#events.emit('commit');
     return this.#epoch;
@@ -550,6 +710,7 @@ export class SqliteStore implements CentralStore {
   }
 
   #checkExternal(): void {
+    if (!this.db.open) return;
     const dv = this.db.pragma('data_version', { simple: true }) as number;
     if (dv === this.#dataVersion) return;
     this.#dataVersion = dv;
@@ -566,9 +727,15 @@ export class SqliteStore implements CentralStore {
     }
   }
 
-  close(): void {
+  async close(): Promise<void> {
     if (this.#poll) clearInterval(this.#poll);
     this.#events.removeAllListeners();
+    for (const r of this.#idleReaders.splice(0)) r.db.close();
     this.db.close();
   }
+}
+
+/** The note ops of a batch of mutations: each note stamped with its client and mutation id. */
+export function mutationOps(clientId: string, fresh: StoreMutation[]): WriteOp[] {
+  return fresh.flatMap((m) => ('note' in m ? [{ t: 'put', e: 'note', d: { ...m.note, clientId, mutationId: m.id } } as WriteOp] : []));
 }

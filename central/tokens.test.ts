@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import http from 'node:http';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { centreForTest, FIXED_NOW, tempDir } from '../tests/support/harness.js';
+import { centreForTest, FIXED_NOW, sqliteDb, tempDir } from '../tests/support/harness.js';
 import { makeLead } from '../tests/support/records.js';
 import type { Centre } from './centre.js';
 import { MAX_HEARTBEAT_BODY, MAX_MUTATION_BODY } from './server.js';
@@ -18,7 +18,7 @@ afterEach(async () => {
 async function centre(opts: Parameters<typeof centreForTest>[0] = {}): Promise<Centre> {
   const c = await centreForTest({ rateLimit: { perSecond: 10_000, burst: 10_000 }, historyDays: 0, ...opts });
   cleanup.push(() => c.close());
-  c.store.write([
+  await c.store.write([
     { t: 'put', e: 'lead', d: makeLead('L-FT', 'SZ-FT-S01-B1', FIXED_NOW) },
     { t: 'put', e: 'lead', d: makeLead('L-NS', 'SZ-NS', FIXED_NOW) },
   ]);
@@ -62,7 +62,7 @@ describe('issued tokens', () => {
     expect(secret).toMatch(/^gpt_[A-Za-z0-9_-]{43}$/);
 
     // Only the hash is in the file.
-    const rows = c.store.db.prepare('SELECT * FROM tokens').all() as Record<string, unknown>[];
+    const rows = sqliteDb(c).prepare('SELECT * FROM tokens').all() as Record<string, unknown>[];
     expect(rows).toHaveLength(1);
     expect(JSON.stringify(rows)).not.toContain(secret);
     const listed = await cli('list', '--db', db);
@@ -90,8 +90,8 @@ describe('issued tokens', () => {
   it('ends an open live stream of a revoked token within a few seconds; other streams go on', async () => {
     const db = dbFile();
     const c = await centre({ db, revocationCheckMs: 200, heartbeatMs: 100 });
-    const revokedSecret = c.tokens.issue({ name: 'wall-a', scope: 'SZ-FT', role: 'display', now: FIXED_NOW }).secret;
-    const keptSecret = c.tokens.issue({ name: 'wall-b', scope: 'SZ-FT', role: 'display', now: FIXED_NOW }).secret;
+    const revokedSecret = (await c.tokens.issue({ name: 'wall-a', scope: 'SZ-FT', role: 'display', now: FIXED_NOW })).secret;
+    const keptSecret = (await c.tokens.issue({ name: 'wall-b', scope: 'SZ-FT', role: 'display', now: FIXED_NOW })).secret;
     const open = (secret: string) => {
       let lines = 0;
       let endedAt: number | null = null;
@@ -107,7 +107,7 @@ describe('issued tokens', () => {
     await vi.waitFor(() => expect(a.lines() > 1 && b.lines() > 1).toBe(true), { timeout: 10_000 });
 
     const revokedAt = Date.now();
-    c.tokens.revoke('wall-a', FIXED_NOW);
+    await c.tokens.revoke('wall-a', FIXED_NOW);
     await vi.waitFor(() => expect(a.endedAt()).not.toBeNull(), { timeout: 15_000, interval: 20 });
     expect(a.endedAt()! - revokedAt).toBeLessThan(3_000);
     const seen = b.lines();
@@ -130,7 +130,7 @@ describe('issued tokens', () => {
 describe('mutations within the token’s scope', () => {
   it('applies a note inside the scope and refuses (403) one whose lead or unit is outside it, or unknown, applying none of the batch', async () => {
     const c = await centre();
-    const secret = c.tokens.issue({ name: 'ft', scope: 'SZ-FT', role: 'display', now: FIXED_NOW }).secret;
+    const secret = (await c.tokens.issue({ name: 'ft', scope: 'SZ-FT', role: 'display', now: FIXED_NOW })).secret;
     const ok = await post(c, '/v1/mutations', secret, { clientId: 'w', mutations: [note(1, { leadId: 'L-FT' }), note(2, { unitId: 'SZ-FT-S01' })] });
     expect(ok.status).toBe(200);
     for (const [args, what] of [
@@ -140,15 +140,15 @@ describe('mutations within the token’s scope', () => {
       [{ leadId: 'L-FT', unitId: 'SZ-NS' }, 'unit SZ-NS'],
       [{ leadId: 'L-NOPE' }, 'lead L-NOPE'],
     ] as const) {
-      const before = c.store.headSeq();
+      const before = (await c.store.headSeq());
       const res = await post(c, '/v1/mutations', secret, { clientId: 'w', mutations: [note(3, { leadId: 'L-FT' }), note(4, args)] });
       expect(res.status, JSON.stringify(args)).toBe(403);
       expect(((await res.json()) as { error: string }).error).toContain(`mutation 4: ${what} is not in this token's scope`);
-      expect(c.store.headSeq()).toBe(before);
+      expect((await c.store.headSeq())).toBe(before);
     }
-    expect(c.store.lastMutationId('w')).toBe(2);
+    expect((await c.store.lastMutationId('w'))).toBe(2);
     // A token that sees the whole centre has no other scope to probe: an unknown lead is a bad request.
-    const city = c.tokens.issue({ name: 'city', scope: 'SZ', role: 'display', now: FIXED_NOW }).secret;
+    const city = (await c.tokens.issue({ name: 'city', scope: 'SZ', role: 'display', now: FIXED_NOW })).secret;
     const unknown = await post(c, '/v1/mutations', city, { clientId: 'c', mutations: [note(1, { leadId: 'L-NOPE' })] });
     expect(unknown.status).toBe(400);
     expect(await unknown.json()).toMatchObject({ error: 'note N-1-L-NOPE: lead L-NOPE does not exist' });
@@ -156,9 +156,9 @@ describe('mutations within the token’s scope', () => {
 
   it('holds each role to what it may do', async () => {
     const c = await centre();
-    const ingest = c.tokens.issue({ name: 'feeder', scope: 'SZ', role: 'ingest', now: FIXED_NOW }).secret;
-    const display = c.tokens.issue({ name: 'wall', scope: 'SZ', role: 'display', now: FIXED_NOW }).secret;
-    const admin = c.tokens.issue({ name: 'ops', scope: 'SZ', role: 'admin', now: FIXED_NOW }).secret;
+    const ingest = (await c.tokens.issue({ name: 'feeder', scope: 'SZ', role: 'ingest', now: FIXED_NOW })).secret;
+    const display = (await c.tokens.issue({ name: 'wall', scope: 'SZ', role: 'display', now: FIXED_NOW })).secret;
+    const admin = (await c.tokens.issue({ name: 'ops', scope: 'SZ', role: 'admin', now: FIXED_NOW })).secret;
     expect((await get(c, '/v1/changes?since=0&limit=5', ingest)).status).toBe(403);
     expect((await post(c, '/v1/displays/heartbeat', ingest, beat('i'))).status).toBe(403);
     expect((await post(c, '/v1/mutations', ingest, { clientId: 'i', mutations: [note(1, { leadId: 'L-NS' })] })).status).toBe(200);
@@ -201,14 +201,14 @@ describe('bounds', () => {
 
   it('limits the rate of every endpoint per token, mutations and heartbeats included; other tokens and addresses are not slowed', async () => {
     const c = await centre({ rateLimit: { perSecond: 0.01, burst: 2 } });
-    const a = c.tokens.issue({ name: 'a', scope: 'SZ-FT', role: 'display', now: FIXED_NOW }).secret;
-    const b = c.tokens.issue({ name: 'b', scope: 'SZ-FT', role: 'display', now: FIXED_NOW }).secret;
+    const a = (await c.tokens.issue({ name: 'a', scope: 'SZ-FT', role: 'display', now: FIXED_NOW })).secret;
+    const b = (await c.tokens.issue({ name: 'b', scope: 'SZ-FT', role: 'display', now: FIXED_NOW })).secret;
     expect((await post(c, '/v1/displays/heartbeat', a, beat('a'))).status).toBe(200);
     expect((await post(c, '/v1/mutations', a, { clientId: 'a', mutations: [note(1, { leadId: 'L-FT' })] })).status).toBe(200);
     const limitedNote = await post(c, '/v1/mutations', a, { clientId: 'a', mutations: [note(2, { leadId: 'L-FT' })] });
     expect(limitedNote.status).toBe(429);
     expect(Number(limitedNote.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect(c.store.lastMutationId('a')).toBe(1);
+    expect((await c.store.lastMutationId('a'))).toBe(1);
     expect((await post(c, '/v1/displays/heartbeat', a, beat('a'))).status).toBe(429);
     expect((await get(c, '/v1/changes?since=0&limit=5', a)).status).toBe(429);
     expect((await post(c, '/v1/displays/heartbeat', b, beat('b'))).status).toBe(200);

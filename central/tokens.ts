@@ -1,12 +1,12 @@
 // The centre's display tokens: who may call it, bound to which scope, in which role. Issued
-// tokens live in the store file, hashed; the tokens given on the command line (`--token`,
+// tokens live in the store (SQLite file or PostgreSQL database), hashed; the tokens given on the command line (`--token`,
 // `scopedTokens`) are "configured" tokens, held in memory, hashed the same way.
 //
 // sha256, not a slow password hash: an issued secret is 32 random bytes (256 bits), so there is
 // no dictionary to try and nothing a slow hash would protect; a fast hash lets every request be
 // checked against the store, which is what makes a revocation take effect on the next request.
-import type Database from 'better-sqlite3';
 import { createHash, randomBytes } from 'node:crypto';
+import type { TokenTable } from './store.js';
 
 export const tokenRoles = ['display', 'ingest', 'admin'] as const;
 export type TokenRole = (typeof tokenRoles)[number];
@@ -43,66 +43,48 @@ export function hashSecret(secret: string): string {
 /** What the HTTP layer asks of tokens. */
 export interface TokenRegistry {
   /** The principal of a bearer secret, or null (unknown or revoked). Read from the store on every call. */
-  resolve(secret: string): Principal | null;
+  resolve(secret: string): Promise<Principal | null>;
   /** Which of these principal ids are no longer valid (revoked since they were resolved). */
-  revoked(ids: readonly string[]): Set<string>;
+  revoked(ids: readonly string[]): Promise<Set<string>>;
 }
 
-/** The tokens table's schema lives with the store's migrations (central/store.ts, migration 3). */
-export class SqliteTokens {
-  readonly #byHash: Database.Statement<[string], { id: string; name: string; scope: string; role: TokenRole }>;
-  readonly #revoked: Database.Statement<[], { id: string }>;
-
-  constructor(readonly db: Database.Database) {
-    this.#byHash = db.prepare('SELECT id, name, scope, role FROM tokens WHERE hash = ? AND revoked_at IS NULL');
-    this.#revoked = db.prepare('SELECT id FROM tokens WHERE revoked_at IS NOT NULL');
-  }
+/** The issued tokens: their rules here, their rows in the store (each store's tokens table). */
+export class Tokens {
+  constructor(readonly table: TokenTable) {}
 
   /**
    * Issues a token; the secret is returned once and only its hash is kept. Names are unique
    * among live tokens, so `revoke NAME` always means one token.
    */
-  issue(opts: { name: string; scope: string; role: TokenRole; now: number }): { id: string; secret: string } {
+  async issue(opts: { name: string; scope: string; role: TokenRole; now: number }): Promise<{ id: string; secret: string }> {
     if (!/^[\p{L}\p{N}][\p{L}\p{N} ._@-]{0,59}$/u.test(opts.name)) throw new TokenError(`token name must be 1–60 letters, digits, spaces or . _ @ -, got ${JSON.stringify(opts.name)}`);
     if (!(tokenRoles as readonly string[]).includes(opts.role)) throw new TokenError(`role must be one of ${tokenRoles.join(', ')}, got ${JSON.stringify(opts.role)}`);
     const id = 'tk-' + randomBytes(6).toString('hex');
     // The prefix lets secret scanners and log scrubbers recognise a Guardpost token.
     const secret = 'gpt_' + randomBytes(32).toString('base64url');
-    this.db.transaction(() => {
-      const clash = this.db.prepare('SELECT id FROM tokens WHERE name = ? AND revoked_at IS NULL').get(opts.name) as { id: string } | undefined;
-      if (clash) throw new TokenError(`a live token is already named ${JSON.stringify(opts.name)} (${clash.id}); revoke it first or choose another name`);
-      this.db
-        .prepare('INSERT INTO tokens (id, name, scope, role, hash, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, NULL)')
-        .run(id, opts.name, opts.scope, opts.role, hashSecret(secret), opts.now);
-    }).immediate();
+    const clash = await this.table.insertToken({ id, name: opts.name, scope: opts.scope, role: opts.role, hash: hashSecret(secret), createdAt: opts.now, revokedAt: null });
+    if (clash !== null) throw new TokenError(`a live token is already named ${JSON.stringify(opts.name)} (${clash}); revoke it first or choose another name`);
     return { id, secret };
   }
 
-  list(): TokenInfo[] {
-    return this.db
-      .prepare('SELECT id, name, scope, role, created_at AS createdAt, revoked_at AS revokedAt FROM tokens ORDER BY created_at, id')
-      .all() as TokenInfo[];
+  async list(): Promise<TokenInfo[]> {
+    return (await this.table.listTokens()) as TokenInfo[];
   }
 
   /** Revokes the live token with this id or name; an unknown or already revoked one is an error. */
-  revoke(nameOrId: string, now: number): TokenInfo {
-    return this.db.transaction(() => {
-      const row = this.db
-        .prepare('SELECT id, name, scope, role, created_at AS createdAt, revoked_at AS revokedAt FROM tokens WHERE (id = ? OR name = ?) AND revoked_at IS NULL')
-        .get(nameOrId, nameOrId) as TokenInfo | undefined;
-      if (!row) throw new TokenError(`no live token with id or name ${JSON.stringify(nameOrId)}`);
-      this.db.prepare('UPDATE tokens SET revoked_at = ? WHERE id = ?').run(now, row.id);
-      return { ...row, revokedAt: now };
-    }).immediate();
+  async revoke(nameOrId: string, now: number): Promise<TokenInfo> {
+    const row = await this.table.revokeToken(nameOrId, now);
+    if (!row) throw new TokenError(`no live token with id or name ${JSON.stringify(nameOrId)}`);
+    return row as TokenInfo;
   }
 
-  resolve(secret: string): Principal | null {
-    const row = this.#byHash.get(hashSecret(secret));
-    return row ? { ...row, source: 'issued' } : null;
+  async resolve(secret: string): Promise<Principal | null> {
+    const row = await this.table.tokenByHash(hashSecret(secret));
+    return row ? { ...row, role: row.role as TokenRole, source: 'issued' } : null;
   }
 
-  revokedIds(): Set<string> {
-    return new Set(this.#revoked.all().map((r) => r.id));
+  revokedIds(): Promise<Set<string>> {
+    return this.table.revokedTokenIds();
   }
 }
 
@@ -110,7 +92,7 @@ export class SqliteTokens {
  * The registry a centre serves with: the configured tokens (command line; admin, as the
  * operator's own) and the issued ones in the store. Configured tokens end with the process.
  */
-export function createTokenRegistry(configured: ReadonlyMap<string, string>, issued: SqliteTokens | null): TokenRegistry {
+export function createTokenRegistry(configured: ReadonlyMap<string, string>, issued: Tokens | null): TokenRegistry {
   const byHash = new Map<string, Principal>();
   let n = 0;
   for (const [secret, scope] of configured) {
@@ -118,12 +100,12 @@ export function createTokenRegistry(configured: ReadonlyMap<string, string>, iss
     byHash.set(hashSecret(secret), { id: `configured-${n}`, name: `configured token ${n}`, scope, role: 'admin', source: 'configured' });
   }
   return {
-    resolve(secret) {
-      return byHash.get(hashSecret(secret)) ?? issued?.resolve(secret) ?? null;
+    async resolve(secret) {
+      return byHash.get(hashSecret(secret)) ?? (await issued?.resolve(secret)) ?? null;
     },
-    revoked(ids) {
+    async revoked(ids) {
       if (!issued || !ids.some((id) => id.startsWith('tk-'))) return new Set();
-      const all = issued.revokedIds();
+      const all = await issued.revokedIds();
       return new Set(ids.filter((id) => all.has(id)));
     },
   };

@@ -1,16 +1,17 @@
 // What `npm test` needs from the machine beyond node_modules: Chromium (Playwright cannot download
-// one here), CJK fonts (the wall is Chinese) and pdftotext (the export test reads the minutes).
+// one here), CJK fonts (the wall is Chinese), pdftotext (the export test reads the minutes) and
+// PostgreSQL's server binaries (the centre's store suite runs on a throwaway cluster).
 // Checked before the long steps, so a machine without them learns it in a second, not after
 // minutes of typecheck, lint and unit tests. As root with apt-get it installs them, as .ci/run
 // does; otherwise it stops with one line naming the command to run.
 // `node scripts/prereq.mjs` runs the check alone.
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, existsSync, readdirSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const INSTALL = 'apt-get install -y chromium fonts-noto-cjk poppler-utils';
-const PACKAGES = ['chromium', 'fonts-noto-cjk', 'poppler-utils'];
+export const INSTALL = 'apt-get install -y chromium fonts-noto-cjk poppler-utils postgresql';
+const PACKAGES = ['chromium', 'fonts-noto-cjk', 'poppler-utils', 'postgresql'];
 
 function executable(file) {
   try {
@@ -27,6 +28,20 @@ export function which(name, env) {
   return null;
 }
 
+/**
+ * The folder of PostgreSQL's server binaries (initdb, pg_ctl, postgres): PG_BINDIR when set, else
+ * the newest version Debian's postgresql package installed under /usr/lib/postgresql. Null if none.
+ */
+export function pgBinDir(env = process.env) {
+  const has = (dir) => ['initdb', 'pg_ctl', 'postgres'].every((b) => executable(join(dir, b)));
+  if (env.PG_BINDIR) return has(env.PG_BINDIR) ? env.PG_BINDIR : null;
+  const root = '/usr/lib/postgresql';
+  if (!existsSync(root)) return null;
+  const versions = readdirSync(root).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a));
+  for (const v of versions) if (has(join(root, v, 'bin'))) return join(root, v, 'bin');
+  return null;
+}
+
 /** What is missing, as the words for the message (empty when nothing is). */
 export function missingPrereqs(env = process.env) {
   const missing = [];
@@ -36,6 +51,7 @@ export function missingPrereqs(env = process.env) {
   const fonts = fcList ? spawnSync(fcList, [':', 'family'], { encoding: 'utf8', env }).stdout ?? '' : '';
   if (!/Noto Sans CJK/i.test(fonts)) missing.push('CJK fonts (Noto Sans CJK)');
   if (!which('pdftotext', env)) missing.push('pdftotext');
+  if (!pgBinDir(env)) missing.push(env.PG_BINDIR ? `PostgreSQL (PG_BINDIR=${env.PG_BINDIR} lacks initdb, pg_ctl or postgres)` : 'PostgreSQL (/usr/lib/postgresql/*/bin)');
   return missing;
 }
 

@@ -8,7 +8,7 @@ import { makeLead } from '../support/records.js';
 const { leads, now, spreadDays = 1 } = workerData as { leads: number; now: number; spreadDays?: number };
 const H = 3_600_000;
 const centre = await startCentre({ historyDays: 0, speed: 0, now, token: 'bench', rateLimit: { perSecond: 1e6, burst: 1e6 } });
-const beats = centre.store.db.prepare("SELECT id FROM records WHERE entity = 'unit' AND json_extract(data, '$.level') = 'beat'").all() as { id: string }[];
+const beats = (await centre.store.live('unit')).filter((u) => u.d.level === 'beat');
 const t0 = performance.now();
 for (let i = 0; i < leads; i += 10_000) {
   const ops: WriteOp[] = [];
@@ -18,31 +18,31 @@ for (let i = 0; i < leads; i += 10_000) {
     const done = now - issuedAt > 6 * H ? { metAt: issuedAt + 2 * H, feedbackAt: issuedAt + 2.5 * H, outcome: k % 60 === 0 ? ('defrauded_after_warning' as const) : ('dissuaded' as const), preventedAmount: 100_000 } : {};
     ops.push({ t: 'put', e: 'lead', d: makeLead(`L-B-${k}`, beats[k % beats.length]!.id, issuedAt, done) });
   }
-  centre.store.write(ops);
+  await centre.store.write(ops);
 }
-parentPort!.postMessage({ type: 'ready', url: centre.url, loadMs: performance.now() - t0, seq: centre.store.headSeq() });
+parentPort!.postMessage({ type: 'ready', url: centre.url, loadMs: performance.now() - t0, seq: (await centre.store.headSeq()) });
 
-parentPort!.on('message', (msg: { type: string; count?: number; perSecond?: number }) => {
+parentPort!.on('message', async (msg: { type: string; count?: number; perSecond?: number }) => {
   if (msg.type === 'burst') {
     // count changes as fast as the store takes them, 100 to a transaction.
     const ops: WriteOp[] = [];
     for (let k = 0; k < msg.count!; k++) {
       ops.push({ t: 'put', e: 'lead', d: makeLead(`L-B-${k}`, beats[k % beats.length]!.id, now - 7 * H, { metAt: now - 6 * H, feedbackAt: now - 5 * H, outcome: 'dissuaded' }) });
-      if (ops.length === 100) centre.store.write(ops.splice(0));
+      if (ops.length === 100) await centre.store.write(ops.splice(0));
     }
-    if (ops.length) centre.store.write(ops);
-    parentPort!.postMessage({ type: 'burst-done', seq: centre.store.headSeq() });
+    if (ops.length) await centre.store.write(ops);
+    parentPort!.postMessage({ type: 'burst-done', seq: (await centre.store.headSeq()) });
   } else if (msg.type === 'commit') {
     const stamps: [string, number][] = [];
     let i = 0;
-    const timer = setInterval(() => {
-      const id = `L-LIVE-${i}`;
-      centre.store.write([{ t: 'put', e: 'lead', d: makeLead(id, beats[i % beats.length]!.id, now) }]);
+    const timer = setInterval(async () => {
+      // Taken before the commit: the next tick may start while this one awaits it.
+      const k = i++;
+      if (i >= msg.count!) clearInterval(timer);
+      const id = `L-LIVE-${k}`;
+      await centre.store.write([{ t: 'put', e: 'lead', d: makeLead(id, beats[k % beats.length]!.id, now) }]);
       stamps.push([id, performance.timeOrigin + performance.now()]);
-      if (++i >= msg.count!) {
-        clearInterval(timer);
-        parentPort!.postMessage({ type: 'committed', stamps });
-      }
+      if (stamps.length === msg.count!) parentPort!.postMessage({ type: 'committed', stamps });
     }, 1000 / msg.perSecond!);
   } else if (msg.type === 'close') {
     void centre.close().then(() => process.exit(0));

@@ -74,10 +74,10 @@ for (let k = 0; k < SAMPLES; k++) {
   const id = `L-BENCH-${k}`;
   const lead = makeLead(id, beats[k % beats.length]!, NOW, { riskLevel: 'urgent' });
   const at = Date.now();
-  write(lead);
+  await write(lead);
   await page.locator(`[data-lead="${id}"]`).waitFor({ state: 'attached', timeout: 10_000 });
   latencies.push((await page.evaluate<number>(`window.tileSeen[${JSON.stringify(id)}]`)) - at);
-  write({ ...lead, phonedAt: NOW });
+  await write({ ...lead, phonedAt: NOW });
   // Typed through globalThis: this file is compiled without the DOM's types.
   await page.waitForFunction((sel) => !(globalThis as unknown as { document: { querySelector(s: string): unknown } }).document.querySelector(sel), `[data-lead="${id}"][data-pinned="true"]`, { timeout: 10_000 });
 }

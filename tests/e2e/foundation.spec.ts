@@ -28,13 +28,13 @@ test('npm start prints a URL within 30 s and the page shows the demo centre’s 
 
 test('a lead written at the centre appears on screen, pushed by db:changed', async ({ page }) => {
   const app = await startInProcess({ now: FIXED_NOW, speed: 1, historyDays: 0 });
-  app.centre.store.write([{ t: 'put', e: 'lead', d: makeLead('L-E2E-BASE', 'SZ-FT-S01-B1', app.centre.clock()) }]);
+  await app.centre.store.write([{ t: 'put', e: 'lead', d: makeLead('L-E2E-BASE', 'SZ-FT-S01-B1', app.centre.clock()) }]);
   try {
     await page.goto(app.host.url + '#/wall');
     await expect(page.locator('[data-sync-state="live"]')).toBeVisible({ timeout: 20_000 });
     const id = 'L-E2E-0001';
     await expect(page.locator(`[data-lead="${id}"]`)).toHaveCount(0);
-    app.centre.store.write([{ t: 'put', e: 'lead', d: makeLead(id, 'SZ-FT-S01-B1', app.centre.clock(), { riskLevel: 'urgent', personName: '张三丰' }) }]);
+    await app.centre.store.write([{ t: 'put', e: 'lead', d: makeLead(id, 'SZ-FT-S01-B1', app.centre.clock(), { riskLevel: 'urgent', personName: '张三丰' }) }]);
     const tile = page.locator(`[data-lead="${id}"]`);
     // Well inside the wall's 30 s refresh of other panels (tiles are not polled): only the push brings it.
     await expect(tile).toBeVisible({ timeout: 10_000 });

@@ -97,13 +97,13 @@ test('a display running at the cut-off and one started after corrections show th
     { ...late, metAt: late.feedbackDueAt - 2 * H, feedbackAt: late.feedbackDueAt - H, outcome: 'defrauded_after_warning', lossAmount: 777_700 },
   ];
   expect(clock()).toBeGreaterThan(CUTOFF);
-  app.centre.store.write(corrections.map((d) => ({ t: 'put' as const, e: 'lead' as const, d })));
+  await app.centre.store.write(corrections.map((d) => ({ t: 'put' as const, e: 'lead' as const, d })));
   const afterCorrections = atCutoff.map((l) => corrections.find((c) => c.id === l.id) ?? l);
   // The corrections would change the figures as of the cut-off if the review read today's data.
   expect(expected(afterCorrections, CUTOFF)).not.toEqual(want);
 
   // Display 1 applies them, and its review, loaded again, does not move.
-  const head = app.centre.store.headSeq();
+  const head = (await app.centre.store.headSeq());
   await expect.poll(() => app.core.sync.status.seq, { timeout: 20_000 }).toBeGreaterThanOrEqual(head);
   await page.keyboard.press('r');
   await expect(page.locator('[data-review-state]')).toHaveAttribute('data-review-state', 'frozen');

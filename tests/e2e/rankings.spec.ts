@@ -102,7 +102,7 @@ test.describe('the rankings screen', () => {
     const before = await list.count();
     const loadedAt = await page.locator('[data-loaded-at]').getAttribute('data-loaded-at');
     // Issued 7 h ago at a Bao'an beat, no feedback: past its 6 h deadline, overdue now.
-    app.centre.store.write([{ t: 'put', e: 'lead', d: makeLead('L-RK-LATE', 'SZ-BA-S01-B1', app.centre.clock() - 7 * H) }]);
+    await app.centre.store.write([{ t: 'put', e: 'lead', d: makeLead('L-RK-LATE', 'SZ-BA-S01-B1', app.centre.clock() - 7 * H) }]);
     await expect(page.locator('[data-pull-list="overdue"] [data-review-lead="L-RK-LATE"]')).toBeVisible({ timeout: 15_000 });
     await expect(list).toHaveCount(before + 1);
     await expect(page.locator('[data-loaded-at]')).not.toHaveAttribute('data-loaded-at', loadedAt ?? '');

@@ -4,7 +4,7 @@
 import { expect, test, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tempDir } from '../support/harness.js';
+import { sqliteDb, tempDir } from '../support/harness.js';
 import { writeFixtureDay, type FixtureLine } from '../support/fixture-day.js';
 import { branchOf, branchRanking, CUTOFF, DAY_START, expected, leadsOf as leadsIn, REVIEW_NOW, stopsOf as stopsIn, type L } from '../support/review-expected.js';
 import { makeLead } from '../support/records.js';
@@ -43,7 +43,7 @@ const leadsOf = () => leadsIn(fixture);
  * its own, and its expectation counts them with the fixture's.
  */
 async function addLeads(leads: Lead[]): Promise<L[]> {
-  app.centre.store.write(leads.map((d) => ({ t: 'put' as const, e: 'lead' as const, d })));
+  await app.centre.store.write(leads.map((d) => ({ t: 'put' as const, e: 'lead' as const, d })));
   const ids = leads.map((l) => `'${l.id}'`).join(',');
   await expect.poll(() => (app.core.replica.db.prepare(`SELECT COUNT(*) AS n FROM lead WHERE id IN (${ids})`).get() as { n: number }).n, { timeout: 15_000 }).toBe(leads.length);
   return leads as unknown as L[];
@@ -107,7 +107,7 @@ test('the review’s indicators and rank orders equal the definitions applied to
   await wall.goto(`${app.host.url}#/wall`);
   await expect(wall.locator('[data-sync-state]')).toHaveAttribute('data-sync-state', 'live', { timeout: 20_000 });
   await expect(wall.locator('[data-kpi="faceToFace"]')).toHaveAttribute('data-value', '');
-  app.centre.store.write([
+  await app.centre.store.write([
     { t: 'put', e: 'lead', d: makeLead('L-LATE-1', 'SZ-FT-S01-B1', DAY_START + 10 * H, { metAt: DAY_START + 11 * H, feedbackAt: DAY_START + 12 * H, outcome: 'dissuaded' }) },
     { t: 'put', e: 'lead', d: makeLead('L-TODAY-1', 'SZ-FT-S01-B1', NOW - H, { metAt: NOW - H / 2 }) },
   ]);
@@ -165,17 +165,17 @@ test('a note written while the centre is stopped shows at once, reaches the cent
       expect((await shownAt(10_000)) - t0).toBeLessThan(1_000);
       await expect(mine).toBeVisible();
       await expect(mine).toHaveAttribute('data-pending', 'true');
-      expect(app.centre.store.db.open).toBe(false);
+      expect(sqliteDb(app.centre).open).toBe(false);
     });
     await expect(page.locator('[data-note]', { hasText: body })).toHaveAttribute('data-pending', 'false', { timeout: 15_000 });
-    const atCentre = app.centre.store.db.prepare("SELECT COUNT(*) AS n FROM records WHERE entity = 'note' AND data LIKE ?").get(`%${body}%`);
-    expect(atCentre).toEqual({ n: 1 });
+    const atCentre = (await app.centre.store.live('note')).filter((r) => r.d.body === body);
+    expect(atCentre).toHaveLength(1);
     const other = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
     await other.goto(`${secondHost.url}#/review?s=7`);
     await expect(other.locator('[data-note]', { hasText: body })).toBeVisible({ timeout: 15_000 });
     await other.close();
     // Still exactly once after everything has settled.
-    expect(app.centre.store.db.prepare("SELECT COUNT(*) AS n FROM records WHERE entity = 'note'").get()).toEqual({ n: 1 });
+    expect(await app.centre.store.live('note')).toHaveLength(1);
   } finally {
     await secondHost.close();
     await second.close();

@@ -39,7 +39,7 @@ test('scenes rotate with two dwell times; an urgent lead interrupts, holds until
   expect(dwell(1)).toBeLessThan(5_200);
 
   await expect(page.locator('[data-scene="map"]')).toBeVisible({ timeout: 6_000 });
-  app.centre.store.write([{ t: 'put', e: 'lead', d: makeLead('L-INTERRUPT', 'SZ-FT-S01-B1', app.centre.clock(), { riskLevel: 'urgent' }) }]);
+  await app.centre.store.write([{ t: 'put', e: 'lead', d: makeLead('L-INTERRUPT', 'SZ-FT-S01-B1', app.centre.clock(), { riskLevel: 'urgent' }) }]);
   await expect(page.locator('[data-scene="wall"][data-interrupt="true"]')).toBeVisible({ timeout: 10_000 });
   // Watched for longer than both dwell times: the interrupted wall holds throughout.
   expect(await sceneTimeline(page, 5_000)).toEqual([{ scene: 'wall:interrupt', at: 0 }]);

@@ -103,7 +103,7 @@ test.describe('urgent first, nothing hidden', () => {
       for (let k = 0; k < 3; k++) {
         const id = `L-NEW-URGENT-${k}`;
         const committedAt = Date.now();
-        app.centre.store.write([{ t: 'put', e: 'lead', d: makeLead(id, 'SZ-LG-S01-B1', FIXED_NOW + k * 1000, { riskLevel: 'urgent', personName: '李大海' }) }]);
+        await app.centre.store.write([{ t: 'put', e: 'lead', d: makeLead(id, 'SZ-LG-S01-B1', FIXED_NOW + k * 1000, { riskLevel: 'urgent', personName: '李大海' }) }]);
         const tile = page.locator(`[data-lead="${id}"]`);
         await expect(tile).toBeVisible({ timeout: 5 * CLAIM_MS });
         await expect(tile).toHaveAttribute('data-pinned', 'true');

@@ -10,9 +10,9 @@ import { watchFor } from './watch.js';
 
 const MIN = 60_000;
 
-function seedLeads(app: InProcess, n: number): void {
+async function seedLeads(app: InProcess, n: number): Promise<void> {
   const now = app.centre.clock();
-  app.centre.store.write(
+  await app.centre.store.write(
     Array.from({ length: n }, (_, i) => ({
       t: 'put' as const,
       e: 'lead' as const,
@@ -48,7 +48,7 @@ test.describe('the wall', () => {
 
   test('fills, shows a new urgent lead within 1 s as a tile and a flashing marker, counts down, shows an escalation, and shows the core’s figures', async ({ page }, info) => {
     app = await startInProcess({ historyDays: 0, speed: 1, now: FIXED_NOW });
-    seedLeads(app, 4);
+    await seedLeads(app, 4);
     await openWall(page, app);
     for (const panel of ['kpi', 'map', 'countdowns', 'branch-board', 'station-board', 'trend', 'ticker']) await expect(page.locator(`[data-panel="${panel}"]`)).toBeVisible();
     await expect(page.locator('[data-lead]')).toHaveCount(4);
@@ -57,7 +57,7 @@ test.describe('the wall', () => {
     const tileAt = await watchFor(page, `[data-lead="${id}"]`);
     const markerAt = await watchFor(page, `[data-marker="${id}"][data-flash="true"]`);
     const t0 = Date.now();
-    app.centre.store.write([{ t: 'put', e: 'lead', d: makeLead(id, 'SZ-LG-S01-B1', app.centre.clock(), { riskLevel: 'urgent', personName: '李大海', warningCount: 3 }) }]);
+    await app.centre.store.write([{ t: 'put', e: 'lead', d: makeLead(id, 'SZ-LG-S01-B1', app.centre.clock(), { riskLevel: 'urgent', personName: '李大海', warningCount: 3 }) }]);
     const tile = page.locator(`[data-lead="${id}"]`);
     // From the write at the centre to the tile and the flashing marker in the page, each timed by the page.
     const tileMs = (await tileAt(10_000)) - t0;
@@ -73,7 +73,7 @@ test.describe('the wall', () => {
     const left1 = Number(await tile.getAttribute('data-ms-left'));
     await expect.poll(async () => Number(await tile.getAttribute('data-ms-left')), { timeout: 5_000 }).toBeLessThan(left1);
 
-    app.centre.store.write([{ t: 'put', e: 'event', d: { id: 'E-E2E-1', leadId: id, at: app.centre.clock(), kind: 'escalation', unitId: 'SZ-LG-S01', tier: 1, role: 'station_chief' } }]);
+    await app.centre.store.write([{ t: 'put', e: 'event', d: { id: 'E-E2E-1', leadId: id, at: app.centre.clock(), kind: 'escalation', unitId: 'SZ-LG-S01', tier: 1, role: 'station_chief' } }]);
     await expect(tile.locator('[data-tier="1"]')).toHaveAttribute('data-fired', 'true', { timeout: 10_000 });
     await expect(tile.locator('[data-tier="2"]')).toHaveAttribute('data-fired', 'false');
 
@@ -113,7 +113,7 @@ test.describe('the wall', () => {
   test('says “offline since” within 50 s when the link goes silent instead of closing', async ({ page }) => {
     test.setTimeout(150_000);
     app = await startInProcess({ historyDays: 0, speed: 1, now: FIXED_NOW, heartbeatMs: 15_000 }, { adversary: true });
-    seedLeads(app, 2);
+    await seedLeads(app, 2);
     await openWall(page, app);
     await expect(page.locator('[data-lead]')).toHaveCount(2);
     const offlineAt = await watchFor(page, '[data-sync-state="offline"]');

@@ -44,12 +44,12 @@ describe('an adversarial link', () => {
   ])('%s is rejected whole, said why, retried from the same seq, and converges', async (_what, fault, reason) => {
     const { centre, core, adv, seq } = await setup();
     adv.inject(fault);
-    writeLeads(centre, 4);
+    await writeLeads(centre, 4);
     const bad = await waitForStatus(core, (s) => s.state === 'error');
     expect(bad.reason).toMatch(reason);
-    checkInvariants(core, centre);
+    await checkInvariants(core, centre);
     await converged(core, centre);
-    checkInvariants(core, centre);
+    await checkInvariants(core, centre);
     seq.check();
   });
 
@@ -57,29 +57,30 @@ describe('an adversarial link', () => {
     const { centre, core, adv } = await setup();
     const repaired = new Promise<{ entity: string; reason: string }>((r) => core.sync.once('repaired', r));
     adv.inject({ kind: 'wrong-sums', times: 1 });
-    writeLeads(centre, 1);
+    await writeLeads(centre, 1);
     expect(await repaired).toMatchObject({ entity: 'unit', reason: expect.stringMatching(/checksum mismatch at seq \d+ \(unit/) });
     expect(adv.requests.filter((r) => r.includes('entity=unit'))).toHaveLength(1);
-    writeLeads(centre, 1);
+    await writeLeads(centre, 1);
     await converged(core, centre);
-    checkInvariants(core, centre);
+    await checkInvariants(core, centre);
   });
 
   it('does not loop when checksums stay wrong: one repair, then an error that needs attention', async () => {
     const { centre, core, adv } = await setup();
     adv.inject({ kind: 'wrong-sums', times: 1000 });
     const repaired = new Promise((r) => core.sync.once('repaired', r));
-    writeLeads(centre, 1);
+    await writeLeads(centre, 1);
     await repaired;
-    writeLeads(centre, 1); // the next final checkpoint disagrees again
+    await writeLeads(centre, 1); // the next final checkpoint disagrees again
     const s = await waitForStatus(core, (x) => x.state === 'error');
     expect(s.reason).toMatch(/unit still disagrees after a repair; needs attention$/);
-    for (let i = 0; i < 5; i++) writeLeads(centre, 1);
+    for (let i = 0; i < 5; i++) await writeLeads(centre, 1);
     // The data itself keeps flowing: wait until all five (each page's final checkpoint disagreeing
     // again) are applied, then no second repair was asked for on the way.
-    await vi.waitFor(() => expect(core.replica.position.seq).toBe(centre.store.headSeq()), { timeout: 20_000, interval: 50 });
+    const head = await centre.store.headSeq();
+    await vi.waitFor(() => expect(core.replica.position.seq).toBe(head), { timeout: 20_000, interval: 50 });
     expect(adv.requests.filter((r) => r.includes('entity=unit'))).toHaveLength(1);
-    checkInvariants(core, centre);
+    await checkInvariants(core, centre);
   });
 
   it('honours Retry-After through a 503 storm and comes back', async () => {
@@ -88,7 +89,7 @@ describe('an adversarial link', () => {
     const before = core.sync.attempts;
     const t0 = performance.now();
     adv.cutAll();
-    writeLeads(centre, 2);
+    await writeLeads(centre, 2);
     await converged(core, centre);
     // A lower bound (three answers, each asking for a second): a loaded machine only adds to it.
     expect(performance.now() - t0).toBeGreaterThanOrEqual(3_000);
@@ -111,7 +112,7 @@ describe('an adversarial link', () => {
     const elapsed = performance.now() - t0;
     expect(elapsed).toBeGreaterThanOrEqual(25 + 50 + 100 + 200 + 200 + 200 + 200);
     adv.clear();
-    writeLeads(centre, 2);
+    await writeLeads(centre, 2);
     await converged(core, centre);
   });
 
@@ -134,7 +135,7 @@ describe('an adversarial link', () => {
   it('notices a silent link with its watchdog and reconnects', async () => {
     const { centre, core, adv } = await setup({ watchdogMs: 500 });
     adv.inject({ kind: 'silence' });
-    writeLeads(centre, 2);
+    await writeLeads(centre, 2);
     const s = await waitForStatus(core, (x) => x.state === 'offline');
     expect(s.reason).toBe('no data from the centre for 1 s');
     adv.clear();
@@ -144,15 +145,15 @@ describe('an adversarial link', () => {
   it('on 409 keeps serving the old data marked stale, rebuilds from since=0 and swaps', async () => {
     const { centre, core, seq } = await setup();
     const countBefore = core.handlers['countdowns:list']({ limit: 5000 }) as unknown[];
-    centre.store.resetEpoch();
-    writeLeads(centre, 2);
+    await centre.store.resetEpoch();
+    await writeLeads(centre, 2);
     const stale = await waitForStatus(core, (s) => s.state === 'stale');
     expect(stale.reason).toMatch(/reset the feed \(epoch_changed\)/);
     // Still answering from the old replica while rebuilding.
     expect((core.handlers['countdowns:list']({ limit: 5000 }) as unknown[]).length).toBeGreaterThanOrEqual(countBefore.length);
     await converged(core, centre);
     expect(core.replica.position.epoch).toBe(centre.store.epoch);
-    checkInvariants(core, centre);
+    await checkInvariants(core, centre);
     seq.check();
   });
 });
@@ -179,7 +180,7 @@ describe('offline', () => {
     expect(core.handlers['trends:get']({ days: 30 })).toHaveLength(30);
     centre = await centreForTest({ db, port });
     cleanup.push(() => centre.close());
-    writeLeads(centre, 5);
+    await writeLeads(centre, 5);
     await converged(core, centre);
   });
 });
@@ -210,8 +211,9 @@ describe('the outbox', () => {
     // before the note has reached it would prove nothing, so wait for the outbox to empty first.
     await vi.waitFor(() => expect(a.local.pending()).toHaveLength(0), { timeout: 20_000, interval: 50 });
     await converged(a, centre);
-    await waitForStatus(b, (s) => s.state === 'live' && s.seq === centre.store.headSeq());
-    const atCentre = centre.store.db.prepare("SELECT id, v FROM records WHERE entity = 'note'").all();
+    const head = await centre.store.headSeq();
+    await waitForStatus(b, (s) => s.state === 'live' && s.seq === head);
+    const atCentre = (await centre.store.live('note')).map((r) => ({ id: r.id, v: r.v }));
     expect(atCentre).toEqual([{ id: note.id, v: 1 }]);
     expect(a.local.pending()).toHaveLength(0);
     expect((a.handlers['notes:list']({ unitId: 'SZ-FT' }) as { pending: boolean }[]).map((x) => x.pending)).toEqual([false]);

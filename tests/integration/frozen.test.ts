@@ -36,7 +36,7 @@ function core(c: Centre): Core {
 }
 /** Waits until the core has applied the centre's head and believes the centre's clock. */
 async function caughtUp(k: Core, c: Centre, t: number): Promise<void> {
-  const head = c.store.headSeq();
+  const head = (await c.store.headSeq());
   await waitForStatus(k, (s) => s.state === 'live' && s.seq >= head);
   await expect.poll(() => k.sync.serverNow(), { timeout: 10_000 }).toBeGreaterThanOrEqual(t);
 }
@@ -54,7 +54,7 @@ describe('the review frozen at its cut-off', () => {
       makeLead('L-4', UNIT, at(11)),
       makeLead('L-5', UNIT, at(11), { metAt: at(11) + 10 * MINUTE, feedbackAt: at(12), outcome: 'dissuaded' }),
     ];
-    c.store.write(leads.map((d) => ({ t: 'put' as const, e: 'lead' as const, d })));
+    await c.store.write(leads.map((d) => ({ t: 'put' as const, e: 'lead' as const, d })));
     const a = core(c);
     await caughtUp(a, c, FIXED_NOW);
     expect(await a.handlers['review:state']({ window: DAY_D })).toMatchObject({ state: 'provisional', cutoff: CUTOFF });
@@ -62,16 +62,16 @@ describe('the review frozen at its cut-off', () => {
     // Before the cut-off: a feedback that counts.
     clock.t = CUTOFF - HOUR;
     const l2 = makeLead('L-2', UNIT, at(10), { metAt: at(10) + 40 * MINUTE, feedbackAt: CUTOFF - 2 * HOUR, outcome: 'dissuaded' });
-    c.store.write([{ t: 'put', e: 'lead', d: l2 }]);
+    await c.store.write([{ t: 'put', e: 'lead', d: l2 }]);
     const atCutoff = [leads[0]!, l2, leads[2]!, leads[3]!, leads[4]!];
     await caughtUp(a, c, CUTOFF - HOUR);
 
     // After it: an outcome corrected (and back-dated), a lead voided, a late feedback back-dated, one deleted.
     clock.t = CUTOFF + HOUR;
-    c.store.write([{ t: 'put', e: 'lead', d: { ...leads[0]!, outcome: 'defrauded_after_warning', lossAmount: 2_000_000 } }]);
-    c.store.write([{ t: 'put', e: 'lead', d: { ...leads[2]!, voided: true } }]);
-    c.store.write([{ t: 'put', e: 'lead', d: { ...leads[3]!, metAt: at(12), feedbackAt: at(13), outcome: 'defrauded_after_warning', lossAmount: 500_000 } }]);
-    c.store.write([{ t: 'del', e: 'lead', id: 'L-5' }]);
+    await c.store.write([{ t: 'put', e: 'lead', d: { ...leads[0]!, outcome: 'defrauded_after_warning', lossAmount: 2_000_000 } }]);
+    await c.store.write([{ t: 'put', e: 'lead', d: { ...leads[2]!, voided: true } }]);
+    await c.store.write([{ t: 'put', e: 'lead', d: { ...leads[3]!, metAt: at(12), feedbackAt: at(13), outcome: 'defrauded_after_warning', lossAmount: 500_000 } }]);
+    await c.store.write([{ t: 'del', e: 'lead', id: 'L-5' }]);
     await caughtUp(a, c, CUTOFF + HOUR);
 
     // The live data filtered by timestamps has moved: that is what the freeze must not show.
@@ -105,7 +105,7 @@ describe('the review frozen at its cut-off', () => {
   it('against a centre that keeps no history the past review is not verifiable (and still shows what it can)', async () => {
     const clock = { t: FIXED_NOW };
     const c = await start(clock, { keepHistory: false });
-    c.store.write([{ t: 'put', e: 'lead', d: makeLead('L-1', UNIT, DAY_D.start + 9 * HOUR) }]);
+    await c.store.write([{ t: 'put', e: 'lead', d: makeLead('L-1', UNIT, DAY_D.start + 9 * HOUR) }]);
     clock.t = CUTOFF + HOUR;
     const k = core(c);
     await caughtUp(k, c, CUTOFF + HOUR);

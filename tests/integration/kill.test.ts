@@ -32,13 +32,13 @@ function rowsOf(file: string): RowDigests {
 }
 
 /** Opens a replica left by a killed process and checks it: integrity, stats equal a recount. */
-function checkKilledReplica(file: string, centre: Centre): number {
+async function checkKilledReplica(file: string, centre: Centre): Promise<number> {
   const r = new Replica(file);
   try {
     expect(r.db.pragma('quick_check', { simple: true })).toBe('ok');
     const recount = r.recount();
     expect(r.stats).toEqual(recount);
-    expect(r.position.seq).toBeLessThanOrEqual(centre.store.headSeq());
+    expect(r.position.seq).toBeLessThanOrEqual((await centre.store.headSeq()));
     return r.position.seq;
   } finally {
     r.close();
@@ -75,7 +75,7 @@ describe('crash safety', () => {
     cleanup.push(() => tmp.remove());
     const rng = createRng(42);
     let n = 0;
-    const writer = setInterval(() => centre.store.write([{ t: 'put', e: 'lead', d: makeLead(`L-K-${n++}`, 'SZ-LG-S01-B1', FIXED_NOW) }]), 15);
+    const writer = setInterval(() => void centre.store.write([{ t: 'put', e: 'lead', d: makeLead(`L-K-${n++}`, 'SZ-LG-S01-B1', FIXED_NOW) }]), 15);
     cleanup.push(() => clearInterval(writer));
     const file = join(tmp.dir, 'replica.db');
     const seqs: number[] = [];
@@ -96,15 +96,16 @@ describe('crash safety', () => {
       await new Promise((r) => setTimeout(r, rng.int(0, 600)));
       current.child.kill('SIGKILL');
       await new Promise((r) => current.child.once('exit', r));
-      if (existsSync(file)) seqs.push(checkKilledReplica(file, centre));
+      if (existsSync(file)) seqs.push(await checkKilledReplica(file, centre));
     }
     clearInterval(writer);
     expect(new Set(seqs).size).toBeGreaterThan(3); // the kills landed at different positions
     const last = runner(centre.url, tmp.dir);
+    const head = await centre.store.headSeq();
     await new Promise<void>((resolve, reject) => {
       const t = setTimeout(() => reject(new Error(`no convergence: ${last.output().slice(-500)}`)), 30_000);
       last.child.stdout!.on('data', () => {
-        if (last.output().includes(`live ${centre.store.headSeq()}\n`)) {
+        if (last.output().includes(`live ${head}\n`)) {
           clearTimeout(t);
           resolve();
         }
@@ -112,7 +113,7 @@ describe('crash safety', () => {
     });
     last.child.kill('SIGKILL');
     await new Promise((r) => last.child.once('exit', r));
-    expect(rowDifferences(rowsOf(file), centreRows(centre))).toEqual([]);
+    expect(rowDifferences(rowsOf(file), (await centreRows(centre)))).toEqual([]);
     // About 45 s on an idle machine; a start (to the first status) takes seconds under heavy load.
   }, 300_000);
 
@@ -137,12 +138,12 @@ describe('crash safety', () => {
         await new Promise((x) => setTimeout(x, rng.int(0, 300)));
         centre = await centreForTest({ db, port, heartbeatMs: 200, pageLimit: 100 });
       } else {
-        centre.store.write(Array.from({ length: rng.int(1, 20) }, () => ({ t: 'put' as const, e: 'lead' as const, d: makeLead(`L-D-${n++}`, 'SZ-BA-S01-B2', FIXED_NOW) })));
+        await centre.store.write(Array.from({ length: rng.int(1, 20) }, () => ({ t: 'put' as const, e: 'lead' as const, d: makeLead(`L-D-${n++}`, 'SZ-BA-S01-B2', FIXED_NOW) })));
       }
       await new Promise((x) => setTimeout(x, rng.int(0, 150)));
     }
     cleanup.push(() => centre.close());
     await converged(core, centre);
-    checkInvariants(core, centre);
+    await checkInvariants(core, centre);
   }, 60_000);
 });

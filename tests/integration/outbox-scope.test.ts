@@ -15,7 +15,7 @@ afterEach(async () => {
 async function centre() {
   const c = await centreForTest({ historyDays: 0 });
   cleanup.push(() => c.close());
-  c.store.write([
+  await c.store.write([
     { t: 'put', e: 'lead', d: makeLead('L-FT', 'SZ-FT-S01-B1', FIXED_NOW) },
     { t: 'put', e: 'lead', d: makeLead('L-NS', 'SZ-NS', FIXED_NOW) },
   ]);
@@ -25,7 +25,7 @@ async function centre() {
 describe('a display’s outbox against a scoped token', () => {
   it('marks a note outside its scope refused (403, once) and sends the others', async () => {
     const c = await centre();
-    const secret = c.tokens.issue({ name: 'ft', scope: 'SZ-FT', role: 'display', now: FIXED_NOW }).secret;
+    const secret = (await c.tokens.issue({ name: 'ft', scope: 'SZ-FT', role: 'display', now: FIXED_NOW })).secret;
     const t = tempDir();
     cleanup.push(() => t.remove());
     const local = new LocalStore(join(t.dir, 'local.db'));
@@ -42,7 +42,7 @@ describe('a display’s outbox against a scoped token', () => {
     outbox.flush();
     await outbox.idle();
     expect(local.pending().find((r) => r.id === bad.id)!.error).toContain("lead L-NS is not in this token's scope");
-    expect(c.store.lastMutationId(local.clientId)).toBe(1);
+    expect((await c.store.lastMutationId(local.clientId))).toBe(1);
     outbox.flush();
     await outbox.idle();
     expect(posts).toEqual([403, 200, 403]); // the batch, then each; nothing more once refused

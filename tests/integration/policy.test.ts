@@ -25,8 +25,8 @@ async function setup(policy?: null): Promise<{ centre: Centre; core: Core }> {
   cleanup.push(() => core.close());
   core.start();
   await waitForStatus(core, (s) => s.state === 'live');
-  centre.store.write([{ t: 'put', e: 'lead', d: makeLead('L-P', 'SZ-FT-S01-B1', FIXED_NOW) }]);
-  await waitForStatus(core, (s) => s.seq === centre.store.headSeq());
+  const { lastSeq } = await centre.store.write([{ t: 'put', e: 'lead', d: makeLead('L-P', 'SZ-FT-S01-B1', FIXED_NOW) }]);
+  await waitForStatus(core, (s) => s.seq === lastSeq);
   return { centre, core };
 }
 const leftOf = (t: CountdownTile) => t.ladder.map((s) => t.feedbackDueAt - s.dueAt);
@@ -37,8 +37,8 @@ describe('the countdown policy from the centre', () => {
     expect((await core.handlers['health:get']({})).policy).toEqual({ source: 'centre', id: 'escalation', unitId: 'SZ' });
     const tile = () => (core.handlers['countdowns:list']({}) as CountdownTile[]).find((t) => t.id === 'L-P')!;
     expect(leftOf(tile())).toEqual(DEFAULT_ESCALATION.tiers.map((t) => t.leftMs));
-    centre.store.write([{ t: 'put', e: 'policy', d: { id: 'escalation', unitId: 'SZ', deadlineMs: DEFAULT_ESCALATION.deadlineMs, tiers: [{ leftMs: 4 * HOUR, role: 'station_chief' }, { leftMs: 90 * MINUTE, role: 'branch_chief' }] } }]);
-    await waitForStatus(core, (s) => s.seq === centre.store.headSeq());
+    const { lastSeq } = await centre.store.write([{ t: 'put', e: 'policy', d: { id: 'escalation', unitId: 'SZ', deadlineMs: DEFAULT_ESCALATION.deadlineMs, tiers: [{ leftMs: 4 * HOUR, role: 'station_chief' }, { leftMs: 90 * MINUTE, role: 'branch_chief' }] } }]);
+    await waitForStatus(core, (s) => s.seq === lastSeq);
     expect(leftOf(tile())).toEqual([4 * HOUR, 90 * MINUTE]);
     expect(tile().ladder.map((s) => s.role)).toEqual(['station_chief', 'branch_chief']);
   });

@@ -25,16 +25,16 @@ describe('comparing a replica with the centre', () => {
     cleanup.push(() => tmp.remove());
     const core = coreFor(centre.url, tmp.dir);
     cleanup.push(() => core.close());
-    centre.store.write([{ t: 'put', e: 'lead', d: makeLead('L-ROW-1', 'SZ-FT-S01-B1', FIXED_NOW) }]);
+    await centre.store.write([{ t: 'put', e: 'lead', d: makeLead('L-ROW-1', 'SZ-FT-S01-B1', FIXED_NOW) }]);
     core.start();
     await converged(core, centre);
-    expect(rowDifferences(replicaRows(core), centreRows(centre))).toEqual([]);
+    expect(rowDifferences(replicaRows(core), (await centreRows(centre)))).toEqual([]);
     const v = (core.replica.db.prepare("SELECT v FROM lead WHERE id = 'L-ROW-1'").get() as { v: number }).v;
 
     // Same id, same version, other content: what an id:version comparison cannot see.
     core.replica.db.prepare("UPDATE lead SET data = json_set(data, '$.riskScore', 1) WHERE id = 'L-ROW-1'").run();
     expect(core.replica.db.prepare("SELECT v FROM lead WHERE id = 'L-ROW-1'").get()).toEqual({ v });
-    const diff = rowDifferences(replicaRows(core), centreRows(centre));
+    const diff = rowDifferences(replicaRows(core), (await centreRows(centre)));
     expect(diff).toHaveLength(1);
     expect(diff[0]).toMatch(new RegExp(`^lead L-ROW-1: replica ${v}:[0-9a-f]{64}, centre ${v}:[0-9a-f]{64}$`));
     await expect(converged(core, centre)).rejects.toThrow(/lead L-ROW-1: replica/);
@@ -44,11 +44,11 @@ describe('comparing a replica with the centre', () => {
     data['riskScore'] = 70;
     const reversed = Object.fromEntries(Object.entries(data).reverse());
     core.replica.db.prepare("UPDATE lead SET data = ? WHERE id = 'L-ROW-1'").run(JSON.stringify(reversed));
-    expect(rowDifferences(replicaRows(core), centreRows(centre))).toEqual([]);
+    expect(rowDifferences(replicaRows(core), (await centreRows(centre)))).toEqual([]);
 
     core.replica.db.prepare("DELETE FROM lead WHERE id = 'L-ROW-1'").run();
     core.replica.db.prepare("INSERT INTO lead (id, v, data) VALUES ('L-ROW-X', 1, ?)").run(JSON.stringify(makeLead('L-ROW-X', 'SZ-FT-S01-B1', FIXED_NOW)));
-    expect(rowDifferences(replicaRows(core), centreRows(centre))).toEqual([
+    expect(rowDifferences(replicaRows(core), (await centreRows(centre)))).toEqual([
       expect.stringMatching(/^lead L-ROW-1: missing from the replica/),
       expect.stringMatching(/^lead L-ROW-X: in the replica \(1:[0-9a-f]{64}\) but not at the centre$/),
     ]);

@@ -29,8 +29,10 @@ function core(url: string, dataDir: string, extra: Partial<CoreOptions> = {}): C
   return Object.assign(c, { logs });
 }
 
-const atHead = (c: Core, centre: Centre, extra: (s: SyncStatus) => boolean = () => true, timeoutMs = 20_000) =>
-  waitForStatus(c, (s) => s.state === 'live' && s.seq === centre.store.headSeq() && extra(s), timeoutMs);
+const atHead = async (c: Core, centre: Centre, extra: (s: SyncStatus) => boolean = () => true, timeoutMs = 20_000) => {
+  const head = await centre.store.headSeq();
+  return waitForStatus(c, (s) => s.state === 'live' && s.seq === head && extra(s), timeoutMs);
+};
 
 /**
  * The replica's rows plus what it holds back must be exactly the centre's (checksums agree):
@@ -61,9 +63,9 @@ describe('a bad record is held back, not fatal', () => {
     c.start();
     await converged(c, centre);
 
-    centre.store.writeUnchecked([{ t: 'put', e: 'lead', d: { ...makeLead(HOSTILE_ID, UNIT, FIXED_NOW), personName: hostileName } }]);
+    await centre.store.writeUnchecked([{ t: 'put', e: 'lead', d: { ...makeLead(HOSTILE_ID, UNIT, FIXED_NOW), personName: hostileName } }]);
     const ordinary = Array.from({ length: 100 }, (_, i) => `L-T-${n + i}`);
-    for (let i = 0; i < 10; i++) leads(centre, 10);
+    for (let i = 0; i < 10; i++) await leads(centre, 10);
 
     const s = await atHead(c, centre);
     expect(s.heldBack).toBe(1);
@@ -71,9 +73,9 @@ describe('a bad record is held back, not fatal', () => {
     expect(ordinary.filter((id) => !shown().has(id))).toEqual([]);
     expect(shown().has(HOSTILE_ID)).toBe(false);
     expect(c.replica.db.prepare('SELECT COUNT(*) AS n FROM lead WHERE id = ?').get(HOSTILE_ID)).toEqual({ n: 0 });
-    const atCentre = sorted(centreRows(centre));
+    const atCentre = sorted((await centreRows(centre)));
     expect(heldAndShown(c, atCentre)).toEqual(atCentre);
-    checkInvariants(c, centre);
+    await checkInvariants(c, centre);
 
     // Reported: the health report (and the centre's list of displays) names it and why; the log says why.
     const health = c.handlers['health:get']({}) as { heldBack: { count: number; records: { entity: string; id: string; reason: string }[] } };
@@ -96,27 +98,27 @@ describe('a bad record is held back, not fatal', () => {
     c = core(centre.url, `${tmp.dir}/app`);
     expect(c.sync.status.heldBack).toBe(1);
     c.start();
-    leads(centre, 5);
+    await leads(centre, 5);
     expect((await atHead(c, centre)).heldBack).toBe(1);
 
     // Nor does a 409 rebuild from since=0.
-    centre.store.resetEpoch();
-    leads(centre, 5);
+    await centre.store.resetEpoch();
+    await leads(centre, 5);
     await waitForStatus(c, (x) => x.state === 'stale');
     const rebuilt = await atHead(c, centre, (x) => x.epoch === centre.store.epoch);
     expect(rebuilt.heldBack).toBe(1);
     expect(ordinary.filter((id) => !shown().has(id))).toEqual([]);
-    const afterRebuild = sorted(centreRows(centre));
+    const afterRebuild = sorted((await centreRows(centre)));
     expect(heldAndShown(c, afterRebuild)).toEqual(afterRebuild);
-    checkInvariants(c, centre);
+    await checkInvariants(c, centre);
 
     // A valid newer version replaces it, and it reaches the wall.
-    centre.store.write([{ t: 'put', e: 'lead', d: makeLead(HOSTILE_ID, UNIT, FIXED_NOW, { personName: '改正后' }) }]);
+    await centre.store.write([{ t: 'put', e: 'lead', d: makeLead(HOSTILE_ID, UNIT, FIXED_NOW, { personName: '改正后' }) }]);
     const fixed = await atHead(c, centre, (x) => x.heldBack === 0);
     expect(fixed.heldBack).toBe(0);
     expect(shown().has(HOSTILE_ID)).toBe(true);
     await converged(c, centre);
-    checkInvariants(c, centre);
+    await checkInvariants(c, centre);
   });
 
   it('a structural fault still rejects the page whole and keeps the replica as it was', async () => {
@@ -132,7 +134,7 @@ describe('a bad record is held back, not fatal', () => {
     const before = replicaRows(c);
     const seq = c.replica.position.seq;
     adv.inject({ kind: 'replace-next-put', text: '{"t":"put","e":"lead","id":"X","v":1,"seq":"nine","d":{}}' });
-    leads(centre, 3);
+    await leads(centre, 3);
     const bad = await waitForStatus(c, (x) => x.state === 'error');
     expect(bad.reason).toMatch(/rejected page: line \d+: seq/);
     expect(c.replica.position.seq).toBe(seq);
@@ -161,7 +163,7 @@ describe('Retry-After is the wait, and success forgives', () => {
     const { centre, adv, c } = await setup();
     adv.inject({ kind: 'status', status: 503, times: 6, retryAfter: 1 });
     adv.cutAll();
-    leads(centre, 2);
+    await leads(centre, 2);
     await atHead(c, centre, () => adv.statusAt.length === 6, 60_000);
     const done = Date.now();
     const [first, last] = [adv.statusAt[0]!, adv.statusAt[5]!];
@@ -180,7 +182,7 @@ describe('Retry-After is the wait, and success forgives', () => {
     }
     adv.cutAll();
     const last = Date.now();
-    leads(centre, 2);
+    await leads(centre, 2);
     await atHead(c, centre, () => true, 30_000);
     expect(Date.now() - last).toBeLessThan(5_000);
   });
@@ -200,12 +202,12 @@ describe('repair against any centre that follows the protocol', () => {
     adv.inject({ kind: 'ignore-entity' });
     adv.inject({ kind: 'wrong-sums', times: 1 });
     const repaired = new Promise<{ entity: string }>((r) => c.sync.once('repaired', r));
-    leads(centre, 1);
+    await leads(centre, 1);
     expect(await repaired).toMatchObject({ entity: 'unit' });
     expect(adv.requests.filter((r) => r.includes('entity=unit'))).toHaveLength(1);
-    leads(centre, 1);
+    await leads(centre, 1);
     await converged(c, centre);
-    checkInvariants(c, centre);
+    await checkInvariants(c, centre);
     expect(c.sync.status.state).toBe('live');
   });
 });
@@ -276,7 +278,7 @@ describe('local faults are named, and nothing unknown is shown', () => {
     await converged(c, centre);
     // Tests run as root, where chmod does not stop writes: SQLite's own query_only gives the real SQLITE_READONLY.
     c.replica.db.pragma('query_only = 1');
-    leads(centre, 2);
+    await leads(centre, 2);
     const ro = await waitForStatus(c, (s) => s.localFault?.kind === 'read_only');
     expect(ro.state).toBe('error');
     expect(ro.complete).toBe(true);
@@ -322,14 +324,14 @@ describe('local faults are named, and nothing unknown is shown', () => {
     c.start();
     await converged(c, centre);
     rmSync(dir, { recursive: true, force: true });
-    leads(centre, 2);
+    await leads(centre, 2);
     const gone = await waitForStatus(c, (s) => s.localFault?.kind === 'missing_dir');
     expect(gone.state).not.toBe('offline');
     expect(gone.reason).toMatch(/data folder .* is missing.*restore/);
     mkdirSync(dir);
-    leads(centre, 2);
+    await leads(centre, 2);
     await atHead(c, centre, (s) => s.localFault === null);
     await converged(c, centre);
-    checkInvariants(c, centre);
+    await checkInvariants(c, centre);
   });
 });

@@ -47,7 +47,8 @@ beforeAll(async () => {
   centre = await startCentre({ fixture: file, historyDays: 0, speed: 0, now: FIXED_NOW, token: 'priv-token' });
   core = createCore({ dataDir: join(tmp.dir, 'app'), central: { url: centre.url, token: centre.token }, outboxRetryMs: 200 });
   core.start();
-  await waitForStatus(core, (s) => s.state === 'live' && s.seq === centre.store.headSeq());
+  const head = await centre.store.headSeq();
+  await waitForStatus(core, (s) => s.state === 'live' && s.seq === head);
   host = await startHost({
     core,
     rendererDir: join('dist', 'renderer'),

@@ -16,19 +16,19 @@ afterAll(async () => {
 });
 
 /** Every lead id of the centre outside a unit's subtree. */
-function leadsOutside(unitId: string): string[] {
-  const path = centre.store.unitPath(unitId)!;
-  return (centre.store.db.prepare("SELECT id, path FROM records WHERE entity = 'lead' AND deleted = 0").all() as { id: string; path: string }[]).filter((r) => !r.path.startsWith(path)).map((r) => r.id);
+async function leadsOutside(unitId: string): Promise<string[]> {
+  const path = (await centre.store.unitPath(unitId))!;
+  return (await centre.store.live('lead')).filter((r) => !r.path.startsWith(path)).map((r) => r.id);
 }
 
 describe('a token scoped to one branch', () => {
   it('reads nothing of another branch, and may not widen its scope', async () => {
-    const outside = new Set(leadsOutside(BRANCH));
+    const outside = new Set(await leadsOutside(BRANCH));
     expect(outside.size).toBeGreaterThan(0);
     const res = await fetch(`${centre.url}/v1/changes?since=0&limit=5000`, { headers: { Authorization: 'Bearer branch-token' } });
     expect(res.status).toBe(200);
     const lines = (await res.text()).split('\n').filter(Boolean).map((l, i) => parseFeedLine(l, i + 1));
-    const path = centre.store.unitPath(BRANCH)!;
+    const path = (await centre.store.unitPath(BRANCH))!;
     let leads = 0;
     for (const l of lines) {
       if (l.t !== 'put') continue;
@@ -36,7 +36,7 @@ describe('a token scoped to one branch', () => {
       expect(outside.has(l.id), `${l.e} ${l.id}`).toBe(false);
       const leadId = (l.d as { leadId?: string }).leadId;
       if (leadId) expect(outside.has(leadId), `${l.e} ${l.id} of lead ${leadId}`).toBe(false);
-      if (l.e === 'unit') expect(centre.store.unitPath(l.id)!.startsWith(path) || path.startsWith(centre.store.unitPath(l.id)!), `unit ${l.id}`).toBe(true);
+      if (l.e === 'unit') expect((await centre.store.unitPath(l.id))!.startsWith(path) || path.startsWith((await centre.store.unitPath(l.id))!), `unit ${l.id}`).toBe(true);
     }
     expect(leads).toBeGreaterThan(0);
     const wider = await fetch(`${centre.url}/v1/changes?since=0&scope=SZ`, { headers: { Authorization: 'Bearer branch-token' } });
@@ -45,14 +45,14 @@ describe('a token scoped to one branch', () => {
   });
 
   it('cannot write a note on a lead of another branch (403, nothing applied)', async () => {
-    const [foreign] = leadsOutside(BRANCH);
-    const before = centre.store.headSeq();
+    const [foreign] = await leadsOutside(BRANCH);
+    const before = (await centre.store.headSeq());
     const res = await fetch(`${centre.url}/v1/mutations`, {
       method: 'POST',
       headers: { Authorization: 'Bearer branch-token', 'Content-Type': 'application/json' },
       body: JSON.stringify({ clientId: 'wall-scope-test', mutations: [{ id: 1, name: 'note.add', args: { id: 'N-x-1', leadId: foreign, kind: 'review', body: 'not yours', author: 'x', createdAt: 1 } }] }),
     });
     expect(res.status).toBe(403);
-    expect(centre.store.headSeq()).toBe(before);
+    expect((await centre.store.headSeq())).toBe(before);
   });
 });

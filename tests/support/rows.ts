@@ -41,12 +41,11 @@ export function replicaDigests(db: Database.Database): RowDigests {
 }
 
 /** Every live record the centre holds within a scope, per entity, sorted by id. */
-export function centreDigests(centre: Centre, scope = 'SZ'): RowDigests {
-  const path = centre.store.unitPath(scope);
+export async function centreDigests(centre: Pick<Centre, 'store'>, scope = 'SZ'): Promise<RowDigests> {
+  const path = await centre.store.unitPath(scope);
   if (!path) throw new Error(`the centre has no unit ${scope}`);
   const out = empty();
-  const rows = centre.store.db.prepare('SELECT entity, id, v, path, data FROM records WHERE deleted = 0 ORDER BY id').iterate() as Iterable<{ entity: EntityName; id: string; v: number; path: string; data: string }>;
-  for (const r of rows) if (visibleIn(r.entity, r.path, path)) out[r.entity].push(rowDigest(r.id, r.v, r.data));
+  for (const e of entityNames) for (const r of await centre.store.live(e)) if (visibleIn(e, r.path, path)) out[e].push(rowDigest(r.id, r.v, r.data));
   return out;
 }
 
@@ -72,7 +71,7 @@ export function rowDifferences(replica: RowDigests, centre: RowDigests, limit = 
 }
 
 /** Throws, naming the differing rows, unless the replica holds exactly the centre's rows and data. */
-export function assertSameRows(db: Database.Database, centre: Centre, scope = 'SZ'): void {
-  const diff = rowDifferences(replicaDigests(db), centreDigests(centre, scope));
+export async function assertSameRows(db: Database.Database, centre: Centre, scope = 'SZ'): Promise<void> {
+  const diff = rowDifferences(replicaDigests(db), await centreDigests(centre, scope));
   if (diff.length) throw new Error(`replica rows differ from the centre's:\n${diff.join('\n')}`);
 }

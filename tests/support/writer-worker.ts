@@ -17,15 +17,16 @@ for (let t = 0; t < job.txs; t++) {
   });
   if (job.holdMs > 0) {
     // One long transaction: it takes the write lock, writes, holds it, and commits late.
+    // The write runs synchronously inside; its promise settles after this outer transaction commits.
     store.db
       .transaction(() => {
-        store.write(ops);
+        void store.write(ops);
         Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, job.holdMs);
       })
       .immediate();
   } else {
-    store.write(ops);
+    await store.write(ops);
   }
 }
-store.close();
+await store.close();
 parentPort!.postMessage(written);

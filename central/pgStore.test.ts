@@ -1,0 +1,174 @@
+// The PostgreSQL store's own promises: numbered migrations (each from a fresh database and as an
+// upgrade from the one before), refusing a newer schema, and feed order under late commits.
+import pg from 'pg';
+import { afterEach, describe, expect, it } from 'vitest';
+import { freshDatabase } from '../tests/support/pg.js';
+import { makeLead } from '../tests/support/records.js';
+import { FIXED_NOW } from '../tests/support/harness.js';
+import { spawnSync } from 'node:child_process';
+import { startCentre } from './centre.js';
+import { migrate, openPgStore, PG_MIGRATIONS, schemaVersion, type PgStore } from './pgStore.js';
+import type { WriteOp } from './store.js';
+import { recordCrc } from '../shared/crc32.js';
+
+let cleanup: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const f of cleanup.reverse()) await f();
+  cleanup = [];
+});
+
+async function database(): Promise<string> {
+  const db = await freshDatabase();
+  cleanup.push(() => db.drop());
+  return db.url;
+}
+
+async function store(url: string): Promise<PgStore> {
+  const s = await openPgStore(url, () => FIXED_NOW);
+  cleanup.push(() => s.close());
+  return s;
+}
+
+const city: WriteOp[] = [
+  { t: 'put', e: 'unit', d: { id: 'C', parentId: null, level: 'city', code: 'C', name: '市局' } },
+  { t: 'put', e: 'unit', d: { id: 'C-B1', parentId: 'C', level: 'branch', code: 'B1', name: '一分局' } },
+];
+
+/** A pool on a database whose schema is brought to `version` only. */
+async function atVersion(url: string, version: number): Promise<pg.Pool> {
+  const pool = new pg.Pool({ connectionString: url });
+  cleanup.push(() => pool.end());
+  expect(await migrate(pool, version)).toBe(version);
+  return pool;
+}
+
+/** A unit row as migration 1's records table holds it, written as an older centre would have. */
+async function oldUnit(pool: pg.Pool, at: number): Promise<void> {
+  const d = JSON.stringify({ id: 'C', parentId: null, level: 'city', code: 'C', name: '市局' });
+  await pool.query("INSERT INTO records (entity, id, v, seq, tx, deleted, path, paths, data, crc, at, lead_id) VALUES ('unit', 'C', 1, 1, 1, 0, '/C/', '[\"/C/\"]', $1, $2, $3, NULL)", [d, recordCrc('C', 1), at]);
+  await pool.query("INSERT INTO unit_agg (path, entity, count, sum) VALUES ('/C/', 'unit', 1, $1)", [recordCrc('C', 1)]);
+  await pool.query("SELECT setval('feed_seq', 1)");
+  await pool.query("UPDATE feed_head SET seq = 1, tx = 1, epoch = 'e-old'");
+}
+
+describe('the PostgreSQL store', () => {
+  it('opens a fresh database at the newest schema, and a second open changes nothing', async () => {
+    const url = await database();
+    const s = await store(url);
+    expect(await schemaVersion(s.pool)).toBe(PG_MIGRATIONS.length);
+    await s.write(city);
+    const again = await store(url);
+    expect(again.epoch).toBe(s.epoch);
+    expect(await again.headSeq()).toBe(2);
+    expect((await s.pool.query('SELECT version FROM schema_migrations ORDER BY version')).rows.map((r: { version: number }) => r.version)).toEqual(PG_MIGRATIONS.map((_, i) => i + 1));
+  });
+
+  it.each(PG_MIGRATIONS.map((_, i) => i + 1).filter((n) => n > 1))('migration %i upgrades a database at the one before, keeping its feed', async (n) => {
+    const url = await database();
+    const pool = await atVersion(url, n - 1);
+    const at = FIXED_NOW - 3_600_000;
+    await oldUnit(pool, at);
+    await pool.end();
+    cleanup.pop();
+    const s = await store(url);
+    expect(await schemaVersion(s.pool)).toBe(PG_MIGRATIONS.length);
+    // The feed goes on from where it was, in the same epoch.
+    expect(s.epoch).toBe('e-old');
+    expect(await s.headSeq()).toBe(1);
+    expect(await s.unitPath('C')).toBe('/C/');
+    expect((await s.stats('/C/')).counts).toEqual({ unit: 1 });
+    const { firstSeq } = await s.write([city[1]!]);
+    expect(firstSeq).toBe(2);
+    // What migrations 2 and 3 brought works on the upgraded database: tokens and as-of history.
+    expect(await s.insertToken({ id: 'tk-1', name: 'wall', scope: 'C', role: 'display', hash: 'h', createdAt: at, revokedAt: null })).toBeNull();
+    expect((await s.rowsAsOf(at, '/C/', 0, 10)).map((r) => r.id)).toEqual(['C']);
+    // Migration 3 (history) starts the history at the newest version the store held.
+    expect(await s.historyFrom()).toBe(at);
+  });
+
+  it('centre processes starting together on a fresh database migrate it once', async () => {
+    const url = await database();
+    const [a, b, c] = await Promise.all([store(url), store(url), store(url)]);
+    expect((await a.pool.query('SELECT COUNT(*) AS n FROM schema_migrations')).rows[0]).toEqual({ n: PG_MIGRATIONS.length });
+    expect(new Set([a.epoch, b.epoch, c.epoch]).size).toBe(1);
+  });
+
+  it('refuses a database whose schema is newer than this centre, and an unreachable server, naming it', async () => {
+    const url = await database();
+    const pool = await atVersion(url, PG_MIGRATIONS.length);
+    await pool.query('INSERT INTO schema_migrations (version, applied_at) VALUES ($1, 0)', [PG_MIGRATIONS.length + 1]);
+    await expect(openPgStore(url)).rejects.toThrow(`store schema ${PG_MIGRATIONS.length + 1} is newer than this centre (${PG_MIGRATIONS.length})`);
+    await expect(openPgStore('postgres://postgres:secret@127.0.0.1:1/guardpost')).rejects.toThrow(/^cannot open the PostgreSQL store at 127\.0\.0\.1:1\/guardpost: /);
+    await expect(openPgStore('postgres://postgres:secret@127.0.0.1:1/guardpost')).rejects.not.toThrow(/secret/);
+  });
+
+  it('a bad op rolls back its whole transaction: no seq, no record, no count', async () => {
+    const s = await store(await database());
+    await s.write(city);
+    const before = { head: await s.headSeq(), stats: await s.stats('/C/') };
+    await expect(s.write([{ t: 'put', e: 'lead', d: makeLead('L-1', 'C-B1', FIXED_NOW) }, { t: 'put', e: 'lead', d: makeLead('L-2', 'C-NOPE', FIXED_NOW) }])).rejects.toThrow('lead L-2: unit C-NOPE does not exist');
+    expect({ head: await s.headSeq(), stats: await s.stats('/C/') }).toEqual(before);
+    expect(await s.leadPath('L-1')).toBeNull();
+    // The seqs the failed transaction took are skipped; the next commit still follows the head.
+    const { firstSeq } = await s.write([{ t: 'put', e: 'lead', d: makeLead('L-1', 'C-B1', FIXED_NOW) }]);
+    expect(firstSeq).toBeGreaterThan(before.head);
+  });
+
+  it('keeps tokens, heartbeats and the audit like the SQLite store, and the token commands work on it', async () => {
+    const url = await database();
+    const c = await startCentre({ store: url, seed: 11, now: FIXED_NOW, speed: 0, historyDays: 0, token: 'root-token' });
+    cleanup.push(() => c.close());
+    await c.store.write([{ t: 'put', e: 'lead', d: makeLead('L-1', 'SZ-FT-S01-B1', FIXED_NOW) }]);
+    const issued = await c.tokens.issue({ name: '福田大屏-1', scope: 'SZ-FT', role: 'display', now: FIXED_NOW });
+    await expect(c.tokens.issue({ name: '福田大屏-1', scope: 'SZ-FT', role: 'display', now: FIXED_NOW })).rejects.toThrow(/already named/);
+    const auth = (t: string) => ({ Authorization: `Bearer ${t}`, 'Content-Type': 'application/json' });
+    // A display token reads its branch, reports its health, and reports an unmasked view.
+    expect((await fetch(`${c.url}/v1/changes?since=0`, { headers: auth(issued.secret) })).status).toBe(200);
+    const beat = { clientId: 'wall-ft', name: '大屏', version: '0.1.0', state: 'live', seq: 10, seqLag: 0, dataAgeMs: 1200, memoryMB: 180.5, lastError: null };
+    expect((await fetch(`${c.url}/v1/displays/heartbeat`, { method: 'POST', headers: auth(issued.secret), body: JSON.stringify(beat) })).status).toBe(200);
+    expect((await fetch(`${c.url}/v1/displays/heartbeat`, { method: 'POST', headers: auth(issued.secret), body: JSON.stringify({ ...beat, seq: 11 }) })).status).toBe(200);
+    const view = { id: 1, name: 'audit.view', args: { leadId: 'L-1', keyName: 'desk', role: 'unmask', at: FIXED_NOW } };
+    expect((await fetch(`${c.url}/v1/mutations`, { method: 'POST', headers: auth(issued.secret), body: JSON.stringify({ clientId: 'wall-ft', mutations: [view] }) })).status).toBe(200);
+    const displays = (await (await fetch(`${c.url}/v1/displays`, { headers: auth(c.token) })).json()) as { displays: { clientId: string; seq: number; scope: string }[] };
+    expect(displays.displays.map((d) => [d.clientId, d.seq, d.scope])).toEqual([['wall-ft', 11, 'SZ-FT']]);
+    const audit = (await (await fetch(`${c.url}/v1/audit`, { headers: auth(c.token) })).json()) as { views: { clientId: string; leadId: string; scope: string }[] };
+    expect(audit.views.map((v) => [v.clientId, v.leadId, v.scope])).toEqual([['wall-ft', 'L-1', 'SZ-FT']]);
+    // The admin's command line works on the database while the centre runs; a revocation bites at once.
+    const cli = (...args: string[]) => spawnSync(process.execPath, ['dist/node/central.js', 'token', ...args, '--store', url], { encoding: 'utf8' });
+    const listed = cli('list');
+    expect(listed.status).toBe(0);
+    expect(listed.stdout).toContain('"福田大屏-1"  display  scope SZ-FT');
+    expect(listed.stdout).not.toContain(issued.secret);
+    expect(cli('revoke', '福田大屏-1').status).toBe(0);
+    expect((await fetch(`${c.url}/v1/changes?since=0`, { headers: auth(issued.secret) })).status).toBe(401);
+    expect((await c.tokens.list()).map((t) => [t.name, t.revokedAt !== null])).toEqual([['福田大屏-1', true]]);
+  });
+
+  it('a process whose notification connection drops reconnects and is woken again by other processes', async () => {
+    const url = await database();
+    const a = await store(url);
+    const b = await store(url);
+    await b.write(city);
+    const admin = new pg.Pool({ connectionString: url });
+    cleanup.push(() => admin.end());
+    const listening = async () =>
+      (await admin.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN guardpost_feed' ORDER BY backend_start")).rows.map((r) => r.pid);
+    await expect.poll(async () => (await listening()).length, { timeout: 10_000 }).toBe(2);
+    // The server drops A's notification connection (A opened first): a restart, a failover, an idle-connection killer.
+    const [ofA] = await listening();
+    await admin.query('SELECT pg_terminate_backend($1)', [ofA]);
+    await expect.poll(async () => { const pids = await listening(); return pids.length === 2 && !pids.includes(ofA!); }, { timeout: 20_000 }).toBe(true);
+    // Listening again, A is woken by a write through B.
+    const woken = new Promise<number>((resolve) => {
+      const off = a.onCommit(() => {
+        void a.headSeq().then((seq) => {
+          if (seq < 3) return;
+          off();
+          resolve(seq);
+        });
+      });
+    });
+    const { lastSeq } = await b.write([{ t: 'put', e: 'lead', d: makeLead('L-WAKE', 'C-B1', FIXED_NOW) }]);
+    expect(await woken).toBe(lastSeq);
+  });
+});

@@ -1,0 +1,10 @@
+// Vitest global setup of the node project: one throwaway PostgreSQL cluster for the whole run
+// (tests/support/pg.ts), its admin URL provided to the tests, stopped and removed after.
+import type { TestProject } from 'vitest/node';
+import { startCluster } from './pg.js';
+
+export default async function setup(project: TestProject): Promise<() => void> {
+  const cluster = await startCluster();
+  project.provide('pgUrl', cluster.url);
+  return () => cluster.stop();
+}
