@@ -52,6 +52,9 @@ export function visibleIn(entity: EntityName, path: string, scopePath: string): 
   return path.startsWith(scopePath) || (entity === 'policy' && scopePath.startsWith(path));
 }
 
+/** A record's live version as stored: `data` is its JSON text. */
+export type LiveRecord = { e: EntityName; id: string; v: number; path: string; data: string };
+
 export type Stats = { counts: Partial<Record<EntityName, number>>; sums: Partial<Record<EntityName, number>> };
 
 export class StoreError extends Error {
@@ -75,6 +78,8 @@ export interface CentralStore {
   unitPath(unitId: string): string | null;
   /** The scope path of a live lead, or null when there is none. */
   leadPath(leadId: string): string | null;
+  /** The live version of each record asked for (none when absent or deleted): a batch is checked against these before it is written. */
+  current(keys: readonly { e: EntityName; id: string }[]): LiveRecord[];
   stats(scopePath: string): Stats;
   /** Every live record of an entity with its scope path (the city-level figures read these). */
   live<E extends EntityName>(entity: E): { path: string; d: EntityRecord[E] }[];
@@ -140,12 +145,45 @@ function pathSegment(id: string): string {
   return encodeURIComponent(id) + '/';
 }
 
+/**
+ * The scope path a record lives under: a unit's own path (its parent's and its id); anything else
+ * its unit's or its lead's. Pure over the lookups, so a batch can be checked before it is written
+ * (central/ingest.ts) by the same rule the store writes with.
+ */
+export function recordPath(e: EntityName, d: { id: string }, unitPath: (id: string) => string | null, leadPath: (id: string) => string | null): string {
+  const r = d as Record<string, unknown>;
+  if (e === 'unit') {
+    const parentId = r['parentId'] as string | null;
+    if (parentId === null) return '/' + pathSegment(d.id);
+    const parent = unitPath(parentId);
+    if (!parent) throw new StoreError(`unit ${d.id}: parent unit ${parentId} does not exist`);
+    return parent + pathSegment(d.id);
+  }
+  if (e === 'lead') {
+    const unitId = r['unitId'] as string;
+    const p = unitPath(unitId);
+    if (!p) throw new StoreError(`lead ${d.id}: unit ${unitId} does not exist`);
+    return p;
+  }
+  const leadId = r['leadId'] as string | undefined;
+  if (leadId !== undefined) {
+    const p = leadPath(leadId);
+    if (!p) throw new StoreError(`${e} ${d.id}: lead ${leadId} does not exist`);
+    return p;
+  }
+  const unitId = r['unitId'] as string | undefined;
+  const p = unitId === undefined ? null : unitPath(unitId);
+  if (!p) throw new StoreError(`${e} ${d.id}: needs an existing leadId or unitId`);
+  return p;
+}
+
 export class SqliteStore implements CentralStore {
   readonly db: Database.Database;
   readonly schemaVersion = PROTOCOL_VERSION;
   #epoch: string;
   readonly #events = new EventEmitter();
   readonly #get: Database.Statement<[string, string], Pick<StoredRow, 'v' | 'path' | 'paths' | 'deleted'> & { crc: number }>;
+  readonly #data: Database.Statement<[string, string], { v: number; path: string; data: string }>;
   readonly #upsert: Database.Statement;
   readonly #aggAdd: Database.Statement;
   readonly #after: Database.Statement<[number, number], StoredRow>;
@@ -189,6 +227,7 @@ export class SqliteStore implements CentralStore {
     this.#seq = Number(meta('seq') ?? 0);
     this.#tx = Number(meta('tx') ?? 0);
     this.#get = this.db.prepare('SELECT v, path, paths, deleted, crc FROM records WHERE entity = ? AND id = ?');
+    this.#data = this.db.prepare('SELECT v, path, data FROM records WHERE entity = ? AND id = ? AND deleted = 0');
     this.#upsert = this.db.prepare(
       `INSERT INTO records (entity, id, v, seq, tx, deleted, path, paths, data, crc, at) VALUES (@entity, @id, @v, @seq, @tx, @deleted, @path, @paths, @data, @crc, @at)
        ON CONFLICT (entity, id) DO UPDATE SET v = excluded.v, seq = excluded.seq, tx = excluded.tx, deleted = excluded.deleted,
@@ -256,31 +295,17 @@ export class SqliteStore implements CentralStore {
     return row && !row.deleted ? row.path : null;
   }
 
-  /** The scope path a record lives under: a unit's own path; anything else its unit's or its lead's. */
   #pathOf(op: PutOp): string {
-    const d = op.d as Record<string, unknown>;
-    if (op.e === 'unit') {
-      const parentId = d['parentId'] as string | null;
-      if (parentId === null) return '/' + pathSegment(op.d.id);
-      const parent = this.unitPath(parentId);
-      if (!parent) throw new StoreError(`unit ${op.d.id}: parent unit ${parentId} does not exist`);
-      return parent + pathSegment(op.d.id);
+    return recordPath(op.e, op.d, (id) => this.unitPath(id), (id) => this.leadPath(id));
+  }
+
+  current(keys: readonly { e: EntityName; id: string }[]): LiveRecord[] {
+    const out: LiveRecord[] = [];
+    for (const { e, id } of keys) {
+      const row = this.#data.get(e, id);
+      if (row) out.push({ e, id, v: row.v, path: row.path, data: row.data });
     }
-    if (op.e === 'lead') {
-      const p = this.unitPath(op.d.unitId);
-      if (!p) throw new StoreError(`lead ${op.d.id}: unit ${op.d.unitId} does not exist`);
-      return p;
-    }
-    const leadId = d['leadId'] as string | undefined;
-    if (leadId !== undefined) {
-      const lead = this.#get.get('lead', leadId);
-      if (!lead || lead.deleted) throw new StoreError(`${op.e} ${op.d.id}: lead ${leadId} does not exist`);
-      return lead.path;
-    }
-    const unitId = d['unitId'] as string | undefined;
-    const p = unitId === undefined ? null : this.unitPath(unitId);
-    if (!p) throw new StoreError(`${op.e} ${op.d.id}: needs an existing leadId or unitId`);
-    return p;
+    return out;
   }
 
   #bump(): { seq: number } {
