@@ -35,7 +35,9 @@ export class IngestRefused extends Error {
     this.name = 'IngestRefused';
   }
 
-  body(): { error: string; errors: IngestLineError[]; more?: number } {
+  /** Refusals of lines name them; a refusal of the whole batch (too large, a race) is a plain error. */
+  body(): { error: string; errors?: IngestLineError[]; more?: number } {
+    if (this.status === 409 || this.status === 413) return { error: this.message };
     return { error: this.message, errors: this.errors, ...(this.more > 0 ? { more: this.more } : {}) };
   }
 }
