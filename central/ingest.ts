@@ -44,11 +44,10 @@ export class IngestRefused extends Error {
 
 const entity = z.enum(entityNames as [EntityName, ...EntityName[]]);
 const recordId = z.string().min(1).max(128);
+/** A put line, the fixture format too (central/centre.ts loads fixtures of these). */
+export const putLineSchema = z.strictObject({ t: z.literal('put'), e: entity, id: recordId, d: z.record(z.string(), z.unknown()) });
 /** One line; unknown keys are refused rather than dropped, so a mapping mistake shows at once. */
-export const ingestLineSchema = z.discriminatedUnion('t', [
-  z.strictObject({ t: z.literal('put'), e: entity, id: recordId, d: z.record(z.string(), z.unknown()) }),
-  z.strictObject({ t: z.literal('del'), e: entity, id: recordId }),
-]);
+export const ingestLineSchema = z.discriminatedUnion('t', [putLineSchema, z.strictObject({ t: z.literal('del'), e: entity, id: recordId })]);
 
 /** A line checked on its own (JSON, shape, the entity's schema); `line` is 1-based in the batch or file. */
 export type IngestOp = { line: number; op: WriteOp };
