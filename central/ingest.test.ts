@@ -3,7 +3,7 @@
 // one transaction or not at all; idempotent on retry; bounded; and what it writes reaches a live
 // display's feed.
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -201,6 +201,30 @@ describe('POST /v1/ingest', () => {
     const gone = await ingest(c, feeder, ndjson([del('lead', 'L-LIVE-3')]));
     await vi.waitFor(() => expect(state.seq).toBe(gone.body['lastSeq']), { timeout: 10_000 });
     expect(state.records.has('lead\u0000L-LIVE-3')).toBe(false);
+  });
+});
+
+describe("the README's worked example", () => {
+  it('maps a bureau warning to a lead the centre takes, and its update applies once', async () => {
+    const readme = readFileSync('README.md', 'utf8');
+    const section = readme.slice(readme.indexOf("#### Feeding the centre from the bureau's systems"));
+    const blocks = [...section.matchAll(/```ndjson\n([\s\S]*?)```/g)].map((m) => m[1]!);
+    expect(blocks).toHaveLength(2);
+    const c = await centre();
+    const token = issue(c, 'ingest', 'SZ');
+    const first = await ingest(c, token, blocks[0]!);
+    expect(first.body).toMatchObject({ applied: 3, unchanged: 0 });
+    expect((await ingest(c, token, blocks[0]!)).body).toMatchObject({ applied: 0, unchanged: 3 });
+    const second = await ingest(c, token, blocks[1]!);
+    expect(second.body).toMatchObject({ applied: 3, unchanged: 1 });
+    const [lead] = c.store.current([{ e: 'lead', id: 'YJ440304202611200123' }]);
+    expect(lead).toMatchObject({ v: 2, path: c.store.unitPath('SZ-FT-S01') });
+    // What the table says the mapping gives: Beijing 11:42:05 as ms, yuan as fen, the 30-minute phone deadline.
+    const d = JSON.parse(lead!.data) as { issuedAt: number; amountAtRisk: number; phoneDueAt: number; feedbackDueAt: number };
+    expect(d.issuedAt).toBe(Date.parse('2026-11-20T11:42:05+08:00'));
+    expect(d.amountAtRisk).toBe(86_000 * 100);
+    expect(d.phoneDueAt - d.issuedAt).toBe(30 * 60_000);
+    expect(section).toContain(`\`2026-11-20 11:42:05\` → \`${d.issuedAt}\``);
   });
 });
 
