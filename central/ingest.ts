@@ -49,6 +49,13 @@ export const putLineSchema = z.strictObject({ t: z.literal('put'), e: entity, id
 /** One line; unknown keys are refused rather than dropped, so a mapping mistake shows at once. */
 export const ingestLineSchema = z.discriminatedUnion('t', [putLineSchema, z.strictObject({ t: z.literal('del'), e: entity, id: recordId })]);
 
+/**
+ * The entity schemas, strict: a field the schema does not know is a mapping mistake (a misspelt
+ * optional time would otherwise vanish), not something to drop silently. Built once: a zod schema
+ * compiles its parser on first use, per instance.
+ */
+const strictSchemas = Object.fromEntries(entityNames.map((e) => [e, (entitySchemas[e] as z.ZodObject).strict()])) as Record<EntityName, z.ZodObject>;
+
 /** A line checked on its own (JSON, shape, the entity's schema); `line` is 1-based in the batch or file. */
 export type IngestOp = { line: number; op: WriteOp };
 export type ParsedLine = { ok: true; op: WriteOp } | { ok: false; id?: string; reason: string };
@@ -67,9 +74,7 @@ export function parseIngestLine(text: string): ParsedLine {
   }
   const line = parsed.data;
   if (line.t === 'del') return { ok: true, op: { t: 'del', e: line.e, id: line.id } };
-  // Strict: a field the schema does not know is a mapping mistake (a misspelt optional time would
-  // otherwise vanish), not something to drop silently.
-  const rec = (entitySchemas[line.e] as z.ZodObject).strict().safeParse(line.d);
+  const rec = strictSchemas[line.e].safeParse(line.d);
   if (!rec.success) return { ok: false, id: line.id, reason: `${line.e}: ${describeZodError(rec.error)}` };
   const d = rec.data as { id: string; clientId?: unknown; mutationId?: unknown };
   if (d.id !== line.id) return { ok: false, id: line.id, reason: `d.id ${JSON.stringify(d.id)} differs from id ${JSON.stringify(line.id)}` };
