@@ -4,11 +4,11 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { z } from 'zod';
 import { DAY } from '../shared/domain.js';
 import { DEFAULT_ESCALATION, type EscalationPolicy } from '../shared/kpi.js';
-import { describeZodError, entitySchemas, type EntityName, type Unit } from '../shared/protocol.js';
+import { describeZodError, entitySchemas, type Unit } from '../shared/protocol.js';
 import { createClock, type Clock } from './clock.js';
+import { putLineSchema } from './ingest.js';
 import { Scenario, stepOps, type LeadPlan } from './scenario.js';
 import { createCentralServer, type CentralServer } from './server.js';
 import { openPgStore } from './pgStore.js';
@@ -80,7 +80,6 @@ export class FixtureError extends Error {
   }
 }
 
-const fixtureLine = z.object({ t: z.literal('put'), e: z.enum(Object.keys(entitySchemas) as [EntityName, ...EntityName[]]), id: z.string().min(1), d: z.record(z.string(), z.unknown()) }).strict();
 
 /** Reads a fixture file into write ops; any bad line rejects the whole file, naming the line. */
 export function readFixture(file: string): WriteOp[] {
@@ -95,7 +94,7 @@ export function readFixture(file: string): WriteOp[] {
     } catch {
       throw new FixtureError(`${where}: not JSON`);
     }
-    const line = fixtureLine.safeParse(json);
+    const line = putLineSchema.safeParse(json);
     if (!line.success) throw new FixtureError(`${where}: ${describeZodError(line.error)}`);
     const rec = entitySchemas[line.data.e].safeParse(line.data.d);
     if (!rec.success) throw new FixtureError(`${where}: ${line.data.e} ${line.data.id}: ${describeZodError(rec.error)}`);

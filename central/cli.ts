@@ -1,9 +1,11 @@
 // `npm run central -- --port 8787 --seed 7 --speed 60 --history-days 35 --token T`
 // `npm run central -- --store postgres://guardpost@db.example/guardpost …`: the same on PostgreSQL.
 // `npm run central -- token issue|list|revoke … --db FILE | --store URL`: the display tokens in a store.
+// `npm run central -- import FILE --db FILE | --store URL`: records from the bureau's systems (central/ingest.ts).
 import { existsSync } from 'node:fs';
 import { FlagError, flagHelp, parseFlags } from '../shared/args.js';
 import { FixtureError, isPostgresUrl, openStore, startCentre } from './centre.js';
+import { importFile, MAX_INGEST_LINES } from './ingest.js';
 import { describeUrl } from './pgStore.js';
 import { StoreError } from './store.js';
 import { TokenError, tokenRoles, Tokens, type TokenRole } from './tokens.js';
@@ -92,11 +94,71 @@ async function tokenCommand(argv: string[]): Promise<void> {
   }
 }
 
+const importSpec = {
+  db: { kind: 'string', help: "the centre's store file (the centre's --db; it may be running)" },
+  store: { kind: 'string', help: "the centre's PostgreSQL store (postgres://…; the centre's --store)" },
+  batch: { kind: 'int', help: `lines a batch, each checked and written whole (default and most ${MAX_INGEST_LINES})`, min: 1, max: MAX_INGEST_LINES },
+  help: { kind: 'bool', help: 'show this help' },
+} as const;
+
+const IMPORT_USAGE = `Guardpost centre import
+
+  central import FILE --db FILE | --store URL [--batch N]
+
+FILE holds NDJSON lines {"t":"put","e":ENTITY,"id":ID,"d":{…}} and {"t":"del","e":ENTITY,"id":ID}
+(POST /v1/ingest's format). Every line is checked first: a malformed file writes nothing. Then the
+file is written in batches, each whole; a batch whose references fail is refused whole and the
+import stops, the batches before it written. Importing the same file again changes nothing twice.
+Exit status: 0 imported, 1 a bad line (named with its line number), 2 bad arguments.
+
+${flagHelp(importSpec)}`;
+
+/** Exit status 1: the file had a bad line (the message says what was and was not written). */
+async function importCommand(argv: string[]): Promise<number> {
+  const file = argv[0] !== undefined && !argv[0].startsWith('--') ? argv.shift() : undefined;
+  const flags = parseFlags(importSpec, argv);
+  if (flags.help) {
+    console.log(IMPORT_USAGE);
+    return 0;
+  }
+  if (file === undefined) throw new FlagError('import needs the FILE to import');
+  if (!existsSync(file)) throw new FlagError(`import: no file ${file}`);
+  if (flags.db && flags.store) throw new FlagError('import: give --db FILE or --store URL, not both');
+  const where = flags.store ?? flags.db;
+  if (!where) throw new FlagError("import needs --db FILE or --store URL (the centre's store)");
+  if (!isPostgresUrl(where) && !existsSync(where)) throw new FlagError(`import: no store at ${where} (start the centre with --db ${where} first)`);
+  const store = await openStore(where, Date.now);
+  try {
+    const report = await importFile(store, file, {
+      ...(flags.batch !== undefined ? { batchSize: flags.batch } : {}),
+      onBatch: (b) => console.log(`lines ${b.from}–${b.to}: applied ${b.result.applied}, unchanged ${b.result.unchanged}${b.result.firstSeq === null ? '' : `, seq ${b.result.firstSeq}–${b.result.lastSeq}`}`),
+    });
+    if (report.errors.length === 0) {
+      console.log(`imported ${file}: ${report.lines} lines, applied ${report.applied}, unchanged ${report.unchanged}; head seq ${await store.headSeq()}`);
+      return 0;
+    }
+    for (const e of report.errors) console.error(`${file}:${e.line}: ${e.id !== undefined ? `${e.id}: ` : ''}${e.reason}`);
+    if (report.more > 0) console.error(`… and ${report.more} more bad lines`);
+    if (report.refused === null) console.error(`central import: ${file} refused, nothing written (every line is checked before any is written)`);
+    else {
+      const done = report.batches.length ? `lines 1–${report.batches[report.batches.length - 1]!.to} were written (applied ${report.applied}, unchanged ${report.unchanged}); ` : '';
+      console.error(`central import: the batch of lines ${report.refused.from}–${report.refused.to} refused, nothing of it written; ${done}fix the file and import it again (what was written is unchanged the second time)`);
+    }
+    return 1;
+  } finally {
+    await store.close();
+  }
+}
+
 async function main(): Promise<void> {
   if (process.argv[2] === 'token') return tokenCommand(process.argv.slice(3));
+  if (process.argv[2] === 'import') {
+    process.exitCode = await importCommand(process.argv.slice(3));
+    return;
+  }
   const flags = parseFlags(spec, process.argv.slice(2));
   if (flags.help) {
-    console.log(`Guardpost reference centre\n\n${flagHelp(spec)}\n\nDisplay tokens: central token issue|list|revoke --db FILE (central token --help)`);
+    console.log(`Guardpost reference centre\n\n${flagHelp(spec)}\n\nDisplay tokens: central token issue|list|revoke --db FILE (central token --help)\nRecords from a file: central import FILE --db FILE | --store URL (central import --help)`);
     return;
   }
   const centre = await startCentre({

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { centreForTest, FIXED_NOW } from '../tests/support/harness.js';
 import { makeLead } from '../tests/support/records.js';
 import type { Centre } from './centre.js';
+import { MAX_INGEST_BODY } from './ingest.js';
 import { openApiText } from './openapi.js';
 import { MAX_HEARTBEAT_BODY, MAX_MUTATION_BODY } from './server.js';
 
@@ -54,6 +55,30 @@ const provoke: Record<string, () => Promise<Response>> = {
   'post /v1/mutations 403': () => post(centre, { clientId: 'wall-2', mutations: [{ id: 1, name: 'note.add', args: { id: 'N-9', unitId: 'SZ-NS', kind: 'meeting', body: '会议纪要', author: '值班长', createdAt: FIXED_NOW } }] }, 'futian-token'),
   'post /v1/mutations 413': () => oversized('/v1/mutations', MAX_MUTATION_BODY + 1),
   'post /v1/mutations 429': () => post(scoped, {}).then(() => post(scoped, {})),
+  'post /v1/ingest 200': () => ingest(centre, [{ t: 'put', e: 'lead', id: 'L-ING-1', d: makeLead('L-ING-1', 'SZ-FT-S01-B1', FIXED_NOW) }]),
+  'post /v1/ingest 401': () => fetch(`${centre.url}/v1/ingest`, { method: 'POST', headers: { 'Content-Type': 'application/x-ndjson' }, body: '' }),
+  'post /v1/ingest 403': async () => ingest(centre, [{ t: 'put', e: 'lead', id: 'L-ING-NS', d: makeLead('L-ING-NS', 'SZ-NS', FIXED_NOW) }], await issued('ingest', 'SZ-FT')),
+  'post /v1/ingest 409': async () => {
+    // Another writer deletes the lead's unit between the batch's check and its write.
+    const store = centre.store;
+    await store.write([{ t: 'put', e: 'unit', d: { id: 'SZ-FT-S01-GONE', parentId: 'SZ-FT-S01', level: 'beat', code: 'G', name: '将撤销' } }]);
+    const current = store.current.bind(store);
+    store.current = async (keys) => {
+      const rows = await current(keys);
+      store.current = current;
+      await store.write([{ t: 'del', e: 'unit', id: 'SZ-FT-S01-GONE' }]);
+      return rows;
+    };
+    return ingest(centre, [{ t: 'put', e: 'lead', id: 'L-ING-RACE', d: makeLead('L-ING-RACE', 'SZ-FT-S01-GONE', FIXED_NOW) }]);
+  },
+  'post /v1/ingest 413': async () => oversized('/v1/ingest', MAX_INGEST_BODY + 1, { token: await issued('ingest'), type: 'application/x-ndjson' }),
+  'post /v1/ingest 415': async () => fetch(`${centre.url}/v1/ingest`, { method: 'POST', headers: { ...auth(await issued('ingest')), 'Content-Type': 'application/json' }, body: '{}' }),
+  'post /v1/ingest 422': () => ingest(centre, [{ t: 'put', e: 'lead', id: 'L-ING-BAD', d: { id: 'L-ING-BAD' } }]),
+  'post /v1/ingest 429': async () => {
+    const token = (await scoped.tokens.issue({ name: 'oas-ingest-429', scope: 'SZ', role: 'ingest', now: FIXED_NOW })).secret;
+    const send = () => fetch(`${scoped.url}/v1/ingest`, { method: 'POST', headers: { ...auth(token), 'Content-Type': 'application/x-ndjson' }, body: '' });
+    return send().then(() => send());
+  },
   'get /v1/health 200': () => fetch(`${centre.url}/v1/health`),
   'post /v1/displays/heartbeat 200': () => beat({ clientId: 'wall-9', name: '大屏', version: '0.1.0', state: 'live', seq: 10, seqLag: 0, dataAgeMs: 1200, memoryMB: 180.5, lastError: null }),
   'post /v1/displays/heartbeat 400': () => beat({ clientId: 'wall-9', state: 'live' }),
@@ -100,14 +125,18 @@ function post(c: Centre, body: unknown, token?: string): Promise<Response> {
 }
 
 /** A token of a role, issued in the centre's store. */
-async function issued(role: 'display' | 'ingest'): Promise<string> {
-  return (await centre.tokens.issue({ name: `oas-${role}-${Math.random().toString(36).slice(2)}`, scope: 'SZ', role, now: FIXED_NOW })).secret;
+async function issued(role: 'display' | 'ingest', scope = 'SZ'): Promise<string> {
+  return (await centre.tokens.issue({ name: `oas-${role}-${Math.random().toString(36).slice(2)}`, scope, role, now: FIXED_NOW })).secret;
+}
+
+async function ingest(c: Centre, lines: unknown[], token?: string): Promise<Response> {
+  return fetch(`${c.url}/v1/ingest`, { method: 'POST', headers: { ...auth(token ?? (await issued('ingest'))), 'Content-Type': 'application/x-ndjson' }, body: lines.map((l) => JSON.stringify(l)).join('\n') });
 }
 
 /** A body over the limit, declared up front; sent with http so the early answer is read, not a reset. */
-function oversized(path: string, bytes: number): Promise<Response> {
+function oversized(path: string, bytes: number, as: { token?: string; type?: string } = {}): Promise<Response> {
   return new Promise((resolve, reject) => {
-    const req = http.request(`${centre.url}${path}`, { method: 'POST', headers: { ...auth(), 'Content-Type': 'application/json', 'Content-Length': String(bytes) } }, (res) => {
+    const req = http.request(`${centre.url}${path}`, { method: 'POST', headers: { ...auth(as.token), 'Content-Type': as.type ?? 'application/json', 'Content-Length': String(bytes) } }, (res) => {
       let text = '';
       res.on('data', (d: Buffer) => (text += d.toString()));
       res.on('end', () => resolve(new Response(text, { status: res.statusCode!, headers: res.headers as Record<string, string> })));

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { auditViewSchema, entitySchemas, healthSchema, heartbeatSchema, mutationRequestSchema, PROTOCOL_VERSION, resetBodySchema, resetReasons, type EntityName } from '../shared/protocol.js';
 import { MAX_FIGURE_WINDOWS } from './figures.js';
+import { MAX_INGEST_BODY, MAX_INGEST_ERRORS, MAX_INGEST_LINES } from './ingest.js';
 import { MAX_HEARTBEAT_BODY, MAX_MUTATION_BODY } from './server.js';
 
 type Json = Record<string, unknown>;
@@ -130,6 +131,45 @@ export function buildOpenApi(): Json {
     },
   };
   schemas['Error'] = { type: 'object', required: ['error', 'serverTime'], additionalProperties: false, properties: { error: { type: 'string' }, serverTime: { type: 'integer' } } };
+  for (const e of Object.keys(entitySchemas) as EntityName[]) {
+    schemas[`IngestPut${entityTitle[e]}`] = {
+      type: 'object',
+      required: ['t', 'e', 'id', 'd'],
+      additionalProperties: false,
+      properties: { t: { const: 'put' }, e: { const: e }, id: { type: 'string', description: 'equals d.id' }, d: { ...ref(entityTitle[e]), description: `the whole record; a field ${entityTitle[e]} does not define is refused, not dropped` } },
+    };
+  }
+  schemas['IngestDel'] = { type: 'object', required: ['t', 'e', 'id'], additionalProperties: false, properties: { t: { const: 'del' }, e: { enum: Object.keys(entitySchemas) }, id: { type: 'string' } } };
+  schemas['IngestLine'] = {
+    description:
+      'One line of an ingest batch (the fixture format): a put of the whole record, or a del. A note may not carry clientId or mutationId (they name the display mutation that wrote it).',
+    oneOf: [...Object.values(entityTitle).map((t) => ref(`IngestPut${t}`)), ref('IngestDel')],
+  };
+  schemas['IngestResult'] = {
+    type: 'object',
+    required: ['applied', 'unchanged', 'firstSeq', 'lastSeq', 'serverTime'],
+    additionalProperties: false,
+    properties: {
+      applied: { type: 'integer', minimum: 0, description: 'lines written: each a new version (or deletion) in the feed' },
+      unchanged: { type: 'integer', minimum: 0, description: 'lines that changed nothing: a put identical to the live record (fields in any order), a del of a record already gone' },
+      firstSeq: { type: ['integer', 'null'], description: 'the feed positions the batch took (one transaction; a lead moved to another unit also re-sends its events and stop-payments); null when nothing was applied' },
+      lastSeq: { type: ['integer', 'null'] },
+      serverTime: { type: 'integer' },
+    },
+  };
+  schemas['IngestRefusal'] = {
+    type: 'object',
+    required: ['error', 'errors', 'serverTime'],
+    additionalProperties: false,
+    description: `The batch was refused whole: nothing of it was applied. errors names the refused lines (1-based line numbers of the body), at most ${MAX_INGEST_ERRORS}; more counts the rest.`,
+    properties: {
+      error: { type: 'string' },
+      errors: { type: 'array', maxItems: MAX_INGEST_ERRORS, items: { type: 'object', required: ['line', 'reason'], additionalProperties: false, properties: { line: { type: 'integer', minimum: 1 }, id: { type: 'string' }, reason: { type: 'string' } } } },
+      more: { type: 'integer', minimum: 1 },
+      serverTime: { type: 'integer' },
+    },
+  };
+  schemas['IngestForbidden'] = { oneOf: [ref('Error'), ref('IngestRefusal')] };
 
   const errorResponse = (description: string, headers?: Json) => ({ description, ...(headers ? { headers } : {}), content: { 'application/json': { schema: ref('Error') } } });
   const retryAfter = { 'Retry-After': { description: 'seconds to wait', schema: { type: 'integer' } } };
@@ -150,7 +190,7 @@ export function buildOpenApi(): Json {
           type: 'http',
           scheme: 'bearer',
           description:
-            'A token bound to a scope (a unit and its subtree) and a role: display (changes, mutations, heartbeat), ingest (mutations), admin (all, and GET /v1/displays). Issued and revoked with `central token issue|list|revoke`; a revoked token is refused from its next request and its live streams end. Every authenticated endpoint is rate-limited per token; requests without a valid token per address.',
+            'A token bound to a scope (a unit and its subtree) and a role: display (changes, mutations, heartbeat), ingest (POST /v1/ingest, mutations), admin (changes, mutations, heartbeat, GET /v1/displays; not ingest). Issued and revoked with `central token issue|list|revoke`; a revoked token is refused from its next request and its live streams end. Every authenticated endpoint is rate-limited per token; requests without a valid token per address.',
         },
       },
       schemas,
@@ -198,6 +238,27 @@ export function buildOpenApi(): Json {
             '401': errorResponse('no, unknown or revoked token'),
             '403': errorResponse("a note whose lead or unit is outside the token's scope, or unknown (answered alike, so no scope can be probed); nothing was applied"),
             '413': errorResponse(`body larger than ${MAX_MUTATION_BODY} bytes; the connection is closed`),
+            '429': errorResponse('too many requests for this token', retryAfter),
+          },
+        },
+      },
+      '/v1/ingest': {
+        post: {
+          summary: "Records from the bureau's own systems: a batch of put/del lines, checked whole and written in one transaction, idempotent",
+          description:
+            `Only an ingest token, and only records within its scope (a record's scope is its unit's, or its lead's). The batch is checked whole before anything is written: every line against its entity's schema (strictly), every reference (a lead's unitId, a unit's parentId, an event's or stop-payment's leadId) against the store and the batch, and the token's scope for the record as it is and as it would be. It is then written in one transaction, parents first (units outer before inner, then leads and policies, then events, stop-payments and notes; lines about one record keep their order), so the feed carries it as one transaction. ` +
+            'Idempotent by content: a put identical to the live record and a del of a record already gone change nothing, so a batch retried after a timeout creates no new version and no new seq (the answer counts them as unchanged). ' +
+            `At most ${MAX_INGEST_BODY} bytes and ${MAX_INGEST_LINES} lines; a larger export is sent in parts (each part whole) or loaded with \`central import FILE\`.`,
+          security: auth,
+          requestBody: { required: true, content: { 'application/x-ndjson': { schema: ref('IngestLine') } } },
+          responses: {
+            '200': { description: 'the batch was checked and written (or changed nothing)', headers: serverTime, content: { 'application/json': { schema: ref('IngestResult') } } },
+            '401': errorResponse('no, unknown or revoked token'),
+            '403': { description: "a role other than ingest ({error}), or lines whose record is or would be outside the token's scope (IngestRefusal, naming them); nothing was applied", content: { 'application/json': { schema: ref('IngestForbidden') } } },
+            '409': errorResponse('another writer changed a record the batch refers to between the check and the write (the store re-checks inside its transaction); nothing was applied: retry'),
+            '413': errorResponse(`body larger than ${MAX_INGEST_BODY} bytes (the connection is closed), or more than ${MAX_INGEST_LINES} lines; nothing was applied`),
+            '415': errorResponse('Content-Type is not application/x-ndjson'),
+            '422': { description: 'bad lines: not JSON, not a put/del line, a record its schema refuses, a reference that exists neither in the store nor in the batch; every bad line named, nothing applied', content: { 'application/json': { schema: ref('IngestRefusal') } } },
             '429': errorResponse('too many requests for this token', retryAfter),
           },
         },

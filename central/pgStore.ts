@@ -29,6 +29,7 @@ import {
   type DelOp,
   type DisplayRow,
   type HistoryRow,
+  type CurrentRecord,
   type LiveRecord,
   type PutOp,
   type Stats,
@@ -488,6 +489,21 @@ export class PgStore implements CentralStore {
   statsAsOf = (asOf: number, scopePath: string): Promise<Stats> => this.#api.statsAsOf(asOf, scopePath);
   live<E extends EntityName>(entity: E): Promise<LiveRecord<E>[]> {
     return this.#api.live(entity);
+  }
+
+  async current(keys: readonly { e: EntityName; id: string }[]): Promise<CurrentRecord[]> {
+    const byEntity = new Map<EntityName, string[]>();
+    for (const { e, id } of keys) byEntity.set(e, [...(byEntity.get(e) ?? []), id]);
+    const out: CurrentRecord[] = [];
+    for (const [e, ids] of byEntity) {
+      // In chunks: a batch of 10,000 lines stays under the wire protocol's parameter limit.
+      for (let i = 0; i < ids.length; i += 1000) {
+        const chunk = ids.slice(i, i + 1000);
+        const rows = (await this.pool.query<{ id: string; v: number; path: string; data: string }>(`SELECT id, v, path, data FROM records WHERE entity = $1 AND deleted = 0 AND id IN (${chunk.map((_, j) => `$${j + 2}`).join(', ')})`, [e, ...chunk])).rows;
+        for (const r of rows) out.push({ e, id: r.id, v: Number(r.v), path: r.path, data: r.data });
+      }
+    }
+    return out;
   }
 
   /** REPEATABLE READ READ ONLY on one pooled client: every read in fn sees the same committed state. */

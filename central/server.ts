@@ -5,6 +5,7 @@ import { createGzip, constants as zlibConstants, type Gzip } from 'node:zlib';
 import { describeZodError, entityNames, heartbeatSchema, mutationRequestSchema, PROTOCOL_VERSION, type EntityName } from '../shared/protocol.js';
 import type { Clock } from './clock.js';
 import { branchFigures, parseWindows } from './figures.js';
+import { INGEST_CONTENT_TYPE, IngestRefused, ingestText, MAX_INGEST_BODY } from './ingest.js';
 import { AsOfError, StoreError, visibleIn, type CentralStore, type Stats, type StoredRow, type StoreReader } from './store.js';
 import { roleAllows, type Principal, type TokenAction, type TokenRegistry } from './tokens.js';
 
@@ -347,6 +348,22 @@ export function createCentralServer(opts: CentralServerOptions): CentralServer {
     }
   }
 
+  /** Records from the bureau's own systems (central/ingest.ts): checked whole, written in one transaction. */
+  async function ingest(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const principal = await authorise(req, 'ingest');
+    const type = String(req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    if (type !== INGEST_CONTENT_TYPE) throw new HttpError(415, { error: `Content-Type must be ${INGEST_CONTENT_TYPE}, got ${JSON.stringify(type)}` });
+    const scopePath = await store.unitPath(principal.scope);
+    if (!scopePath) throw new HttpError(403, { error: `token scope ${principal.scope} is not a unit of this centre` });
+    try {
+      const result = await ingestText(store, await readBody(req, MAX_INGEST_BODY), scopePath);
+      sendJson(res, 200, { ...result, serverTime: clock() }, clock());
+    } catch (err) {
+      if (err instanceof IngestRefused) throw new HttpError(err.status, err.body());
+      throw err;
+    }
+  }
+
   async function heartbeat(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const scope = (await authorise(req, 'heartbeat')).scope;
     let json: unknown;
@@ -411,6 +428,8 @@ export function createCentralServer(opts: CentralServerOptions): CentralServer {
           return changes(req, res, url.searchParams);
         case 'POST /v1/mutations':
           return mutations(req, res);
+        case 'POST /v1/ingest':
+          return ingest(req, res);
         case 'POST /v1/displays/heartbeat':
           return heartbeat(req, res);
         case 'GET /v1/displays':

@@ -52,6 +52,8 @@ export function visibleIn(entity: EntityName, path: string, scopePath: string): 
   return path.startsWith(scopePath) || (entity === 'policy' && scopePath.startsWith(path));
 }
 
+/** A record's live version as stored: `data` is its JSON text. */
+
 export type Stats = { counts: Partial<Record<EntityName, number>>; sums: Partial<Record<EntityName, number>> };
 
 export class StoreError extends Error {
@@ -63,6 +65,9 @@ export class StoreError extends Error {
 
 /** A stored record's latest live version, with its scope path (the city-level figures read these). */
 export type LiveRecord<E extends EntityName = EntityName> = { id: string; v: number; path: string; data: string; d: EntityRecord[E] };
+
+/** A record's live version as ingest checks a batch against it. */
+export type CurrentRecord = { e: EntityName; id: string; v: number; path: string; data: string };
 
 export type AuditRow = AuditView & { clientId: string; scope: string; receivedAt: number };
 export type DisplayRow = { clientId: string; scope: string; receivedAt: number; report: unknown };
@@ -108,6 +113,8 @@ export interface CentralStore extends StoreReader, TokenTable {
   /** The feed's epoch: a restore (or a reset in another process) changes it. */
   readonly epoch: string;
   readonly schemaVersion: number;
+  /** The live version of each record asked for (none when absent or deleted): a batch is checked against these before it is written (central/ingest.ts). */
+  current(keys: readonly { e: EntityName; id: string }[]): Promise<CurrentRecord[]>;
   /** Whether this store keeps the history `asOf` needs; a store without answers asOf with 400. */
   readonly keepsHistory: boolean;
   /**
@@ -313,6 +320,38 @@ export function statsOf(rows: { entity: EntityName; count: number | string; sum:
 /** Snapshot connections a SQLite store keeps open at most; more concurrent snapshots wait for one. */
 const SQLITE_READERS = 4;
 
+/**
+ * The scope path a record lives under: a unit's own path (its parent's and its id); anything else
+ * its unit's or its lead's. Pure over the lookups, so a batch can be checked before it is written
+ * (central/ingest.ts) by the same rule the store writes with.
+ */
+export function recordPath(e: EntityName, d: { id: string }, unitPath: (id: string) => string | null, leadPath: (id: string) => string | null): string {
+  const r = d as Record<string, unknown>;
+  if (e === 'unit') {
+    const parentId = r['parentId'] as string | null;
+    if (parentId === null) return '/' + pathSegment(d.id);
+    const parent = unitPath(parentId);
+    if (!parent) throw new StoreError(`unit ${d.id}: parent unit ${parentId} does not exist`);
+    return parent + pathSegment(d.id);
+  }
+  if (e === 'lead') {
+    const unitId = r['unitId'] as string;
+    const p = unitPath(unitId);
+    if (!p) throw new StoreError(`lead ${d.id}: unit ${unitId} does not exist`);
+    return p;
+  }
+  const leadId = r['leadId'] as string | undefined;
+  if (leadId !== undefined) {
+    const p = leadPath(leadId);
+    if (!p) throw new StoreError(`${e} ${d.id}: lead ${leadId} does not exist`);
+    return p;
+  }
+  const unitId = r['unitId'] as string | undefined;
+  const p = unitId === undefined ? null : unitPath(unitId);
+  if (!p) throw new StoreError(`${e} ${d.id}: needs an existing leadId or unitId`);
+  return p;
+}
+
 export class SqliteStore implements CentralStore {
   readonly db: Database.Database;
   readonly schemaVersion = PROTOCOL_VERSION;
@@ -322,6 +361,7 @@ export class SqliteStore implements CentralStore {
   readonly #reads: SqliteReads;
   readonly #api: StoreReader;
   readonly #get: Database.Statement<[string, string], Pick<StoredRow, 'v' | 'path' | 'paths' | 'deleted'> & { crc: number }>;
+  readonly #data: Database.Statement<[string, string], { v: number; path: string; data: string }>;
   readonly #upsert: Database.Statement;
   readonly #aggAdd: Database.Statement;
   readonly #children: Database.Statement<[string], { entity: EntityName; id: string }>;
@@ -367,6 +407,7 @@ export class SqliteStore implements CentralStore {
     this.#seq = this.#reads.headSeq();
     this.#tx = Number(this.#reads.meta('tx') ?? 0);
     this.#get = this.db.prepare('SELECT v, path, paths, deleted, crc FROM records WHERE entity = ? AND id = ?');
+    this.#data = this.db.prepare('SELECT v, path, data FROM records WHERE entity = ? AND id = ? AND deleted = 0');
     this.#upsert = this.db.prepare(
       `INSERT INTO records (entity, id, v, seq, tx, deleted, path, paths, data, crc, at) VALUES (@entity, @id, @v, @seq, @tx, @deleted, @path, @paths, @data, @crc, @at)
        ON CONFLICT (entity, id) DO UPDATE SET v = excluded.v, seq = excluded.seq, tx = excluded.tx, deleted = excluded.deleted,
@@ -458,32 +499,17 @@ export class SqliteStore implements CentralStore {
     else this.#idleReaders.push(reads);
   }
 
-  /** The scope path a record lives under: a unit's own path; anything else its unit's or its lead's. */
   #pathOf(op: PutOp): string {
-    const d = op.d as Record<string, unknown>;
-    const unitPath = (id: string) => this.#reads.livePath('unit', id);
-    if (op.e === 'unit') {
-      const parentId = d['parentId'] as string | null;
-      if (parentId === null) return '/' + pathSegment(op.d.id);
-      const parent = unitPath(parentId);
-      if (!parent) throw new StoreError(`unit ${op.d.id}: parent unit ${parentId} does not exist`);
-      return parent + pathSegment(op.d.id);
+    return recordPath(op.e, op.d, (id) => this.#reads.livePath('unit', id), (id) => this.#reads.livePath('lead', id));
+  }
+
+  async current(keys: readonly { e: EntityName; id: string }[]): Promise<CurrentRecord[]> {
+    const out: CurrentRecord[] = [];
+    for (const { e, id } of keys) {
+      const row = this.#data.get(e, id);
+      if (row) out.push({ e, id, v: row.v, path: row.path, data: row.data });
     }
-    if (op.e === 'lead') {
-      const p = unitPath(op.d.unitId);
-      if (!p) throw new StoreError(`lead ${op.d.id}: unit ${op.d.unitId} does not exist`);
-      return p;
-    }
-    const leadId = d['leadId'] as string | undefined;
-    if (leadId !== undefined) {
-      const lead = this.#get.get('lead', leadId);
-      if (!lead || lead.deleted) throw new StoreError(`${op.e} ${op.d.id}: lead ${leadId} does not exist`);
-      return lead.path;
-    }
-    const unitId = d['unitId'] as string | undefined;
-    const p = unitId === undefined ? null : unitPath(unitId);
-    if (!p) throw new StoreError(`${op.e} ${op.d.id}: needs an existing leadId or unitId`);
-    return p;
+    return out;
   }
 
   #bump(): { seq: number } {

@@ -11,12 +11,16 @@ import type { TokenTable } from './store.js';
 export const tokenRoles = ['display', 'ingest', 'admin'] as const;
 export type TokenRole = (typeof tokenRoles)[number];
 
-/** What a request may do, by role. Least privilege: a wall reads and writes notes; only admin sees other displays. */
-export type TokenAction = 'changes' | 'mutations' | 'heartbeat' | 'displays';
+/**
+ * What a request may do, by role. Least privilege: a wall reads and writes notes; only admin sees
+ * other displays; only a feeding system writes records (POST /v1/ingest), so a display's or an
+ * operator's leaked token cannot forge leads.
+ */
+export type TokenAction = 'changes' | 'mutations' | 'heartbeat' | 'displays' | 'ingest';
 const allowed: Record<TokenRole, readonly TokenAction[]> = {
   display: ['changes', 'mutations', 'heartbeat'],
   // A feeding system writes; it has no need to read the personal data the feed carries.
-  ingest: ['mutations'],
+  ingest: ['mutations', 'ingest'],
   admin: ['changes', 'mutations', 'heartbeat', 'displays'],
 };
 

@@ -76,3 +76,31 @@ export async function pull(state: FeedState, url: string, token: string, params:
   if (!cp) throw new Error('response had no checkpoint');
   return cp;
 }
+
+/**
+ * Follows a live stream (`live=1`) as a display would, applying every line to the state until
+ * stopped; `error` holds what broke it (a feed invariant, or the connection).
+ */
+export function followLive(url: string, token: string, params: Record<string, string | number>, state: FeedState): { stop(): void; error(): Error | null } {
+  const q = new URLSearchParams(Object.entries({ ...params, live: 1 }).map(([k, v]): [string, string] => [k, String(v)]));
+  const ctrl = new AbortController();
+  let failure: Error | null = null;
+  void (async () => {
+    const res = await fetch(`${url}/v1/changes?${q}`, { headers: { Authorization: `Bearer ${token}` }, signal: ctrl.signal });
+    if (res.status !== 200) throw new Error(`changes answered ${res.status}: ${await res.text()}`);
+    const decoder = new TextDecoder();
+    let buf = '';
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      buf += decoder.decode(chunk, { stream: true });
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const text = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        if (text) state.apply(JSON.parse(text) as Line);
+      }
+    }
+  })().catch((err: unknown) => {
+    if (!ctrl.signal.aborted) failure = err as Error;
+  });
+  return { stop: () => ctrl.abort(), error: () => failure };
+}
