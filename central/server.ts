@@ -6,6 +6,7 @@ import { describeZodError, entityNames, heartbeatSchema, mutationRequestSchema, 
 import type { Clock } from './clock.js';
 import { branchFigures, parseWindows } from './figures.js';
 import { AsOfError, StoreError, visibleIn, type CentralStore, type Stats, type StoredRow } from './store.js';
+import { Fanout, type FanoutStats, type TailMember } from './tail.js';
 import { roleAllows, type Principal, type TokenAction, type TokenRegistry } from './tokens.js';
 
 export type CentralServerOptions = {
@@ -21,6 +22,11 @@ export type CentralServerOptions = {
   maxStreams?: number;
   /** Requests a second each token may make, with a burst, before 429 with Retry-After. */
   rateLimit?: { perSecond: number; burst: number };
+  /**
+   * Bytes a live display may leave queued at the centre (unsent, its socket not draining) before
+   * its stream is ended; it reconnects and resumes from its seq (default 4 MiB).
+   */
+  maxQueuedBytes?: number;
 };
 
 /** A token bucket per display token: a misbehaving display is slowed, the others are not. */
@@ -127,6 +133,8 @@ export function buildAsOfPage(store: CentralStore, asOf: number, scopePath: stri
 export type CentralServer = http.Server & {
   /** Ends every change stream now (before the store closes on shutdown). */
   endStreams(): void;
+  /** The live tails: how many, their displays, pages built, displays cut off. */
+  fanout(): FanoutStats;
 };
 
 export function createCentralServer(opts: CentralServerOptions): CentralServer {
@@ -134,6 +142,8 @@ export function createCentralServer(opts: CentralServerOptions): CentralServer {
   const heartbeatMs = opts.heartbeatMs ?? 15_000;
   const defaultLimit = opts.defaultPageLimit ?? 5_000;
   const maxStreams = opts.maxStreams ?? 256;
+  const maxQueued = opts.maxQueuedBytes ?? 4 * 1024 * 1024;
+  const fanout = new Fanout(store, (cursor, scopePath, pageLimit) => buildPage(store, cursor, scopePath, pageLimit, 0, clock()));
   const limit = createRateLimiter(opts.rateLimit?.perSecond ?? 50, opts.rateLimit?.burst ?? 100);
   let streams = 0;
   /** Each open stream's finisher, with the token it was opened with. */
@@ -242,13 +252,33 @@ export function createCentralServer(opts: CentralServerOptions): CentralServer {
       streams--;
       if (heartbeat) clearInterval(heartbeat);
       unsubscribe?.();
-      if (zip) zip.end();
+      if (res.destroyed) zip?.destroy();
+      else if (zip) zip.end();
       else res.end();
     };
     res.on('close', finish);
     finishers.set(finish, principal.id);
     watchRevocations();
 
+    /** What is queued for this display and not yet taken by its socket. */
+    const queued = () => res.writableLength + (zip ? zip.writableLength + zip.readableLength : 0);
+    /**
+     * Writes without waiting (the tail serves every display at once), unless the display has let
+     * too much queue up: then its stream is ended, freeing what was queued, and it resumes from its
+     * seq when it reconnects.
+     */
+    const push = (text: string): boolean => {
+      if (closed) return false;
+      if (queued() > maxQueued) {
+        fanout.cutOff++;
+        res.destroy();
+        finish();
+        return false;
+      }
+      sink.write(text);
+      fanout.peakQueued = Math.max(fanout.peakQueued, queued());
+      return true;
+    };
     const write = (text: string) =>
       new Promise<void>((resolve) => {
         if (sink.write(text)) resolve();
@@ -291,12 +321,26 @@ export function createCentralServer(opts: CentralServerOptions): CentralServer {
 
     await pump();
     if (!live) return finish();
-    unsubscribe = store.onCommit(() => void pump());
-    heartbeat = setInterval(() => {
-      if (!closed) void write(JSON.stringify({ t: 'heartbeat', seq: store.headSeq(), serverTime: clock() }) + '\n');
-    }, heartbeatMs);
-    // A commit may have landed between the catch-up and the subscription.
-    await pump();
+    heartbeat = setInterval(() => push(JSON.stringify({ t: 'heartbeat', seq: store.headSeq(), serverTime: clock() }) + '\n'), heartbeatMs);
+    // Caught up: from here the scope's shared tail sends each commit; when the display falls
+    // behind it (it joined as the tail moved on), it pages on its own again and rejoins.
+    const member: TailMember = {
+      get cursor() {
+        return cursor;
+      },
+      send(text, seq) {
+        if (push(text)) cursor = seq;
+      },
+      catchUp() {
+        void pump().then(() => {
+          if (!closed) tail.offer();
+        });
+      },
+      end: finish,
+    };
+    const tail = fanout.follow(scopePath, pageLimit, member);
+    unsubscribe = () => tail.leave();
+    if (!closed) tail.offer();
   }
 
   async function mutations(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -433,6 +477,7 @@ export function createCentralServer(opts: CentralServerOptions): CentralServer {
   });
   server.keepAliveTimeout = 5_000;
   return Object.assign(server, {
+    fanout: () => fanout.stats(),
     endStreams() {
       for (const f of [...finishers.keys()]) f();
       if (revocationTimer) clearInterval(revocationTimer);
