@@ -5,8 +5,8 @@ import { createGzip, constants as zlibConstants, type Gzip } from 'node:zlib';
 import { describeZodError, entityNames, heartbeatSchema, mutationRequestSchema, PROTOCOL_VERSION, type EntityName } from '../shared/protocol.js';
 import type { Clock } from './clock.js';
 import { branchFigures, parseWindows } from './figures.js';
-import { AsOfError, StoreError, visibleIn, type CentralStore, type Stats, type StoredRow } from './store.js';
-import { Fanout, type FanoutStats, type TailMember } from './tail.js';
+import { AsOfError, StoreError, type CentralStore, type Stats, type StoredRow } from './store.js';
+import { checkpointLine, Fanout, feedLine, type FanoutStats, type TailMember } from './tail.js';
 import { roleAllows, type Principal, type TokenAction, type TokenRegistry } from './tokens.js';
 
 export type CentralServerOptions = {
@@ -86,7 +86,6 @@ function pageIn(store: CentralStore, cursor: number, scopePath: string, limit: n
   let last = cursor;
   let lastTx = -1;
   let emitted = 0;
-  const inScope = (e: EntityName, p: string) => visibleIn(e, p, scopePath);
   outer: for (;;) {
     const rows: StoredRow[] = store.rowsAfter(last, READ_BATCH);
     if (rows.length === 0) break;
@@ -95,12 +94,9 @@ function pageIn(store: CentralStore, cursor: number, scopePath: string, limit: n
       last = r.seq;
       lastTx = r.tx;
       if (entity !== null && r.entity !== entity) continue;
-      if (!r.deleted && inScope(r.entity, r.path)) {
-        out.push(`{"t":"put","e":"${r.entity}","id":${JSON.stringify(r.id)},"v":${r.v},"seq":${r.seq},"ts":${r.ts},"d":${r.data}}`);
-        emitted++;
-      } else if (r.seq > skipTombstonesThrough && (JSON.parse(r.paths) as string[]).some((p) => inScope(r.entity, p))) {
-        // Deleted, or moved out of this scope: either way it leaves the display.
-        out.push(`{"t":"del","e":"${r.entity}","id":${JSON.stringify(r.id)},"seq":${r.seq},"ts":${r.ts}}`);
+      const line = feedLine(r, scopePath, skipTombstonesThrough);
+      if (line !== null) {
+        out.push(line);
         emitted++;
       }
     }
@@ -108,8 +104,7 @@ function pageIn(store: CentralStore, cursor: number, scopePath: string, limit: n
   }
   const more = store.hasRowsAfter(last);
   const seq = more ? last : store.headSeq();
-  const { counts, sums } = store.stats(scopePath);
-  out.push(JSON.stringify({ t: 'checkpoint', seq, epoch: store.epoch, serverTime: now, more, counts, sums }));
+  out.push(checkpointLine(seq, store.epoch, now, more, store.stats(scopePath)));
   return { text: out.join('\n') + '\n', seq, more, lines: out.length };
 }
 
@@ -143,7 +138,7 @@ export function createCentralServer(opts: CentralServerOptions): CentralServer {
   const defaultLimit = opts.defaultPageLimit ?? 5_000;
   const maxStreams = opts.maxStreams ?? 256;
   const maxQueued = opts.maxQueuedBytes ?? 4 * 1024 * 1024;
-  const fanout = new Fanout(store, (cursor, scopePath, pageLimit) => buildPage(store, cursor, scopePath, pageLimit, 0, clock()));
+  const fanout = new Fanout(store, clock);
   const limit = createRateLimiter(opts.rateLimit?.perSecond ?? 50, opts.rateLimit?.burst ?? 100);
   let streams = 0;
   /** Each open stream's finisher, with the token it was opened with. */
@@ -270,13 +265,13 @@ export function createCentralServer(opts: CentralServerOptions): CentralServer {
     const push = (text: string): boolean => {
       if (closed) return false;
       if (queued() > maxQueued) {
-        fanout.cutOff++;
+        fanout.noteCutOff();
         res.destroy();
         finish();
         return false;
       }
       sink.write(text);
-      fanout.peakQueued = Math.max(fanout.peakQueued, queued());
+      fanout.noteQueued(queued());
       return true;
     };
     const write = (text: string) =>
@@ -332,15 +327,15 @@ export function createCentralServer(opts: CentralServerOptions): CentralServer {
         if (push(text)) cursor = seq;
       },
       catchUp() {
-        void pump().then(() => {
-          if (!closed) tail.offer();
-        });
+        void pump().then(join);
       },
       end: finish,
     };
     const tail = fanout.follow(scopePath, pageLimit, member);
     unsubscribe = () => tail.leave();
-    if (!closed) tail.offer();
+    // A position of another epoch means nothing to the tail: the client reconnects and gets 409.
+    const join = () => (closed ? undefined : store.epoch === startEpoch ? tail.offer() : finish());
+    join();
   }
 
   async function mutations(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {

@@ -204,6 +204,21 @@ describe('the live feed fan-out', () => {
     for (const [i, { scope, d }] of displays.entries()) expectConverged(c, scope, d.state, `display ${i} of ${scope}`);
   }, 90_000);
 
+  it('a restore (new epoch) ends every live display; each reconnects from its seq and gets 409 epoch_changed', async () => {
+    const c = await centreForTest({ historyDays: 0 });
+    cleanup.push(() => c.close());
+    const { url, server } = await serverOver(c, c.store);
+    const displays = ['SZ', 'SZ-FT', 'SZ-FT'].map((scope) => liveDisplay(url, { since: 0, scope }));
+    const head = c.store.headSeq();
+    await expect.poll(() => displays.every((d) => d.state.seq === head), { timeout: 20_000 }).toBe(true);
+    c.store.resetEpoch();
+    await Promise.all(displays.map((d) => d.ended));
+    expect(server.fanout().members).toBe(0);
+    const res = await fetch(`${url}/v1/changes?since=${displays[0]!.state.seq}&epoch=${displays[0]!.state.epoch}&live=1`, { headers: { Authorization: `Bearer ${TOKEN}` } });
+    expect(res.status).toBe(409);
+    expect(await res.json()).toMatchObject({ reset: 'epoch_changed', epoch: c.store.epoch });
+  });
+
   it('cuts off a display that stops reading, keeping what is queued for it bounded; it resumes from its seq and converges', async () => {
     const c = await centreForTest({ historyDays: 0 });
     cleanup.push(() => c.close());
