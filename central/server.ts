@@ -6,7 +6,8 @@ import { describeZodError, entityNames, heartbeatSchema, mutationRequestSchema, 
 import type { Clock } from './clock.js';
 import { branchFigures, parseWindows } from './figures.js';
 import { INGEST_CONTENT_TYPE, IngestRefused, ingestText, MAX_INGEST_BODY } from './ingest.js';
-import { AsOfError, StoreError, visibleIn, type CentralStore, type Stats, type StoredRow, type StoreReader } from './store.js';
+import { AsOfError, StoreError, type CentralStore, type Stats, type StoredRow, type StoreReader } from './store.js';
+import { checkpointLine, Fanout, feedLine, type FanoutStats, type TailMember } from './tail.js';
 import { roleAllows, type Principal, type TokenAction, type TokenRegistry } from './tokens.js';
 
 export type CentralServerOptions = {
@@ -22,6 +23,11 @@ export type CentralServerOptions = {
   maxStreams?: number;
   /** Requests a second each token may make, with a burst, before 429 with Retry-After. */
   rateLimit?: { perSecond: number; burst: number };
+  /**
+   * Bytes a live display may leave queued at the centre (unsent, its socket not draining) before
+   * its stream is ended; it reconnects and resumes from its seq (default 4 MiB).
+   */
+  maxQueuedBytes?: number;
 };
 
 /** A token bucket per display token: a misbehaving display is slowed, the others are not. */
@@ -81,7 +87,6 @@ async function pageIn(epoch: string, store: StoreReader, cursor: number, scopePa
   let last = cursor;
   let lastTx = -1;
   let emitted = 0;
-  const inScope = (e: EntityName, p: string) => visibleIn(e, p, scopePath);
   outer: for (;;) {
     const rows: StoredRow[] = await store.rowsAfter(last, READ_BATCH);
     if (rows.length === 0) break;
@@ -90,12 +95,9 @@ async function pageIn(epoch: string, store: StoreReader, cursor: number, scopePa
       last = r.seq;
       lastTx = r.tx;
       if (entity !== null && r.entity !== entity) continue;
-      if (!r.deleted && inScope(r.entity, r.path)) {
-        out.push(`{"t":"put","e":"${r.entity}","id":${JSON.stringify(r.id)},"v":${r.v},"seq":${r.seq},"ts":${r.ts},"d":${r.data}}`);
-        emitted++;
-      } else if (r.seq > skipTombstonesThrough && (JSON.parse(r.paths) as string[]).some((p) => inScope(r.entity, p))) {
-        // Deleted, or moved out of this scope: either way it leaves the display.
-        out.push(`{"t":"del","e":"${r.entity}","id":${JSON.stringify(r.id)},"seq":${r.seq},"ts":${r.ts}}`);
+      const line = feedLine(r, scopePath, skipTombstonesThrough);
+      if (line !== null) {
+        out.push(line);
         emitted++;
       }
     }
@@ -103,8 +105,7 @@ async function pageIn(epoch: string, store: StoreReader, cursor: number, scopePa
   }
   const more = await store.hasRowsAfter(last);
   const seq = more ? last : await store.headSeq();
-  const { counts, sums } = await store.stats(scopePath);
-  out.push(JSON.stringify({ t: 'checkpoint', seq, epoch, serverTime: now, more, counts, sums }));
+  out.push(checkpointLine(seq, epoch, now, more, await store.stats(scopePath)));
   return { text: out.join('\n') + '\n', seq, more, lines: out.length };
 }
 
@@ -129,6 +130,8 @@ export function buildAsOfPage(store: CentralStore, asOf: number, scopePath: stri
 export type CentralServer = http.Server & {
   /** Ends every change stream now (before the store closes on shutdown). */
   endStreams(): void;
+  /** The live tails: how many, their displays, pages built, displays cut off. */
+  fanout(): FanoutStats;
 };
 
 export function createCentralServer(opts: CentralServerOptions): CentralServer {
@@ -136,6 +139,8 @@ export function createCentralServer(opts: CentralServerOptions): CentralServer {
   const heartbeatMs = opts.heartbeatMs ?? 15_000;
   const defaultLimit = opts.defaultPageLimit ?? 5_000;
   const maxStreams = opts.maxStreams ?? 256;
+  const maxQueued = opts.maxQueuedBytes ?? 4 * 1024 * 1024;
+  const fanout = new Fanout(store, clock);
   const limit = createRateLimiter(opts.rateLimit?.perSecond ?? 50, opts.rateLimit?.burst ?? 100);
   let streams = 0;
   /** Each open stream's finisher, with the token it was opened with. */
@@ -248,13 +253,33 @@ export function createCentralServer(opts: CentralServerOptions): CentralServer {
       streams--;
       if (heartbeat) clearInterval(heartbeat);
       unsubscribe?.();
-      if (zip) zip.end();
+      if (res.destroyed) zip?.destroy();
+      else if (zip) zip.end();
       else res.end();
     };
     res.on('close', finish);
     finishers.set(finish, principal.id);
     watchRevocations();
 
+    /** What is queued for this display and not yet taken by its socket. */
+    const queued = () => res.writableLength + (zip ? zip.writableLength + zip.readableLength : 0);
+    /**
+     * Writes without waiting (the tail serves every display at once), unless the display has let
+     * too much queue up: then its stream is ended, freeing what was queued, and it resumes from its
+     * seq when it reconnects.
+     */
+    const push = (text: string): boolean => {
+      if (closed) return false;
+      if (queued() > maxQueued) {
+        fanout.noteCutOff();
+        res.destroy();
+        finish();
+        return false;
+      }
+      sink.write(text);
+      fanout.noteQueued(queued());
+      return true;
+    };
     const write = (text: string) =>
       new Promise<void>((resolve) => {
         if (sink.write(text)) resolve();
@@ -297,16 +322,32 @@ export function createCentralServer(opts: CentralServerOptions): CentralServer {
 
     await pump();
     if (!live) return finish();
-    unsubscribe = store.onCommit(() => void pump());
     heartbeat = setInterval(() => {
       if (closed) return;
       store.headSeq().then(
-        (seq) => (closed ? undefined : write(JSON.stringify({ t: 'heartbeat', seq, serverTime: clock() }) + '\n')),
+        (seq) => (closed ? undefined : push(JSON.stringify({ t: 'heartbeat', seq, serverTime: clock() }) + '\n')),
         (err: unknown) => console.error('centre: heartbeat read failed', err),
       );
     }, heartbeatMs);
-    // A commit may have landed between the catch-up and the subscription.
-    await pump();
+    // Caught up: from here the scope's shared tail sends each commit; when the display falls
+    // behind it (it joined as the tail moved on), it pages on its own again and rejoins.
+    const member: TailMember = {
+      get cursor() {
+        return cursor;
+      },
+      send(text, seq) {
+        if (push(text)) cursor = seq;
+      },
+      catchUp() {
+        void pump().then(join);
+      },
+      end: finish,
+    };
+    const tail = fanout.follow(scopePath, pageLimit, member);
+    unsubscribe = () => tail.leave();
+    // A position of another epoch means nothing to the tail: the client reconnects and gets 409.
+    const join = () => (closed ? undefined : store.epoch === startEpoch ? tail.offer() : finish());
+    join();
   }
 
   async function mutations(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -461,6 +502,7 @@ export function createCentralServer(opts: CentralServerOptions): CentralServer {
   });
   server.keepAliveTimeout = 5_000;
   return Object.assign(server, {
+    fanout: () => fanout.stats(),
     endStreams() {
       for (const f of [...finishers.keys()]) f();
       if (revocationTimer) clearInterval(revocationTimer);
