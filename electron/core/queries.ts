@@ -98,7 +98,7 @@ const SQL = {
     EXISTS (SELECT 1 FROM stop_payment s WHERE s.lead_id = l.id AND s.requested_at <= ?) AS stopped
     FROM lead l WHERE l.issued_at >= ? AND l.issued_at < ?`,
   earlier: 'SELECT data FROM lead WHERE person_id = ? AND issued_at < ? ORDER BY issued_at, id',
-  handlingLeads: `SELECT id, unit_id AS unitId, voided, json_extract(data, '$.method') AS method FROM lead WHERE issued_at >= ? AND issued_at < ?`,
+  handlingLeads: `SELECT id, unit_id AS unitId, issued_at AS issuedAt, voided, json_extract(data, '$.method') AS method FROM lead WHERE issued_at >= ? AND issued_at < ?`,
   // The window's leads (by index) as the outer loop, then each one's timeline by event_lead.
   handlingEvents: `SELECT e.lead_id AS leadId, e.at AS at, json_extract(e.data, '$.kind') AS kind, json_extract(e.data, '$.unitId') AS unitId
     FROM lead l CROSS JOIN event e ON e.lead_id = l.id WHERE l.issued_at >= ? AND l.issued_at < ? ORDER BY e.lead_id, e.at, e.id`,
@@ -170,7 +170,7 @@ export class Queries {
   #openParsed = new Map<string, { v: number; lead: Lead }>();
   readonly #openCount: Database.Statement<[], { unitId: string; issuedAt: number; feedbackAt: number | null; voided: number }>;
   readonly #escalations: Database.Statement<[], { leadId: string; tier: number; at: number }>;
-  readonly #handlingLeads: Database.Statement<[number, number], { id: string; unitId: string; voided: number; method: string | null }>;
+  readonly #handlingLeads: Database.Statement<[number, number], { id: string; unitId: string; issuedAt: number; voided: number; method: string | null }>;
   readonly #handlingEvents: Database.Statement<[number, number], { leadId: string; at: number; kind: string; unitId: string | null }>;
   readonly #revisitLeads: Database.Statement<[number, number], { id: string; unitId: string; issuedAt: number; voided: number; eventAt: number | null; noteAt: number | null }>;
   readonly #units: Database.Statement<[], { data: string }>;
@@ -634,7 +634,8 @@ export class Queries {
     const inScope = new Set<string>();
     let noMethod = 0;
     for (const l of this.#handlingLeads.all(w.start, w.end)) {
-      if (l.voided === 1 || !sub.has(l.unitId)) continue;
+      // A figure as of T counts only the leads issued by T (kpis.md, the README's choices).
+      if (l.voided === 1 || l.issuedAt > asOf || !sub.has(l.unitId)) continue;
       inScope.add(l.id);
       if (l.method !== null && Object.hasOwn(byMethod, l.method)) byMethod[l.method as keyof typeof byMethod] += 1;
       else noMethod += 1;
