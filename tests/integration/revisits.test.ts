@@ -83,8 +83,9 @@ describe('revisit coverage in the review', () => {
     await k.handlers['notes:add']({ leadId: 'A4', kind: 'revisit', body: '回访', author: '督导组' });
     await expect.poll(async () => (await k.handlers['notes:list']({ leadId: 'A4' })).map((n) => n.pending), { timeout: 15_000 }).toEqual([false]);
     await caughtUp(k, c, CUTOFF + HOUR);
-    // Now, live, four of the five are revisited; the review must still say two.
-    expect(revisitCoverage(k.queries.revisitLeads('SZ', W), W, CUTOFF + HOUR)).toEqual({ num: 4, den: 5, value: 4 / 5 });
+    // The live replica now holds four of the five revisited (as of any later time: the note is
+    // stamped by the display's running estimate of the centre's clock); the review must still say two.
+    expect(revisitCoverage(k.queries.revisitLeads('SZ', W), W, CUTOFF + 2 * HOUR)).toEqual({ num: 4, den: 5, value: 4 / 5 });
 
     const plan = await k.handlers['review:plan']({ date: '2026-11-20' });
     expect(plan.state.state).toBe('frozen');
