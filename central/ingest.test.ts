@@ -76,7 +76,7 @@ describe('POST /v1/ingest', () => {
 
   it('refuses a batch with a record outside the token’s scope (403), naming the line; nothing applied', async () => {
     const c = await centre();
-    c.store.write([
+    await c.store.write([
       { t: 'put', e: 'lead', d: makeLead('L-NS-OLD', 'SZ-NS', FIXED_NOW) },
       { t: 'put', e: 'lead', d: makeLead('L-FT-OLD', 'SZ-FT-S01-B1', FIXED_NOW) },
     ]);

@@ -4,7 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { DAY, HOUR, MINUTE } from '../shared/domain.js';
 import { FIXED_NOW } from '../tests/support/harness.js';
 import { Scenario, SHENZHEN_BRANCHES, TZ_OFFSET, leadAsOf, stepOps, type LeadPlan } from './scenario.js';
-import { DEFAULT_ESCALATION } from '../shared/kpi.js';
+import { DEFAULT_ESCALATION, dateWindow, reviewCutoff } from '../shared/kpi.js';
+import { revisitCoverage } from '../shared/revisit.js';
+import { dateText } from '../shared/time.js';
 import { gradeLead, riskDimensions } from '../shared/grade.js';
 
 const week = (seed: number) => new Scenario({ seed }).leadsBetween(FIXED_NOW - 7 * DAY, FIXED_NOW);
@@ -132,6 +134,36 @@ describe.each([7, 11, 2026])('a simulated week from seed %i', (seed) => {
     const total = (p: LeadPlan) => p.hops.at(-1)!.at - p.hops[0]!.at;
     expect(Math.max(...plans.filter((p) => p.lead.riskLevel === 'urgent').map(total))).toBeLessThanOrEqual(5 * MINUTE);
     expect(mean(plans.filter((p) => p.lead.riskLevel !== 'urgent').map(total)) / MINUTE).toBeGreaterThan(10);
+  });
+
+  it('revisits most instructions hours after feedback by a supervision group, some the next morning, a few never', () => {
+    const revisitOf = (p: LeadPlan) => p.events.filter((e) => e.kind === 'revisit');
+    for (const p of plans) {
+      const r = revisitOf(p);
+      expect(r.length).toBeLessThanOrEqual(1);
+      if (r.length === 0) continue;
+      // After the feedback, by the branch's group or the city's, never between midnight and 08:00.
+      expect(r[0]!.at).toBeGreaterThan(p.lead.feedbackAt!);
+      expect(['SZ', p.hops[1]!.unitId]).toContain(r[0]!.unitId);
+      expect(new Date(r[0]!.at + TZ_OFFSET).getUTCHours()).toBeGreaterThanOrEqual(8);
+    }
+    // Coverage by the one rule, for each whole day of the week: at the next morning's 08:00 cut-off
+    // most are revisited; two days on, all but the few never revisited.
+    const leadsOf = plans.map((p) => ({ id: p.lead.id, unitId: p.lead.unitId, issuedAt: p.lead.issuedAt, voided: false, eventAt: revisitOf(p)[0]?.at ?? null, noteAt: null }));
+    const firstDay = dateWindow(dateText(FIXED_NOW - 6 * DAY));
+    for (let d = 0; d < 5; d++) {
+      const w = { start: firstDay.start + d * DAY, end: firstDay.end + d * DAY };
+      const atCutoff = revisitCoverage(leadsOf, w, reviewCutoff(w, Infinity)).value!;
+      const later = revisitCoverage(leadsOf, w, w.end + 2 * DAY).value!;
+      expect(atCutoff).toBeGreaterThan(0.65);
+      expect(atCutoff).toBeLessThan(0.9);
+      expect(later).toBeGreaterThan(0.9);
+      expect(later).toBeLessThan(0.99);
+    }
+    // The city's group takes the urgent leads and some others; the branches' groups the rest.
+    const byCity = share(plans, (p) => revisitOf(p).some((e) => e.unitId === 'SZ'));
+    expect(byCity).toBeGreaterThan(0.1);
+    expect(byCity).toBeLessThan(0.3);
   });
 
   it('fires escalations by the policy: tier k at its time when no feedback has come', () => {

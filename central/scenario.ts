@@ -1,6 +1,7 @@
 // A realistic, seeded scenario of Shenzhen's funds early-warning work, timed to the figures in
 // ../shared/design/domain.md and kpis.md. Each lead's whole lifecycle is planned when it is
 // raised; the centre publishes each step when its time comes (or at once, for the backfill).
+import { crc32 } from '../shared/crc32.js';
 import { DAY, HOUR, MINUTE, type FraudType } from '../shared/domain.js';
 import { gradeLead, methodFor } from '../shared/grade.js';
 import { DEFAULT_ESCALATION, PHONE_WINDOW_MS, type EscalationPolicy } from '../shared/kpi.js';
@@ -47,6 +48,9 @@ export const FRAUD_MIX: readonly (readonly [FraudType, number])[] = [
 const RAW_CURVE = [0.35, 0.25, 0.18, 0.15, 0.15, 0.2, 0.35, 0.6, 0.9, 1.15, 1.3, 1.3, 1.15, 1.1, 1.2, 1.25, 1.25, 1.2, 1.2, 1.35, 1.45, 1.45, 1.1, 0.7];
 /** Normalised to a mean of 1, so leadsPerDay is the daily mean. */
 export const HOURLY_CURVE = RAW_CURVE.map((x) => (x * RAW_CURVE.length) / RAW_CURVE.reduce((a, b) => a + b, 0));
+
+/** The share of instructions no supervision group revisits. */
+export const REVISIT_NEVER = 0.05;
 
 export type ScenarioOptions = { seed: number; leadsPerDay?: number; policy?: EscalationPolicy };
 
@@ -106,6 +110,7 @@ function lognormalMs(rng: Rng, meanMs: number, sigma: number): number {
 export class Scenario {
   readonly units: Unit[];
   readonly #rng: Rng;
+  readonly #seed: number;
   readonly #policy: EscalationPolicy;
   readonly #perDay: number;
   readonly #beats: { beat: Unit; station: Unit; branch: BranchSeed; weight: number }[];
@@ -116,6 +121,7 @@ export class Scenario {
 
   constructor(opts: ScenarioOptions) {
     this.#rng = createRng(opts.seed);
+    this.#seed = opts.seed;
     this.#policy = opts.policy ?? DEFAULT_ESCALATION;
     this.#perDay = opts.leadsPerDay ?? 700;
     this.units = buildUnits(opts.seed);
@@ -167,6 +173,22 @@ export class Scenario {
     this.#people.push(p);
     if (this.#people.length > 5000) this.#people.splice(0, 1000);
     return p;
+  }
+
+  /**
+   * Supervision revisit (回访) of an instruction: the branch's supervision group (the city's for
+   * urgent leads and some others) calls back most leads about an hour after their feedback,
+   * between 08:00 and midnight, so those fed back late wait for the next morning; a few are never
+   * revisited. Drawn from the lead's own generator, so the rest of a seed's scenario (and the
+   * seed article's figures it reproduces) stays what it was.
+   */
+  #revisit(leadId: string, feedbackAt: number, urgent: boolean): { at: number; byCity: boolean; how: 'phone' | 'visit' } | null {
+    const rng = createRng((Math.imul(this.#seed, 0x9e3779b1) ^ crc32(leadId)) >>> 0);
+    if (rng.next() < REVISIT_NEVER) return null;
+    let at = feedbackAt + Math.round(Math.min(lognormalMs(rng, 70 * MINUTE, 0.7), 8 * HOUR));
+    // Nobody is called back between midnight and 08:00: those wait for the morning.
+    if (new Date(at + TZ_OFFSET).getUTCHours() < 8) at = Math.floor((at + TZ_OFFSET) / DAY) * DAY - TZ_OFFSET + 8 * HOUR + rng.int(20, 180) * MINUTE;
+    return { at, byCity: urgent || rng.next() < 0.1, how: rng.next() < 0.85 ? 'phone' : 'visit' };
   }
 
   #plan(issuedAt: number): LeadPlan {
@@ -251,6 +273,8 @@ export class Scenario {
       }
     });
     events.push(ev(feedbackAt, 'feedback', { detail: outcome }));
+    const revisit = this.#revisit(id, feedbackAt, urgent);
+    if (revisit) events.push(ev(revisit.at, 'revisit', { unitId: revisit.byCity ? 'SZ' : place.station.parentId!, detail: revisit.how }));
     const stops: StopPayment[] = [];
     if (rng.next() < 0.35 || outcome === 'defrauded_after_warning') {
       const requestedAt = issuedAt + rng.int(1, 8) * MINUTE;

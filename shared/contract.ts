@@ -172,7 +172,7 @@ export type ReviewState = { state: ReviewFreeze; cutoff: number; source: 'displa
 
 
 /** The review's sections, in the meeting's order: the screen's agenda and the minutes' chapters. */
-export const REVIEW_SECTIONS = ['indicators', 'daily', 'weekly', 'drill', 'overdue', 'cases', 'stops', 'notes', 'replay'] as const;
+export const REVIEW_SECTIONS = ['indicators', 'daily', 'weekly', 'drill', 'overdue', 'cases', 'stops', 'handling', 'revisits', 'notes', 'replay'] as const;
 export type ReviewSection = (typeof REVIEW_SECTIONS)[number];
 
 export type PlanUnit = { id: string; name: string; nameEn: string | null; level: UnitNode['level'] };
@@ -215,9 +215,24 @@ export type ReviewPlan = {
   stopSummary: { banks: BankStops[]; total: StopSummary; coverage: Ratio };
   /** The last 30 days to the window's end: the daily rates as of the cut-off. */
   trend: TrendPoint[];
+  /** Classified handling over the window as of the cut-off: by method, time to arrive, time at each level. */
+  handling: HandlingSummary;
+  /** Supervision revisits as of the cut-off (shared/revisit.ts). */
+  revisits: RevisitReview;
   notes: Note[];
   /** A week's review: its victimisation cases grouped by their latest case reviews (shared/caseReview.ts); null for a day. */
   patterns: CasePatterns | null;
+};
+
+/**
+ * Revisit coverage (shared/revisit.ts) of the review's unit and of each branch and station in it,
+ * as of the cut-off, and the instructions not yet revisited (cut at a limit, with the total).
+ */
+export type RevisitReview = {
+  coverage: Ratio;
+  branches: (PlanUnit & { coverage: Ratio })[];
+  stations: (PlanUnit & { coverage: Ratio })[];
+  notRevisited: { rows: ReviewLead[]; total: number; limit: number };
 };
 
 /** A note, and whether it is still only in this display's outbox (and why, if it was refused). */

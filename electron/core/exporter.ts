@@ -11,7 +11,8 @@ import type { ReviewPlan, ReviewState } from '../../shared/contract.js';
 import { DAY } from '../../shared/domain.js';
 import { DEFAULT_DISPLAY, type DisplayConfig } from '../../shared/display.js';
 import { change, CORE_INDICATORS, INDICATORS, measure, pctText, type IndicatorDef } from '../../shared/indicators.js';
-import type { Indicators, StopSummary } from '../../shared/kpi.js';
+import type { Indicators, Ratio, StopSummary } from '../../shared/kpi.js';
+import { methods } from '../../shared/protocol.js';
 import type { ReviewLead } from '../../shared/contract.js';
 import { clockText, dateText } from '../../shared/time.js';
 import { zhText, type VocabularyKey } from '../../shared/vocabulary.js';
@@ -171,6 +172,7 @@ export function planTables(plan: ReviewPlan, targets: DisplayConfig['targets'] =
       [zhText('stopCoverage'), null, sum.coverage.value, `${sum.coverage.num}/${sum.coverage.den}`, null, null, null],
     ],
   });
+  tables.push(...handlingTables(plan), ...revisitTables(plan, leadCols, leadRow));
   tables.push({
     name: 'trend',
     title: zhText('trendTitle'),
@@ -216,6 +218,50 @@ function patternsTable(p: CasePatterns): Table {
     }),
     note: `${zhText('reviewPatternSummary', { n: p.cases, amount: `${cellText(yuan(p.lossAmount), 'yuan')}元`, r: p.reviewed, u: p.unstructured, x: p.notReviewed })}。${zhText('reviewPatternMulti')}`,
   };
+}
+
+/** Classified handling: the leads by method, then dispatch → arrival and each level's time (minutes). */
+function handlingTables(plan: ReviewPlan): Table[] {
+  const h = plan.handling;
+  const share = (n: number) => (h.leads === 0 ? null : n / h.leads);
+  const minutes = (ms: number | null) => (ms === null ? null : Math.round(ms / 60_000));
+  const stats = (s: { n: number; meanMs: number | null; medianMs: number | null; p90Ms: number | null }): Cell[] => [s.n, minutes(s.meanMs), minutes(s.medianMs), minutes(s.p90Ms)];
+  return [
+    {
+      name: 'handling-method',
+      title: zhText('handlingByMethod'),
+      columns: [col('colMethod'), col('colLeads', 'int'), { title: zhText('colShare'), format: 'pct' }],
+      rows: [...methods.map((m): Cell[] => [zhText(`method.${m}`), h.byMethod[m], share(h.byMethod[m])]), ...(h.noMethod > 0 ? [[zhText('noMethod'), h.noMethod, share(h.noMethod)]] : [])],
+    },
+    {
+      name: 'handling-times',
+      title: `${zhText('toArriveTitle')}、${zhText('levelTimes')}`,
+      columns: [col('colHop'), col('colN', 'int'), col('colMean', 'minutes', '（分钟）'), col('colMedian', 'minutes', '（分钟）'), col('colP90', 'minutes', '（分钟）')],
+      rows: [[zhText('toArriveTitle'), ...stats(h.toArrive)], ...h.hops.map((x): Cell[] => [`${zhText(`level.${x.from}`)} → ${zhText(`level.${x.to}`)}`, ...stats(x)])],
+    },
+  ];
+}
+
+/** Revisit coverage of the unit, its branches and stations, and the instructions not yet revisited. */
+function revisitTables(plan: ReviewPlan, leadCols: Column[], leadRow: (l: ReviewLead) => Cell[]): Table[] {
+  const r = plan.revisits;
+  const row = (name: string, c: Ratio): Cell[] => [name, c.num, c.den, c.value];
+  const m = r.notRevisited;
+  return [
+    {
+      name: 'revisits',
+      title: zhText('section.revisits'),
+      columns: [col('colUnit'), col('colRevisited', 'int'), col('colLeads', 'int'), { title: zhText('revisitCoverage'), format: 'pct' }],
+      rows: [row(plan.unit.name, r.coverage), ...r.branches.map((b) => row(b.name, b.coverage)), ...r.stations.map((x) => row(x.name, x.coverage))],
+    },
+    {
+      name: 'not-revisited',
+      title: zhText('notRevisited'),
+      columns: leadCols,
+      rows: m.rows.map(leadRow),
+      ...(m.total > m.rows.length ? { note: zhText('listCut', { n: m.rows.length, total: m.total }) } : {}),
+    },
+  ];
 }
 
 function csvCell(c: Cell, format: CellFormat): string {

@@ -43,6 +43,7 @@ import {
 } from '../../shared/kpi.js';
 import { methods, type Lead, type LeadEvent, type Note, type Policy, type StopPayment, type Unit } from '../../shared/protocol.js';
 import { topReasons } from '../../shared/grade.js';
+import type { RevisitLead } from '../../shared/revisit.js';
 import { UnitTree, type UnitNode } from '../../shared/units.js';
 
 export type QueryConfig = { calendar: Calendar; escalation: EscalationPolicy; ranking: RankingConfig };
@@ -97,16 +98,22 @@ const SQL = {
     EXISTS (SELECT 1 FROM stop_payment s WHERE s.lead_id = l.id AND s.requested_at <= ?) AS stopped
     FROM lead l WHERE l.issued_at >= ? AND l.issued_at < ?`,
   earlier: 'SELECT data FROM lead WHERE person_id = ? AND issued_at < ? ORDER BY issued_at, id',
-  handlingLeads: `SELECT id, unit_id AS unitId, voided, json_extract(data, '$.method') AS method FROM lead WHERE issued_at >= ? AND issued_at < ?`,
+  handlingLeads: `SELECT id, unit_id AS unitId, issued_at AS issuedAt, voided, json_extract(data, '$.method') AS method FROM lead WHERE issued_at >= ? AND issued_at < ?`,
   // The window's leads (by index) as the outer loop, then each one's timeline by event_lead.
   handlingEvents: `SELECT e.lead_id AS leadId, e.at AS at, json_extract(e.data, '$.kind') AS kind, json_extract(e.data, '$.unitId') AS unitId
     FROM lead l CROSS JOIN event e ON e.lead_id = l.id WHERE l.issued_at >= ? AND l.issued_at < ? ORDER BY e.lead_id, e.at, e.id`,
+  // Each lead of the window (by index) with its earliest revisit event and revisit note (by lead).
+  revisitLeads: `SELECT l.id AS id, l.unit_id AS unitId, l.issued_at AS issuedAt, l.voided AS voided,
+    (SELECT MIN(e.at) FROM event e WHERE e.lead_id = l.id AND e.kind = 'revisit') AS eventAt,
+    (SELECT MIN(n.created_at) FROM note n WHERE n.lead_id = l.id AND json_extract(n.data, '$.kind') = 'revisit') AS noteAt
+    FROM lead l WHERE l.issued_at >= ? AND l.issued_at < ?`,
   recentEvents: `SELECT e.id AS id, e.lead_id AS leadId, e.at AS at, e.kind AS kind, e.tier AS tier, l.unit_id AS unitId, json_extract(l.data, '$.riskLevel') AS riskLevel
     FROM event e LEFT JOIN lead l ON l.id = e.lead_id WHERE e.at <= ? ORDER BY e.at DESC, e.id DESC LIMIT ?`,
 } as const;
 /** Sample arguments for EXPLAIN of each statement. */
 const SAMPLE_ARGS: Record<keyof typeof SQL, unknown[]> = {
   leadsIssued: [0, 1], stopsRequested: [0, 1], open: [], openCount: [], escalations: [], units: [], policies: [], lead: ['x'], events: ['x'], stops: ['x'], notes: ['x'], allNotes: [], recentEvents: [0, 10], mapLeads: [], reviewLeads: [0, 1], stopsIn: [0, 1], stopCoverage: [0, 0, 1], earlier: ['x', 1], handlingLeads: [0, 1], handlingEvents: [0, 1],
+  revisitLeads: [0, 1],
 };
 
 const toKpi = (r: LeadRow): KpiLead => ({ ...r, voided: r.voided === 1 });
@@ -174,8 +181,9 @@ export class Queries {
   #openParsed = new Map<string, { v: number; lead: Lead }>();
   readonly #openCount: Database.Statement<[], { unitId: string; issuedAt: number; feedbackAt: number | null; voided: number }>;
   readonly #escalations: Database.Statement<[], { leadId: string; tier: number; at: number }>;
-  readonly #handlingLeads: Database.Statement<[number, number], { id: string; unitId: string; voided: number; method: string | null }>;
+  readonly #handlingLeads: Database.Statement<[number, number], { id: string; unitId: string; issuedAt: number; voided: number; method: string | null }>;
   readonly #handlingEvents: Database.Statement<[number, number], { leadId: string; at: number; kind: string; unitId: string | null }>;
+  readonly #revisitLeads: Database.Statement<[number, number], { id: string; unitId: string; issuedAt: number; voided: number; eventAt: number | null; noteAt: number | null }>;
   readonly #units: Database.Statement<[], { data: string }>;
   readonly #policies: Database.Statement<[], { data: string }>;
   #policyCache: { key: string; unitId: string; value: { policy: EscalationPolicy; from: PolicySource } } | null = null;
@@ -201,6 +209,7 @@ export class Queries {
     this.#escalations = db.prepare(SQL.escalations);
     this.#handlingLeads = db.prepare(SQL.handlingLeads);
     this.#handlingEvents = db.prepare(SQL.handlingEvents);
+    this.#revisitLeads = db.prepare(SQL.revisitLeads);
     this.#units = db.prepare(SQL.units);
     this.#policies = db.prepare(SQL.policies);
     this.#lead = db.prepare(SQL.lead);
@@ -672,7 +681,8 @@ export class Queries {
     const inScope = new Set<string>();
     let noMethod = 0;
     for (const l of this.#handlingLeads.all(w.start, w.end)) {
-      if (l.voided === 1 || !sub.has(l.unitId)) continue;
+      // A figure as of T counts only the leads issued by T (kpis.md, the README's choices).
+      if (l.voided === 1 || l.issuedAt > asOf || !sub.has(l.unitId)) continue;
       inScope.add(l.id);
       if (l.method !== null && Object.hasOwn(byMethod, l.method)) byMethod[l.method as keyof typeof byMethod] += 1;
       else noMethod += 1;
@@ -734,12 +744,12 @@ export class Queries {
   }
 
   /** Leads of a window for the review meeting, as of its cut-off: overdue, victimised, or all. */
-  reviewLeads(unitId: string | undefined, w: Window, asOf: number, which: 'overdue' | 'victimised' | 'all', limit: number): ReviewLead[] {
+  reviewLeads(unitId: string | undefined, w: Window, asOf: number, which: 'overdue' | 'victimised' | 'all', limit: number, only?: ReadonlySet<string>): ReviewLead[] {
     const sub = this.tree.subtree(this.#unit(unitId));
     const out: ReviewLead[] = [];
     for (const row of this.#reviewLeads.iterate(w.start, w.end)) {
       const l = JSON.parse(row.data) as Lead;
-      if (l.voided || l.issuedAt > asOf || !sub.has(l.unitId)) continue;
+      if (l.voided || l.issuedAt > asOf || !sub.has(l.unitId) || (only && !only.has(l.id))) continue;
       const k: KpiLead = { id: l.id, personId: l.personId, unitId: l.unitId, issuedAt: l.issuedAt, metAt: l.metAt ?? null, feedbackAt: l.feedbackAt ?? null, feedbackDueAt: l.feedbackDueAt, outcome: l.outcome ?? null, lossAmount: l.lossAmount, preventedAmount: l.preventedAmount, voided: l.voided };
       if (which === 'overdue' && !isOverdue(k, asOf)) continue;
       if (which === 'victimised' && !isVictimised(k, asOf)) continue;
@@ -773,6 +783,15 @@ export class Queries {
   /** How many leads a review list holds in all, beyond any limit it is shown with. */
   reviewCount(unitId: string | undefined, w: Window, asOf: number, which: 'overdue' | 'victimised' | 'all'): number {
     return this.reviewLeads(unitId, w, asOf, which, Number.MAX_SAFE_INTEGER).length;
+  }
+
+  /**
+   * The window's leads within a unit with the times of their revisits (shared/revisit.ts), as the
+   * state queried knows them: a frozen review's holds only what the cut-off knew.
+   */
+  revisitLeads(unitId: string | undefined, w: Window): RevisitLead[] {
+    const sub = this.tree.subtree(this.#unit(unitId));
+    return this.#revisitLeads.all(w.start, w.end).flatMap((r) => (sub.has(r.unitId) ? [{ ...r, voided: r.voided === 1 }] : []));
   }
 
   /** Every lead of a window with its step times as the cut-off knew them (a day's replay). */

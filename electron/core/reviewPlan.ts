@@ -9,6 +9,7 @@ import { dateWindow, previousWindow, summariseStops, reviewCutoff, reviewWindow,
 import type { Note } from '../../shared/protocol.js';
 import type { UnitNode } from '../../shared/units.js';
 import { QueryError, type Queries } from './queries.js';
+import { revisitReview } from './revisitPlan.js';
 
 /** How many rows of each list a review holds; more are counted, and the count is shown. */
 export const REVIEW_LIMITS = { overdue: 2000, cases: 500 } as const;
@@ -79,6 +80,8 @@ export function buildReviewPlan(q: Queries, req: PlanRequest): ReviewPlan {
       coverage: q.stopCoverage(unit.id, w, asOf),
     },
     trend: trend(q, unit.id, w, asOf),
+    handling: q.handlingSummary(unit.id, w, asOf),
+    revisits: revisitReview(q, unit, w, asOf),
     // The minutes' notes: written during the window or in the month after it (the meeting's).
     notes: (req.notes ?? q.notes()).filter((n) => n.createdAt >= w.start && n.createdAt < w.end + 30 * DAY && (n.unitId === undefined || within.has(n.unitId))),
     patterns: week ? weekPatterns(q, unit.id, w, asOf, victims, req.notes ?? q.notes()) : null,

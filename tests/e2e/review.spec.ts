@@ -9,6 +9,7 @@ import { writeFixtureDay, type FixtureLine } from '../support/fixture-day.js';
 import { branchOf, branchRanking, CUTOFF, DAY_START, expected, leadsOf as leadsIn, REVIEW_NOW, stopsOf as stopsIn, type L } from '../support/review-expected.js';
 import { makeLead } from '../support/records.js';
 import type { Lead } from '../../shared/protocol.js';
+import { REVIEW_SECTIONS } from '../../shared/contract.js';
 import { startInProcess, type InProcess } from './support.js';
 import { watchFor } from './watch.js';
 
@@ -94,6 +95,33 @@ test('the review’s indicators and rank orders equal the definitions applied to
   await expect(page.locator('[data-stop-coverage]')).toBeVisible();
   expect(await page.locator('[data-stop]').count()).toBe(inDay.length);
   await page.screenshot({ path: info.outputPath('review-stops-1920x1080.png') });
+
+  // Classified handling: the day's leads by method, counted here from the fixture.
+  await page.keyboard.press('ArrowRight');
+  await expect(page.locator('[data-screen="review"]')).toHaveAttribute('data-section', 'handling');
+  const dayLeads = leadsOf().filter((l) => !l.voided);
+  for (const m of ['visit', 'phone', 'sms', 'publicity'] as const) {
+    await expect(page.locator(`[data-method="${m}"]`)).toHaveAttribute('data-count', String(dayLeads.filter((l) => (l as unknown as Lead).method === m).length));
+  }
+  await expect(page.locator('[data-hop="city>branch"]')).toBeVisible();
+  await page.screenshot({ path: info.outputPath('review-handling-1920x1080.png') });
+
+  // Revisits as of the cut-off: a lead counts when a revisit event of the fixture is at or before
+  // it (the fixture's day runs to 09:00, so some revisits came after the 08:00 cut-off).
+  await page.keyboard.press('ArrowRight');
+  await expect(page.locator('[data-screen="review"]')).toHaveAttribute('data-section', 'revisits');
+  const revisitedBy = (t: number) => new Set(fixture.filter((l) => l.e === 'event' && l.d['kind'] === 'revisit' && (l.d['at'] as number) <= t).map((l) => l.d['leadId'] as string));
+  const byCutoff = revisitedBy(CUTOFF);
+  expect(revisitedBy(NOW).size).toBeGreaterThan(byCutoff.size);
+  const revisited = dayLeads.filter((l) => byCutoff.has(l.id));
+  expect(revisited.length).toBeGreaterThan(dayLeads.length / 2);
+  await expect(page.locator('[data-revisit-coverage]')).toHaveAttribute('data-revisit-coverage', `${revisited.length}/${dayLeads.length}`);
+  const ftLeads = dayLeads.filter((l) => branchOf(l.unitId) === 'SZ-FT');
+  await expect(page.locator('[data-revisit-unit="SZ-FT"]')).toHaveAttribute('data-parts', `${ftLeads.filter((l) => byCutoff.has(l.id)).length}/${ftLeads.length}`);
+  const missing = dayLeads.filter((l) => !byCutoff.has(l.id)).map((l) => l.id).sort();
+  await expect(page.locator('[data-not-revisited]')).toHaveAttribute('data-not-revisited', String(missing.length));
+  expect((await page.locator('[data-not-revisited] [data-review-lead]').evaluateAll((els) => els.map((e) => e.getAttribute('data-review-lead')))).sort()).toEqual(missing);
+  await page.screenshot({ path: info.outputPath('review-revisits-1920x1080.png') });
   await page.keyboard.press('ArrowLeft');
 
   // Live events arrive for the same day; the frozen view does not move. A wall in a second page
@@ -151,7 +179,7 @@ test('a note written while the centre is stopped shows at once, reaches the cent
   second.start();
   const secondHost = await startHost({ core: second, rendererDir: join('dist', 'renderer') });
   try {
-    await openReview(page, '?s=7');
+    await openReview(page, `?s=${REVIEW_SECTIONS.indexOf('notes')}`);
     const body = '会议纪要：宝安分局超期两起，明日复盘';
     await app.restartCentre(async () => {
       await expect(page.locator('[data-sync-state]')).toHaveAttribute('data-sync-state', 'offline', { timeout: 15_000 });
@@ -171,7 +199,7 @@ test('a note written while the centre is stopped shows at once, reaches the cent
     const atCentre = (await app.centre.store.live('note')).filter((r) => r.d.body === body);
     expect(atCentre).toHaveLength(1);
     const other = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
-    await other.goto(`${secondHost.url}#/review?s=7`);
+    await other.goto(`${secondHost.url}#/review?s=${REVIEW_SECTIONS.indexOf('notes')}`);
     await expect(other.locator('[data-note]', { hasText: body })).toBeVisible({ timeout: 15_000 });
     await other.close();
     // Still exactly once after everything has settled.
@@ -201,7 +229,7 @@ test('the review downloads its minutes as PDF, XLSX and CSV with the date and sc
 
 test('the replay at a chosen minute shows exactly the leads open then, coloured by their state', async ({ page }, info) => {
   const minute = 600; // 10:00 on the day
-  await openReview(page, `?s=8&m=${minute}`);
+  await openReview(page, `?s=${REVIEW_SECTIONS.indexOf('replay')}&m=${minute}`);
   const at = DAY_START + minute * 60_000;
   await expect(page.locator('[data-replay-at]')).toHaveAttribute('data-replay-at', String(at));
   // Open at `at`, by the definitions: raised by then, and no feedback by then.
@@ -260,7 +288,7 @@ test('a display scoped to one branch shows that branch only', async ({ page }) =
 });
 
 test('drills down city → branch → station → a lead’s timeline, and reviews a week', async ({ page }) => {
-  await openReview(page, '?s=3');
+  await openReview(page, `?s=${REVIEW_SECTIONS.indexOf('drill')}`);
   await page.locator('[data-drill="SZ-BA"] a').click();
   await expect(page.locator('[data-crumb="SZ-BA"]')).toBeVisible();
   const station = page.locator('[data-drill] a').first();

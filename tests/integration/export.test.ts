@@ -76,7 +76,7 @@ describe('review export', () => {
     expect(f.fileName).toBe('guardpost-review-2026-11-20-SZ.xlsx');
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.load(Buffer.from(f.base64, 'base64') as unknown as ArrayBuffer);
-    expect(wb.worksheets.map((w) => w.name)).toEqual(['核心指标', '各分局对比', '每日进度排名（分局）', '每日进度排名（派出所）', '每周成效评估（分局）', '每周成效评估（派出所）', '逐级下钻', '超期反馈', '预后被骗复盘', '紧急止付', '各银行止付', '近30日走势', '会议记录']);
+    expect(wb.worksheets.map((w) => w.name)).toEqual(['核心指标', '各分局对比', '每日进度排名（分局）', '每日进度排名（派出所）', '每周成效评估（分局）', '每周成效评估（派出所）', '逐级下钻', '超期反馈', '预后被骗复盘', '紧急止付', '各银行止付', '处置方式', '派警到场用时、各级流转用时', '回访督导', '未回访指令', '近30日走势', '会议记录']);
     const sheet = (name: string) => {
       const rows: unknown[][] = [];
       wb.getWorksheet(name)!.eachRow((r) => rows.push((r.values as unknown[]).slice(1)));

@@ -7,6 +7,7 @@
 import { expect, test, type Browser, type BrowserContext, type Locator, type Page } from '@playwright/test';
 import { join } from 'node:path';
 import { StaticKeys } from '../../electron/host/auth.js';
+import { REVIEW_SECTIONS } from '../../shared/contract.js';
 import { layoutFaults } from '../e2e/layout.js';
 import { startInProcess, type InProcess } from '../e2e/support.js';
 import { tempDir } from '../support/harness.js';
@@ -147,6 +148,7 @@ test('the review, every section, the week and the drill-down to a lead’s timel
   const w = await open(browser, WALL);
   const { page } = w;
   const section = async (s: number, name: string) => {
+    expect(REVIEW_SECTIONS[s]).toBe(name);
     await go(page, `#/review?s=${s}`);
     await expect(page.locator('[data-screen="review"]')).toHaveAttribute('data-section', name);
     await expect(page.locator('.review-cutoff')).toBeVisible({ timeout: 20_000 });
@@ -188,12 +190,24 @@ test('the review, every section, the week and the drill-down to a lead’s timel
   await expectInert(w, 'review stops');
   await reviewLayout(page, 'review stops');
 
-  await section(7, 'notes');
+  // Classified handling: counts and times only, laid out whole.
+  await section(REVIEW_SECTIONS.indexOf('handling'), 'handling');
+  await expect(page.locator('[data-method="visit"]')).toBeVisible();
+  await expectInert(w, 'review handling');
+  await reviewLayout(page, 'review handling');
+
+  // Revisits: the units' (hostile) names in the coverage tables, and the leads not yet revisited.
+  await section(REVIEW_SECTIONS.indexOf('revisits'), 'revisits');
+  await expectShown(page.locator('[data-revisit-unit] td:first-child'), HTML, 'revisit coverage');
+  await expectInert(w, 'review revisits');
+  await reviewLayout(page, 'review revisits');
+
+  await section(REVIEW_SECTIONS.indexOf('notes'), 'notes');
   await expectShown(page.locator('[data-note]'), [...HTML, 'W'.repeat(20000)], 'notes');
   await expectInert(w, 'review notes');
   await reviewLayout(page, 'review notes');
 
-  await section(8, 'replay');
+  await section(REVIEW_SECTIONS.indexOf('replay'), 'replay');
   await expect(page.locator('[data-replay-at]')).toBeVisible();
   await expectInert(w, 'review replay');
   await reviewLayout(page, 'review replay');

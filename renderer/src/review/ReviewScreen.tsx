@@ -18,6 +18,8 @@ import { CaseReviewForm, useLatestReviews } from './CaseReviewForm.js';
 import { LeadTimelineView } from './LeadTimelineView.js';
 import { PatternTable } from './PatternTable.js';
 import { Replay } from './Replay.js';
+import { HandlingSection } from './HandlingSection.js';
+import { RevisitSection } from './RevisitSection.js';
 
 export const SECTIONS = REVIEW_SECTIONS;
 type Section = ReviewSection;
@@ -31,7 +33,7 @@ export async function loadReview(date: string, weekly: boolean, unitId: string |
 }
 
 /** The exported table behind each section, for its CSV. */
-const CSV_TABLE: Partial<Record<Section, string>> = { indicators: 'indicators', daily: 'daily-branch', weekly: 'weekly-branch', overdue: 'overdue', cases: 'cases', stops: 'stops', notes: 'notes' };
+const CSV_TABLE: Partial<Record<Section, string>> = { indicators: 'indicators', daily: 'daily-branch', weekly: 'weekly-branch', overdue: 'overdue', cases: 'cases', stops: 'stops', notes: 'notes', handling: 'handling-method', revisits: 'revisits' };
 
 /** Asks the core for a file and saves it (a download in the browser host and in Electron alike). */
 async function download(req: { date: string; week: boolean; unitId: string | undefined; format: 'pdf' | 'xlsx' | 'csv'; table?: string }): Promise<void> {
@@ -310,6 +312,8 @@ export function ReviewScreen({ params }: { params: URLSearchParams }) {
           </div>
         )}
         {data && current === 'stops' && <StopTable stops={data.stops} summary={data.stopSummary} />}
+        {data && current === 'handling' && <HandlingSection handling={data.handling} />}
+        {data && current === 'revisits' && <RevisitSection revisits={data.revisits} list={<LeadTable leads={data.revisits.notRevisited.rows} cols={['issued', 'met', 'feedback']} />} />}
         {data && current === 'notes' && <Notes window={data.window} unitId={data.unit.id} />}
         {data && current === 'replay' && <Replay window={data.window} asOf={data.asOf} unitId={data.unit.id} />}
       </main>

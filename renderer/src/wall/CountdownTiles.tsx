@@ -27,10 +27,6 @@ function Tile({ lead, now, lang, t, flash }: { lead: CountdownTile; now: number;
     >
       <div className="tile-head">
         <span className={`risk-badge risk-${lead.riskLevel}`}>{t(riskKey(lead.riskLevel))}</span>
-        <span className="tile-grade" data-grade={lead.riskScore} data-reasons={lead.reasons.join(' ')}>
-          {t('gradeScore', { n: lead.riskScore })}
-          {lead.reasons.length > 0 && ` ${lead.reasons.map((r) => t(dimKey(r))).join('·')}`}
-        </span>
         {lead.level && (
           <span className={`tile-level level-${lead.level}`} data-level={lead.level}>
             {t(levelKey(lead.level))}
@@ -38,6 +34,15 @@ function Tile({ lead, now, lang, t, flash }: { lead: CountdownTile; now: number;
         )}
         {lead.pinned && <span className="tile-pin">{t('pinned')}</span>}
         <span className="tile-unit">{placeName(lead, lang)}</span>
+      </div>
+      {/* The grade and its top reasons on a line of their own: read whole from across the room. */}
+      <div className="tile-grade" data-grade={lead.riskScore} data-reasons={lead.reasons.join(' ')}>
+        <b>{t('gradeScore', { n: lead.riskScore })}</b>
+        {lead.reasons.map((r) => (
+          <span key={r} data-reason={r}>
+            {t(dimKey(r))}
+          </span>
+        ))}
       </div>
       <div className="tile-countdown">
         <span className="tile-clock" data-countdown>
@@ -109,6 +114,9 @@ function HandlingLine({ today, t }: { today: CountdownWall['today']; t: T }) {
   );
 }
 
+/** A tile's height (styles.css .tiles grid-auto-rows): six lines, the grade's among them. */
+const TILE_HEIGHT_VH = 17.5;
+
 /**
  * How many tiles fit the panel (columns × rows), measured, so the wall never scrolls. A callback
  * ref, because the grid is mounted only once the first data arrive (the panel shows "loading"
@@ -138,7 +146,7 @@ export function CountdownTiles() {
   const { slice, now, lang, firstSeen, pageSeconds, defaultPolicy } = useApp(
     useShallow((s) => ({ slice: s.countdowns, now: s.now, lang: s.lang, firstSeen: s.firstSeen, pageSeconds: s.config.tilePageSeconds, defaultPolicy: s.health?.policy.source === 'default' })),
   );
-  const [ref, fit, cols] = useFit(15.5, 30);
+  const [ref, fit, cols] = useFit(TILE_HEIGHT_VH, 30);
   useEffect(() => setTileView(fit, cols), [fit, cols]);
   const data = slice.data;
   const shown = useMemo(() => (data ? [...data.pinned, ...data.tiles] : []), [data]);
