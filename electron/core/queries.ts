@@ -556,8 +556,9 @@ export class Queries {
   #tileParts: { version: string; byId: Map<string, Omit<CountdownTile, 'next' | 'pinned'>> } = { version: '', byId: new Map() };
 
   /** Makes tiles for the current data version: what changes with time (next tier, pinned) is set at each call. */
-  #tiler(): (e: { lead: Lead; ladder: LadderStep[]; next: LadderStep | null; pinned: boolean }) => CountdownTile {
-    const version = this.#version();
+  #tiler(scope: string): (e: { lead: Lead; ladder: LadderStep[]; next: LadderStep | null; pinned: boolean }) => CountdownTile {
+    // Per scope too: the ladder follows the policy that governs the scope asked about.
+    const version = `${this.#version()}|${scope}`;
     if (this.#tileParts.version !== version) this.#tileParts = { version, byId: new Map() };
     const parts = this.#tileParts.byId;
     return (e) => {
@@ -628,7 +629,7 @@ export class Queries {
   /** Every open lead in the unit (or the first `limit`) as tiles, in the wall's one order, masked. */
   countdowns(unitId: string | undefined, asOf: number, limit = Infinity): CountdownTile[] {
     const all = this.#ordered(unitId, asOf);
-    const tile = this.#tiler();
+    const tile = this.#tiler(this.#unit(unitId));
     return (all.length > limit ? all.slice(0, limit) : all).map(tile);
   }
 
@@ -638,7 +639,7 @@ export class Queries {
    */
   countdownWall(unitId: string | undefined, asOf: number, fit: number, cols: number, page: number): CountdownWall {
     const all = this.#ordered(unitId, asOf);
-    const tile = this.#tiler();
+    const tile = this.#tiler(this.#unit(unitId));
     const { pinned, pages } = wallPages(all, fit, cols);
     const p = page % pages.length;
     return {
