@@ -8,7 +8,9 @@ import { join } from 'node:path';
 
 const names = process.argv.slice(2).length ? process.argv.slice(2) : readdirSync('tests/bench').filter((f) => f.endsWith('.ts') && !f.includes('.worker') && !f.includes('.child')).map((f) => f.replace(/\.ts$/, ''));
 mkdirSync('bench-results', { recursive: true });
-const outdir = join('node_modules', '.cache', 'guardpost', 'bench');
+// In this checkout's dist/, not node_modules/.cache: worktrees that share one node_modules must not
+// overwrite each other's bundles while a benchmark runs.
+const outdir = join('dist', 'bench');
 const failed = [];
 for (const name of names) {
   const entries = readdirSync('tests/bench').filter((f) => f === `${name}.ts` || f.startsWith(`${name}.worker`) || f.startsWith(`${name}.child`) || f === 'central.worker.ts').map((f) => join('tests/bench', f));

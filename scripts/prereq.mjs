@@ -78,4 +78,6 @@ export function ensurePrereqs({ env = process.env, isRoot = process.getuid?.() =
   return 1;
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) process.exit(ensurePrereqs());
+// By name too: a bundle that includes this module (bench:province's, via tests/support/pg-cluster.ts)
+// has its own URL as import.meta.url and must not run the check and exit in its place.
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1] && /prereq\.mjs$/.test(process.argv[1])) process.exit(ensurePrereqs());

@@ -3,7 +3,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { startCentre } from '../../central/centre.js';
 import type { WriteOp } from '../../central/store.js';
-import { makeLead } from '../support/records.js';
+import { loadedLead, makeLead } from '../support/records.js';
 
 const { leads, now, spreadDays = 1 } = workerData as { leads: number; now: number; spreadDays?: number };
 const H = 3_600_000;
@@ -13,10 +13,7 @@ const t0 = performance.now();
 for (let i = 0; i < leads; i += 10_000) {
   const ops: WriteOp[] = [];
   for (let k = i; k < Math.min(leads, i + 10_000); k++) {
-    // Spread over spreadDays; a lead older than 6 h has been met and fed back, as in life.
-    const issuedAt = Math.floor(now - (k / leads) * spreadDays * 86_400_000);
-    const done = now - issuedAt > 6 * H ? { metAt: issuedAt + 2 * H, feedbackAt: issuedAt + 2.5 * H, outcome: k % 60 === 0 ? ('defrauded_after_warning' as const) : ('dissuaded' as const), preventedAmount: 100_000 } : {};
-    ops.push({ t: 'put', e: 'lead', d: makeLead(`L-B-${k}`, beats[k % beats.length]!.id, issuedAt, done) });
+    ops.push({ t: 'put', e: 'lead', d: loadedLead(k, leads, beats[k % beats.length]!.id, now, spreadDays) });
   }
   await centre.store.write(ops);
 }

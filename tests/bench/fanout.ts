@@ -7,124 +7,34 @@
 //       every display) and scope statistics read per commit (one per scope the commit touches).
 // The centre runs in its own process, so its RSS and CPU are its own; the displays are streams in
 // this process that parse every line, as a display's sync does.
-import { fork, type ChildProcess } from 'node:child_process';
-import http from 'node:http';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { finishBench, type Goal } from '../support/bench-goals.js';
+import { connectMeasured, delivered, deliveryLatencies, Displays, expectedDeliveries, forkCentre, quantile, until, type Mem, type Ready, type Stamp } from '../support/bench-displays.js';
 
 const DISPLAYS = Number(process.env['BENCH_DISPLAYS'] ?? 500);
 const COMMITS = Number(process.env['BENCH_COMMITS'] ?? 1000);
 const RATE = Number(process.env['BENCH_RATE'] ?? 100);
 const NOW = Date.UTC(2026, 10, 20, 4);
-type Unit = { id: string; path: string };
-type Mem = { rss: number; heapUsed: number; external: number; arrayBuffers: number };
 
-const child: ChildProcess = fork(fileURLToPath(new URL('./fanout.child.js', import.meta.url)), [], { execArgv: ['--expose-gc'], env: { ...process.env, BENCH_NOW: String(NOW) } });
-const fromChild = <T>(type: string) =>
-  new Promise<T>((resolve, reject) => {
-    const on = (m: { type: string }) => {
-      if (m.type === type) {
-        child.off('message', on);
-        child.off('exit', gone);
-        resolve(m as T);
-      }
-    };
-    const gone = (code: number | null) => reject(new Error(`the centre exited (${code}) before '${type}'`));
-    child.on('message', on);
-    child.once('exit', gone);
-  });
-const memory = async () => {
-  child.send({ type: 'mem' });
-  return fromChild<{ mem: Mem; fanout: { tails: number; members: number; cutOff: number }; gc: boolean }>('mem');
-};
-
-const ready = await fromChild<{ url: string; branches: Unit[]; stations: Unit[]; beats: Unit[]; seq: number }>('ready');
+const centre = forkCentre(fileURLToPath(new URL('./fanout.child.js', import.meta.url)), { BENCH_NOW: String(NOW) });
+const ready = await centre.next<Ready>('ready');
 const scopes = [...ready.branches, ...ready.stations];
 console.log(`centre ready (seq ${ready.seq}); ${DISPLAYS} displays over ${ready.branches.length} branch and ${ready.stations.length} station scopes`);
 const health = (await (await fetch(`${ready.url}/v1/health`)).json()) as { seq: number; epoch: string };
-const idle = await memory();
-if (!idle.gc) throw new Error('the centre has no gc(): run it with --expose-gc');
-
-type Display = { scope: Unit; received: Map<string, number>; caughtUp: boolean; lines: number; ended: boolean };
-const agent = new http.Agent({ keepAlive: false, maxSockets: Infinity });
-const displays: Display[] = [];
-const requests: http.ClientRequest[] = [];
-function connect(i: number): void {
-  const d: Display = { scope: scopes[i % scopes.length]!, received: new Map(), caughtUp: false, lines: 0, ended: false };
-  displays.push(d);
-  // From the head, not a snapshot: this measures following, not the initial sync (bench:sync).
-  const req = http.get(`${ready.url}/v1/changes?since=${health.seq}&epoch=${health.epoch}&live=1&scope=${encodeURIComponent(d.scope.id)}`, { agent, headers: { Authorization: 'Bearer bench' } }, (res) => {
-    if (res.statusCode !== 200) throw new Error(`display ${i}: changes answered ${res.statusCode}`);
-    let buf = '';
-    res.setEncoding('utf8');
-    res.on('data', (chunk: string) => {
-      const t = performance.timeOrigin + performance.now();
-      buf += chunk;
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = JSON.parse(buf.slice(0, nl)) as { t: string; id?: string };
-        buf = buf.slice(nl + 1);
-        d.lines++;
-        if (line.t === 'checkpoint') d.caughtUp = true;
-        else if (line.t === 'put' && line.id!.startsWith('L-LIVE-')) d.received.set(line.id!, t);
-      }
-    });
-    res.on('close', () => (d.ended = true));
-  });
-  req.on('error', () => (d.ended = true));
-  requests.push(req);
-}
-const until = async (what: string, ok: () => boolean, timeoutMs: number) => {
-  const t0 = performance.now();
-  while (!ok()) {
-    if (performance.now() - t0 > timeoutMs) return false;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  console.log(`${what} after ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  return true;
-};
-const caughtUp = async () => {
-  if (!(await until(`${displays.length} displays caught up`, () => displays.every((d) => d.caughtUp), 120_000))) throw new Error(`${displays.filter((d) => !d.caughtUp).length} displays never caught up`);
-};
-// RSS moves in pages and keeps what a GC freed, so its cost per display is the slope from half
-// the displays to all of them (the first half takes the process's warm-up); the heap's, after a
-// GC, is counted from none.
-const HALF = Math.floor(DISPLAYS / 2);
-for (let i = 0; i < HALF; i++) connect(i);
-await caughtUp();
-const half = await memory();
-for (let i = HALF; i < DISPLAYS; i++) connect(i);
-await caughtUp();
-const following = await memory();
-const perDisplay = {
-  rssBytes: Math.round((following.mem.rss - half.mem.rss) / (DISPLAYS - HALF)),
-  heapBytes: Math.round((following.mem.heapUsed - idle.mem.heapUsed) / DISPLAYS),
-  externalBytes: Math.round((following.mem.external - idle.mem.external) / DISPLAYS),
-};
-console.log(`centre memory per display: RSS ${(perDisplay.rssBytes / 1024).toFixed(1)} KiB, heap ${(perDisplay.heapBytes / 1024).toFixed(1)} KiB (tails ${following.fanout.tails}, members ${following.fanout.members})`);
+const displays = new Displays(ready.url, 'bench', health.seq, health.epoch);
+const { idle, half, following, perDisplay, halfCount: HALF } = await connectMeasured(centre, displays, scopes, DISPLAYS);
 
 const load1 = loadavg()[0]!;
-child.send({ type: 'commit', count: COMMITS, perSecond: RATE });
-const done = await fromChild<{ stamps: [string, number, string][]; cpuMs: number; wallMs: number; reads: number; statsReads: number; mem: Mem }>('committed');
-const expected = done.stamps.reduce((n, [, , path]) => n + displays.filter((d) => path.startsWith(d.scope.path)).length, 0);
-const delivered = () => displays.reduce((n, d) => n + d.received.size, 0);
-await until('every commit at every display of its scope', () => delivered() >= expected, 60_000);
-const latencies: number[] = [];
-let missing = 0;
-for (const [id, at, path] of done.stamps) {
-  for (const d of displays) {
-    if (!path.startsWith(d.scope.path)) continue;
-    const t = d.received.get(id);
-    if (t === undefined) missing++;
-    else latencies.push(t - at);
-  }
-}
-latencies.sort((a, b) => a - b);
-const pct = (p: number) => (latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))]! : NaN);
-const after = await memory();
+centre.send({ type: 'commit', count: COMMITS, perSecond: RATE });
+const done = await centre.next<{ stamps: Stamp[]; cpuMs: number; wallMs: number; reads: number; statsReads: number; mem: Mem }>('committed');
+const expected = expectedDeliveries(done.stamps, displays.list);
+await until('every commit at every display of its scope', () => delivered(displays.list) >= expected, 60_000);
+const { latencies, missing } = deliveryLatencies(done.stamps, displays.list);
+const pct = (p: number) => quantile(latencies, p);
+const after = await centre.memory();
 const cutOff = after.fanout.cutOff;
-const ended = displays.filter((d) => d.ended).length;
+const ended = displays.ended;
 console.log(`commit → display at ${RATE}/s over ${latencies.length} deliveries: p50 ${pct(0.5).toFixed(1)} ms, p99 ${pct(0.99).toFixed(1)} ms, max ${latencies.at(-1)?.toFixed(1)} ms; missing ${missing}; cut off ${cutOff}`);
 console.log(`centre CPU ${((done.cpuMs / done.wallMs) * 100).toFixed(0)} % of a core over the commits; ${(done.reads / COMMITS).toFixed(2)} log reads and ${(done.statsReads / COMMITS).toFixed(2)} scope statistics per commit for ${(expected / COMMITS).toFixed(1)} displays reached per commit; RSS ${(after.mem.rss / 1e6).toFixed(0)} MB; load average ${load1.toFixed(2)}`);
 
@@ -162,5 +72,5 @@ const goals: Goal[] = [
 ];
 process.exitCode = finishBench('fanout', 'bench-results/fanout.json', result, goals);
 console.log('wrote bench-results/fanout.json');
-for (const r of requests) r.destroy();
-child.send({ type: 'close' });
+displays.close();
+centre.send({ type: 'close' });

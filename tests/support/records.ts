@@ -27,3 +27,13 @@ export function makeLead(id: string, unitId: string, issuedAt: number, extra: Pa
     ...extra,
   };
 }
+
+/**
+ * The k-th of n leads a benchmark loads: issued evenly over `spreadDays` back from `now`; one
+ * older than 6 h has been met and fed back, as in life (one in 60 defrauded after the warning).
+ */
+export function loadedLead(k: number, n: number, unitId: string, now: number, spreadDays: number): Lead {
+  const issuedAt = Math.floor(now - (k / n) * spreadDays * 86_400_000);
+  const done = now - issuedAt > 360 * MIN ? { metAt: issuedAt + 120 * MIN, feedbackAt: issuedAt + 150 * MIN, outcome: k % 60 === 0 ? ('defrauded_after_warning' as const) : ('dissuaded' as const), preventedAmount: 100_000 } : {};
+  return makeLead(`L-B-${k}`, unitId, issuedAt, done);
+}
