@@ -1,34 +1,12 @@
 // node scripts/heapdiff.mjs before.heapsnapshot after.heapsnapshot [top]
 // Compares two V8 heap snapshots (Chromium DevTools or Node) by what each kind of object holds:
-// count and self size per (node type, constructor or name), largest growth first. Used to find
+// count and self size per (node type, constructor or name), largest growth first, and the growth
+// of the page's objects, compiled code and native objects apart (scripts/heapsnapshot.mjs). Used to find
 // what a soak's heap growth is made of (bench:soak with SOAK_SNAPSHOTS=dir writes the snapshots).
 import { readFileSync } from 'node:fs';
+import { summariseSnapshot } from './heapsnapshot.mjs';
 
-function summarise(file) {
-  const snap = JSON.parse(readFileSync(file, 'utf8'));
-  const { node_fields: fields, node_types: [types] } = snap.snapshot.meta;
-  const nf = fields.length;
-  const iType = fields.indexOf('type');
-  const iName = fields.indexOf('name');
-  const iSize = fields.indexOf('self_size');
-  const byKey = new Map();
-  let total = 0;
-  for (let i = 0; i < snap.nodes.length; i += nf) {
-    const type = types[snap.nodes[i + iType]];
-    let name = snap.strings[snap.nodes[i + iName]];
-    // Strings and code are keyed by kind only; their names are their contents.
-    if (type === 'string' || type === 'concatenated string' || type === 'sliced string' || type === 'code' || type === 'number') name = '';
-    else name = name.slice(0, 80);
-    const key = `${type}:${name}`;
-    const size = snap.nodes[i + iSize];
-    total += size;
-    const e = byKey.get(key) ?? { count: 0, size: 0 };
-    e.count++;
-    e.size += size;
-    byKey.set(key, e);
-  }
-  return { byKey, total };
-}
+const summarise = (file) => summariseSnapshot(readFileSync(file, 'utf8'));
 
 const [a, b, topArg] = process.argv.slice(2);
 if (!a || !b) {
@@ -46,6 +24,8 @@ const rows = [...keys].map((k) => {
 rows.sort((p, q) => q.dSize - p.dSize);
 const top = Number(topArg ?? 30);
 console.log(`total self size: ${(before.total / 1048576).toFixed(2)} MB → ${(after.total / 1048576).toFixed(2)} MB (${(((after.total - before.total) / before.total) * 100).toFixed(1)} %)`);
+const mb = (n) => (n / 1048576).toFixed(2);
+for (const part of ['objects', 'code', 'native']) console.log(`${part}: ${mb(before.parts[part])} MB → ${mb(after.parts[part])} MB`);
 console.log('Δ bytes\tΔ count\tcount\tkind');
 for (const r of rows.slice(0, top)) console.log(`${r.dSize}\t${r.dCount}\t${r.count}\t${r.key}`);
 console.log('… shrank most:');

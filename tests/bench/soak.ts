@@ -20,11 +20,14 @@
 // Why a warm-up: the JIT must have compiled what it will (it tiers the page's code up over real
 // minutes: a few hundred kB of optimised code), and the morning's data must have arrived.
 // SOAK_MINUTES sets the real duration (default 85); SOAK_WARMUP_HOURS the warm-up (default 6);
-// SOAK_SNAPSHOTS=dir writes heap snapshots of the page and the core at the end of the first
-// window and of the last (compare them with `node scripts/heapdiff.mjs a b`; writing one raises
-// the core's RSS, so a run with snapshots does not measure RSS).
+// At the end of each hour of both windows it takes a heap snapshot of the page and reports the
+// heap by part (scripts/heapsnapshot.mjs): the page's own objects, the code V8 compiled for it,
+// native objects. SOAK_SNAPSHOTS=dir keeps those snapshots and writes the core's at the end of
+// each window (compare two with `node scripts/heapdiff.mjs a b`; writing one raises the core's
+// RSS, so a run with SOAK_SNAPSHOTS does not measure RSS).
 import { chromium } from '@playwright/test';
 import { finishBench, type Goal } from '../support/bench-goals.js';
+import { summariseSnapshot } from '../../scripts/heapsnapshot.mjs';
 import { median, theilSen } from '../support/trend.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
@@ -44,8 +47,10 @@ const SNAPSHOTS = process.env['SOAK_SNAPSHOTS'] ? resolve(process.env['SOAK_SNAP
 const HOURS = WARMUP + WINDOW + 24;
 const SPEED = Math.max(1, Math.round((HOURS * 60) / MINUTES));
 const HOUR_MS = 3_600_000 / SPEED;
-/** Real seconds between samples: every 30 s, or closer on a short run so each window holds six or more (eight slots: a slow sample may skip one). */
-const SAMPLE_MS = Math.min(30_000, (WINDOW * HOUR_MS) / 8);
+/** Real seconds between samples: every 10 s (about 30 in each window of the default run, so one
+ *  sample taken mid-update cannot move a window's median), closer on a short run so each window
+ *  holds six or more (eight slots: a slow sample may skip one). */
+const SAMPLE_MS = Math.min(10_000, (WINDOW * HOUR_MS) / 8);
 /** Real minutes between the two windows' centres: how long the page's own timers ran between them. */
 const COUNTED_REAL_MINUTES = (24 * HOUR_MS) / 60_000;
 if (process.platform !== 'linux') throw new Error('bench:soak reads the core’s RSS from /proc: run it on Linux');
@@ -113,14 +118,26 @@ console.log(
 
 const rssMB = () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${app.pid}/status`, 'utf8'))![1]) / 1024;
 
-async function snapshot(name: string): Promise<void> {
-  if (!SNAPSHOTS) return;
+type Parts = { objectsMB: number; codeMB: number; nativeMB: number };
+/** The page's heap by part at the end of each hour of the two windows, from a heap snapshot. */
+const parts: { hour: number; parts: Parts }[] = [];
+
+/** A heap snapshot of the page, summarised by part (kept on disk with SOAK_SNAPSHOTS). */
+async function pageSnapshot(hour: number): Promise<void> {
   const chunks: string[] = [];
   const onChunk = (e: { chunk: string }) => chunks.push(e.chunk);
   cdp.on('HeapProfiler.addHeapSnapshotChunk', onChunk);
   await cdp.send('HeapProfiler.takeHeapSnapshot', { reportProgress: false });
   cdp.off('HeapProfiler.addHeapSnapshotChunk', onChunk);
-  writeFileSync(join(SNAPSHOTS, `page-${name}.heapsnapshot`), chunks.join(''));
+  const text = chunks.join('');
+  const p = summariseSnapshot(text).parts;
+  parts.push({ hour, parts: { objectsMB: p.objects / 1_048_576, codeMB: p.code / 1_048_576, nativeMB: p.native / 1_048_576 } });
+  if (SNAPSHOTS) writeFileSync(join(SNAPSHOTS, `page-h${hour}.heapsnapshot`), text);
+}
+
+/** A heap snapshot of the core, with SOAK_SNAPSHOTS (writing one raises its RSS). */
+async function coreSnapshot(name: string): Promise<void> {
+  if (!SNAPSHOTS) return;
   const before = new Set(readdirSync(dir));
   app.kill('SIGUSR2');
   for (let i = 0; i < 600; i++) {
@@ -190,7 +207,9 @@ const closeHour = async (hour: number) => {
   console.log(
     `hour ${String(h.hour).padStart(2)}: heap ${h.jsHeapMB.toFixed(2)} MB, DOM ${h.domNodes}, listeners ${h.listeners}, core RSS ${h.coreRssMB.toFixed(1)} MB (heap ${h.coreHeapMB.toFixed(2)}, external ${h.coreExternalMB.toFixed(1)}), WAL ${h.walMB.toFixed(2)} MB, open leads ${h.leadsOpen}, ${taken.length} sample(s) of ~${Math.round(median(taken.map((t) => t.tookMs)))} ms${interrupts ? `, ${interrupts} during an urgent interrupt` : ''}`,
   );
-  if (hour === WARMUP + WINDOW || hour === HOURS) await snapshot(`h${hour}`);
+  // The page's heap by part at the end of each hour of the two windows; the core's at each window's end.
+  if ((hour > WARMUP && hour <= WARMUP + WINDOW) || hour > HOURS - WINDOW) await pageSnapshot(hour);
+  if (hour === WARMUP + WINDOW || hour === HOURS) await coreSnapshot(`h${hour}`);
 };
 let closed = 0;
 for (let k = 1; ; k++) {
@@ -231,6 +250,19 @@ const atEqualLoad = (k: 'jsHeapMB' | 'domNodes') => {
   return { perLead: Number(perLead.toFixed(4)), growth: Number(((adjusted(lastWindow) - adjusted(firstWindow)) / Math.max(1e-9, adjusted(firstWindow))).toFixed(4)) };
 };
 const pageAtEqualLoad = { jsHeapMB: atEqualLoad('jsHeapMB'), domNodes: atEqualLoad('domNodes') };
+// What the page's heap is made of in each window (the mean of its hourly snapshots): its own
+// objects, the code V8 compiled for it, and native objects. Explains a growth of the JS heap: the
+// optimising compiler tiers up more of the page's functions over real hours, which the page's
+// objects do not show.
+const partsOf = (from: number, to: number) => {
+  const taken = parts.filter((p) => p.hour > from && p.hour <= to);
+  const mean = (k: keyof Parts) => Number((taken.reduce((a, p) => a + p.parts[k], 0) / Math.max(1, taken.length)).toFixed(3));
+  return { snapshots: taken.length, objectsMB: mean('objectsMB'), codeMB: mean('codeMB'), nativeMB: mean('nativeMB') };
+};
+const firstParts = partsOf(WARMUP, WARMUP + WINDOW);
+const lastParts = partsOf(HOURS - WINDOW, HOURS);
+const partGrowth = (k: keyof Parts) => Number(((lastParts[k] - firstParts[k]) / Math.max(1e-9, firstParts[k])).toFixed(4));
+const pageHeapParts = { first: firstParts, last: lastParts, growth: { objectsMB: partGrowth('objectsMB'), codeMB: partGrowth('codeMB'), nativeMB: partGrowth('nativeMB') } };
 // The goal's figures; the core's heap and external memory are reported to explain its RSS.
 const figures = { jsHeapMB: pageAtEqualLoad.jsHeapMB.growth, domNodes: pageAtEqualLoad.domNodes.growth, listeners: growth('listeners'), coreRssMB: growth('coreRssMB'), walMB: growth('walMB') };
 const result = {
@@ -245,6 +277,7 @@ const result = {
   },
   growth: figures,
   pageAtEqualLoad,
+  pageHeapParts,
   rawGrowth: { jsHeapMB: growth('jsHeapMB'), domNodes: growth('domNodes') },
   also: { coreHeapMB: growth('coreHeapMB'), coreExternalMB: growth('coreExternalMB'), leadsOpen: growth('leadsOpen') },
   trendPerRealHour: { jsHeapMB: trendPerRealHour('jsHeapMB'), domNodes: trendPerRealHour('domNodes'), listeners: trendPerRealHour('listeners'), coreRssMB: trendPerRealHour('coreRssMB') },
@@ -253,10 +286,12 @@ const result = {
 };
 const goals = [
   ...Object.entries(figures).map(([k, v]): Goal => ({ name: `${k} growth`, value: v, kind: 'max', limit: 0.05, unit: '(fraction)' })),
+  { name: 'page JS objects growth (snapshots)', value: pageHeapParts.growth.objectsMB, kind: 'max', limit: 0.05, unit: '(fraction)' } satisfies Goal,
   { name: 'counted real minutes', value: Number(COUNTED_REAL_MINUTES.toFixed(1)), kind: 'min', limit: 60, unit: 'min' } satisfies Goal,
 ];
 console.log(`growth, hours ${WARMUP + 1}–${WARMUP + WINDOW} → ${HOURS - WINDOW + 1}–${HOURS} (${firstWindow.length} and ${lastWindow.length} samples):`, JSON.stringify(figures));
 console.log('page at equal open leads:', JSON.stringify(pageAtEqualLoad), 'raw:', JSON.stringify(result.rawGrowth));
+console.log('page heap by part (snapshots):', JSON.stringify(pageHeapParts));
 console.log('Theil–Sen trend per real hour:', JSON.stringify(result.trendPerRealHour));
 const code = finishBench('soak', 'bench-results/soak.json', result, goals);
 console.log('wrote bench-results/soak.json');

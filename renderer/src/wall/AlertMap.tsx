@@ -83,7 +83,10 @@ export function AlertMap() {
             .flatMap((b) => {
               const at = frame.anchors.get(b.geoKey ?? '') ?? (b.lat !== null && b.lng !== null ? frame.project(b.lng, b.lat) : null);
               if (!at) return [];
-              const w = Math.max(em(shortName(b)), em(pctText(b.indicators[config.mapIndicator].value))) * labelSize * 1.15;
+              // The figure is measured with its digits as zeros (the label sets them tabular): the
+              // canvas keeps a shaped copy of every distinct string it measures, and a figure that
+              // changes all day would grow that cache with every new value (bench:soak).
+              const w = Math.max(em(shortName(b)), em(pctText(b.indicators[config.mapIndicator].value).replace(/\d/g, '0'))) * labelSize * 1.15;
               return [{ key: b.id, x: at[0], y: at[1], w, h: 2.45 * labelSize, area: frame.areas.get(b.geoKey ?? '') ?? 0 }];
             })
             .sort((a, b) => a.area - b.area),
