@@ -20,6 +20,8 @@ export type CentreOptions = {
   host?: string;
   seed?: number;
   speed?: number;
+  /** The first `lead.ms` of simulated time run at `lead.speed`, then `speed` (a soak's warm-up). */
+  lead?: { ms: number; speed: number };
   now?: number;
   historyDays?: number;
   leadsPerDay?: number;
@@ -135,7 +137,7 @@ export async function startCentre(opts: CentreOptions = {}): Promise<Centre> {
   if (opts.db !== undefined && opts.store !== undefined) throw new StoreError('give the centre a store file (db) or a store (store), not both');
   const where = opts.store ?? opts.db;
   const tmp = where ? null : mkdtempSync(join(tmpdir(), 'guardpost-centre-'));
-  const clock = opts.clock ?? createClock({ ...(opts.now !== undefined ? { start: opts.now } : {}), speed: opts.speed ?? 1 });
+  const clock = opts.clock ?? createClock({ ...(opts.now !== undefined ? { start: opts.now } : {}), speed: opts.speed ?? 1, ...(opts.lead ? { lead: opts.lead } : {}) });
   const store = await openStore(where ?? join(tmp!, 'centre.db'), clock, { history: opts.keepHistory ?? true });
   try {
     return await serveCentre(store, clock, tmp, opts);

@@ -6,8 +6,14 @@
 // Why real time matters: the page runs on real-time timers (the one-second clock, the frame
 // counter, heartbeats, the tile pager, CSS animations), and what they make grows with real
 // minutes, not simulated hours; an 8-minute run at ×360 saw a day of data but only 8 minutes of
-// them. So the default runs 85 real minutes at about ×23, and the two windows it compares are a
-// simulated day and over an hour of real time apart.
+// them. So the two windows it compares are a simulated day and over an hour of real time apart
+// (about ×23).
+// Why a whole day of warm-up, run fast (×240 by default, 6 real minutes): every path of a day's work
+// (night mode, the day's roll-over, the morning peak) has then run, and V8 has compiled the page's
+// code it will: the optimising compiler tiers more of the page's functions up as they run, and
+// with a 6-hour warm-up that compiled code was still growing by 13–16 % between the windows while
+// the page's own objects stayed within 1 % (two runs, heap snapshots). The centre's clock runs the
+// lead at the faster speed, then the counted hours at the slower one (`--lead-hours`).
 // Every SAMPLE seconds of real time (≥ 6 per window), after a full GC in the page and in the core
 // (through its inspector), it samples the page's JS heap, DOM nodes and event listeners, the
 // core's RSS (and heap) and the replica's WAL size. Goal: after warm-up, no figure's median over
@@ -28,6 +34,7 @@
 import { chromium } from '@playwright/test';
 import { finishBench, type Goal } from '../support/bench-goals.js';
 import { summariseSnapshot } from '../../scripts/heapsnapshot.mjs';
+import { createClock } from '../../central/clock.js';
 import { median, theilSen } from '../support/trend.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
@@ -35,9 +42,13 @@ import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { WebSocket } from 'ws';
 
-const MINUTES = Number(process.env['SOAK_MINUTES'] ?? 85);
+/** Real minutes of the whole run, warm-up included. */
+const MINUTES = Number(process.env['SOAK_MINUTES'] ?? 75);
 /** Simulated hours of warm-up before the first sample that counts (JIT, caches, first data). */
-const WARMUP = Number(process.env['SOAK_WARMUP_HOURS'] ?? 6);
+const WARMUP = Number(process.env['SOAK_WARMUP_HOURS'] ?? 24);
+/** The clock's speed during the warm-up. */
+const WARMUP_SPEED = Number(process.env['SOAK_WARMUP_SPEED'] ?? 240);
+const WARMUP_REAL_MINUTES = (WARMUP * 60) / WARMUP_SPEED;
 /** Simulated hours in each compared window: enough samples that one mid-update sample cannot decide. */
 const WINDOW = 2;
 /** The centre starts with this much history, as a real one has: the trend's 30 days are full from the start. */
@@ -45,7 +56,8 @@ const HISTORY_DAYS = 35;
 const SNAPSHOTS = process.env['SOAK_SNAPSHOTS'] ? resolve(process.env['SOAK_SNAPSHOTS']) : null;
 // The last window ends a simulated day after the first: the same time of day, the same load.
 const HOURS = WARMUP + WINDOW + 24;
-const SPEED = Math.max(1, Math.round((HOURS * 60) / MINUTES));
+if (MINUTES <= WARMUP_REAL_MINUTES) throw new Error(`SOAK_MINUTES (${MINUTES}) leaves no time after a warm-up of ${WARMUP_REAL_MINUTES.toFixed(1)} real minutes`);
+const SPEED = Math.max(1, Math.round(((HOURS - WARMUP) * 60) / (MINUTES - WARMUP_REAL_MINUTES)));
 const HOUR_MS = 3_600_000 / SPEED;
 /** Real seconds between samples: every 10 s (about 30 in each window of the default run, so one
  *  sample taken mid-update cannot move a window's median), closer on a short run so each window
@@ -93,7 +105,10 @@ async function inspector(url: string): Promise<(method: string, params?: object)
 }
 
 const dist = resolve('dist', 'node');
-const { child: centre, match: cm } = await launch([join(dist, 'central.js'), '--port', '0', '--speed', String(SPEED), '--history-days', String(HISTORY_DAYS), '--token', 'soak', '--seed', '3'], /centre listening on (\S+)[\s\S]*token:/);
+// The centre's clock runs the warm-up at WARMUP_SPEED, then SPEED; this driver keeps the same clock
+// (one definition, central/clock.ts) from the centre's launch to tell which simulated hour it is.
+const centreClock = createClock({ start: 0, speed: SPEED, lead: { ms: WARMUP * 3_600_000, speed: WARMUP_SPEED } });
+const { child: centre, match: cm } = await launch([join(dist, 'central.js'), '--port', '0', '--speed', String(SPEED), '--lead-hours', String(WARMUP), '--lead-speed', String(WARMUP_SPEED), '--history-days', String(HISTORY_DAYS), '--token', 'soak', '--seed', '3'], /centre listening on (\S+)[\s\S]*token:/);
 const dir = mkdtempSync(join(tmpdir(), 'guardpost-soak-'));
 if (SNAPSHOTS) mkdirSync(SNAPSHOTS, { recursive: true });
 // --heapsnapshot-signal: SIGUSR2 makes the core write a heap snapshot into its working folder.
@@ -113,7 +128,7 @@ await cdp.send('Performance.enable');
 await page.goto(`${appUrl}#/wall`);
 await page.waitForSelector('[data-sync-state="live"]', { timeout: 60_000 });
 console.log(
-  `soak: ${HOURS} h at ×${SPEED} (${MINUTES} min), a sample every ${(SAMPLE_MS / 1000).toFixed(1)} s; hours 1–${WARMUP} are warm-up; compared: hours ${WARMUP + 1}–${WARMUP + WINDOW} with ${HOURS - WINDOW + 1}–${HOURS}, ${COUNTED_REAL_MINUTES.toFixed(1)} real minutes apart`,
+  `soak: ${WARMUP} h of warm-up at ×${WARMUP_SPEED} (${WARMUP_REAL_MINUTES.toFixed(1)} min), then ${HOURS - WARMUP} h at ×${SPEED} (${MINUTES} min in all), a sample every ${(SAMPLE_MS / 1000).toFixed(1)} s; hours 1–${WARMUP} are warm-up; compared: hours ${WARMUP + 1}–${WARMUP + WINDOW} with ${HOURS - WINDOW + 1}–${HOURS}, ${COUNTED_REAL_MINUTES.toFixed(1)} real minutes apart`,
 );
 
 const rssMB = () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${app.pid}/status`, 'utf8'))![1]) / 1024;
@@ -194,7 +209,7 @@ async function sample(at: number): Promise<Sample> {
 const hours: Hour[] = [];
 const all: Sample[] = [];
 const started = Date.now();
-const elapsedHours = () => (Date.now() - started) / HOUR_MS;
+const elapsedHours = () => centreClock() / 3_600_000;
 let pending: Sample[] = [];
 const closeHour = async (hour: number) => {
   const taken = pending.filter((t) => t.at > hour - 1 && t.at <= hour);
@@ -269,7 +284,7 @@ const result = {
   bench: 'soak',
   at: new Date().toISOString(),
   machine: { node: process.version, cpus: cpus().length },
-  simulated: { hours: HOURS, warmupHours: WARMUP, windowHours: WINDOW, speed: SPEED, realMinutes: MINUTES, historyDays: HISTORY_DAYS, sampleSeconds: SAMPLE_MS / 1000, countedRealMinutes: Number(COUNTED_REAL_MINUTES.toFixed(1)) },
+  simulated: { hours: HOURS, warmupHours: WARMUP, warmupSpeed: WARMUP_SPEED, windowHours: WINDOW, speed: SPEED, realMinutes: MINUTES, historyDays: HISTORY_DAYS, sampleSeconds: SAMPLE_MS / 1000, countedRealMinutes: Number(COUNTED_REAL_MINUTES.toFixed(1)) },
   goal: `after warm-up, no figure's median over simulated hours ${HOURS - WINDOW + 1}–${HOURS} exceeds its median over hours ${WARMUP + 1}–${WARMUP + WINDOW} (the same time of day, ${COUNTED_REAL_MINUTES.toFixed(1)} real minutes earlier) by more than 5 %; the windows at least 60 real minutes apart`,
   windows: {
     first: { hours: [WARMUP + 1, WARMUP + WINDOW], samples: firstWindow.length, ...Object.fromEntries(FIGURES.map((k) => [k, windowMedian(firstWindow, k)])) },
