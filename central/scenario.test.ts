@@ -8,6 +8,7 @@ import { DEFAULT_ESCALATION, dateWindow, reviewCutoff } from '../shared/kpi.js';
 import { revisitCoverage } from '../shared/revisit.js';
 import { dateText } from '../shared/time.js';
 import { gradeLead, riskDimensions } from '../shared/grade.js';
+import { bankName, describeDetail, VOCABULARY } from '../shared/vocabulary.js';
 
 const week = (seed: number) => new Scenario({ seed }).leadsBetween(FIXED_NOW - 7 * DAY, FIXED_NOW);
 const share = (plans: LeadPlan[], f: (p: LeadPlan) => boolean) => plans.filter(f).length / plans.length;
@@ -164,6 +165,19 @@ describe.each([7, 11, 2026])('a simulated week from seed %i', (seed) => {
     const byCity = share(plans, (p) => revisitOf(p).some((e) => e.unitId === 'SZ'));
     expect(byCity).toBeGreaterThan(0.1);
     expect(byCity).toBeLessThan(0.3);
+  });
+
+  it('writes event details the vocabulary knows: no raw code reaches a screen', () => {
+        const seen = new Map<string, string>();
+    for (const p of plans) for (const e of p.events) {
+      const d = describeDetail(e);
+      if (e.detail !== undefined) seen.set(`${e.kind}:${d.kind}`, e.detail);
+      // A code the scenario writes is never left as text for the screen to print raw.
+      expect(d.kind, `${e.kind} ${e.detail}`).not.toBe('text');
+      if (d.kind === 'word') expect(VOCABULARY.zh[d.key]).toBeTruthy();
+      if (d.kind === 'bank') expect(bankName(d.name, 'en')).not.toBe(d.name);
+    }
+    for (const k of ['feedback', 'dispatch', 'revisit', 'escalation', 'reassign', 'stop_payment']) expect([...seen.keys()].some((s) => s.startsWith(`${k}:`)), k).toBe(true);
   });
 
   it('fires escalations by the policy: tier k at its time when no feedback has come', () => {

@@ -12,6 +12,7 @@ import { api, onChanged, useApp } from '../store.js';
 import { Head, localName, placeName, useT } from '../wall/common.js';
 import { KpiCards, valueText } from '../wall/KpiStrip.js';
 import { CORE_INDICATORS, measure } from '../../../shared/indicators.js';
+import { bankName } from '../../../shared/vocabulary.js';
 import { Table } from '../wall/Leaderboards.js';
 import { StatusBar } from '../wall/StatusBar.js';
 import { CaseReviewForm, useLatestReviews } from './CaseReviewForm.js';
@@ -419,7 +420,7 @@ function StopTable({ stops, summary }: { stops: StopRecord[]; summary: ReviewPla
     <table className="review-table" data-stops-bank>
       <Head cols={['colBank', 'colCount', 'kpi.stopPayment30', 'colFailed', 'colFrozenAmount', 'colReturnedAmount']} />
       <tbody>
-        {summary.banks.map((b) => row(b.bank, b, b.bank))}
+        {summary.banks.map((b) => row(bankName(b.bank, lang), b, b.bank))}
         {row(t('stopsTotal'), summary.total, 'total')}
       </tbody>
     </table>
@@ -430,7 +431,7 @@ function StopTable({ stops, summary }: { stops: StopRecord[]; summary: ReviewPla
           <tr key={s.id} data-stop={s.id}>
             <td>{s.leadId}</td>
             <td>{localName({ name: s.unitName, nameEn: s.unitNameEn }, lang)}</td>
-            <td>{s.bank}</td>
+            <td>{bankName(s.bank, lang)}</td>
             <td>{s.accountMasked}</td>
             <td>{moneyText(s.amount, lang)}</td>
             <td>{clockText(s.requestedAt, false)}</td>
