@@ -19,10 +19,35 @@ import {
   type CaseReviewProblem,
 } from '../../../shared/caseReview.js';
 import type { PendingNote, ReviewLead } from '../../../shared/contract.js';
+import { mayCall, type Role } from '../../../shared/privacy.js';
 import { clockText, dateText } from '../format.js';
 import type { MessageKey } from '../i18n.js';
 import { api, onChanged, useApp } from '../store.js';
 import { useT } from '../wall/common.js';
+
+/**
+ * The role of this page's key, asked once (the dispatcher answers it from the key): a screen
+ * offers a form only to a role that may send it, by the one role rule (shared/privacy.ts).
+ */
+let roleAsked: Promise<Role> | null = null;
+export function useRole(): Role | null {
+  const [role, setRole] = useState<Role | null>(null);
+  useEffect(() => {
+    let alive = true;
+    roleAsked ??= api()
+      .invoke('viewer:get', {})
+      .then((v) => v.role)
+      .catch((e: unknown) => {
+        roleAsked = null;
+        throw e;
+      });
+    roleAsked.then((r) => alive && setRole(r)).catch(() => undefined);
+    return () => {
+      alive = false;
+    };
+  }, []);
+  return role;
+}
 
 /**
  * The latest review of every lead (pending ones included, marked), loaded once for the whole
@@ -110,6 +135,7 @@ function draftFor(lead: ReviewLead): Draft {
 
 export function CaseReviewForm({ lead, latest }: { lead: ReviewLead; latest: PendingNote | null }) {
   const t = useT();
+  const role = useRole();
   const [open, setOpen] = useState(false);
   const [draft, setDraft] = useState<Draft>(() => draftFor(lead));
   // The fields at fault, once each (the author is the note's, not the review's).
@@ -145,12 +171,18 @@ export function CaseReviewForm({ lead, latest }: { lead: ReviewLead; latest: Pen
   return (
     <div className="case-review" data-case-review-of={lead.id}>
       <LatestReview note={latest} />
-      {!open && (
+      {/* A key that may not write a review is told where to write it, not shown a form it cannot send. */}
+      {role !== null && !mayCall(role, 'review:add') && (
+        <div className="case-review-refused muted" data-review-refused={role}>
+          {t('reviewNotAllowed', { role })}
+        </div>
+      )}
+      {role !== null && mayCall(role, 'review:add') && !open && (
         <button type="button" className="case-review-open" data-review-open={lead.id} onClick={() => setOpen(true)}>
           {t('caseReview')}
         </button>
       )}
-      {open && (
+      {open && role !== null && mayCall(role, 'review:add') && (
         <form
           className="case-review-form"
           data-review-form={lead.id}
