@@ -69,6 +69,23 @@ export function useLatestReviews(active: boolean): Map<string, PendingNote> {
   return latest;
 }
 
+/** A review note's body in words on one line (a notes list), its text as written when it is not structured. */
+export function reviewWords(body: string, t: (k: MessageKey) => string, lang: 'zh-CN' | 'en'): string {
+  const parsed = parseReviewBody(body);
+  if (parsed.kind !== 'structured') return parsed.text;
+  const r = parsed.review;
+  const sep = lang === 'en' ? ', ' : '、';
+  const field = (k: MessageKey, v: string) => `${t(k)}${lang === 'en' ? ': ' : '：'}${v}`;
+  return [
+    field('review.occupation', r.occupation ? t(`occupation.${r.occupation}`) : t('unknown')),
+    field('review.ageBand', r.ageBand ?? t('unknown')),
+    field('review.missed', r.missed.map((x) => t(`missed.${x}`)).join(sep)),
+    field('review.failed', r.failed.map((x) => t(`failed.${x}`)).join(sep)),
+    ...(r.psychology ? [field('review.psychology', t(`psychology.${r.psychology}`))] : []),
+    ...(r.text ? [field('review.text', r.text)] : []),
+  ].join(lang === 'en' ? '; ' : '；');
+}
+
 function LatestReview({ note }: { note: PendingNote | null }) {
   const t = useT();
   const lang = useApp((s) => s.lang);

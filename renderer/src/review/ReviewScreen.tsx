@@ -15,7 +15,7 @@ import { CORE_INDICATORS, measure } from '../../../shared/indicators.js';
 import { bankName } from '../../../shared/vocabulary.js';
 import { Table } from '../wall/Leaderboards.js';
 import { StatusBar } from '../wall/StatusBar.js';
-import { CaseReviewForm, useLatestReviews } from './CaseReviewForm.js';
+import { CaseReviewForm, reviewWords, useLatestReviews } from './CaseReviewForm.js';
 import { LeadTimelineView } from './LeadTimelineView.js';
 import { PatternTable } from './PatternTable.js';
 import { Replay } from './Replay.js';
@@ -99,6 +99,7 @@ function LeadTable({ leads, cols }: { leads: ReviewLead[]; cols: LeadCol[] }) {
 
 function Notes({ window, unitId, leadId }: { window: Window; unitId: string; leadId?: string }) {
   const t = useT();
+  const lang = useApp((s) => s.lang);
   const [notes, setNotes] = useState<PendingNote[]>([]);
   const [body, setBody] = useState('');
   const [author, setAuthor] = useState('');
@@ -123,7 +124,7 @@ function Notes({ window, unitId, leadId }: { window: Window; unitId: string; lea
       <ul className="note-list">
         {notes.map((n) => (
           <li key={n.id} data-note={n.id} data-pending={n.pending ? 'true' : 'false'}>
-            <b>{t(`noteKind.${n.kind}` as MessageKey)}</b> {clockText(n.createdAt, false)} {n.author}：{n.body}
+            <b>{t(`noteKind.${n.kind}` as MessageKey)}</b> {clockText(n.createdAt, false)} {n.author}：{n.kind === 'review' ? reviewWords(n.body, t, lang) : n.body}
             {n.pending && <span className="pending"> ({n.error ? t('failedMark', { e: n.error }) : t('pendingMark')})</span>}
           </li>
         ))}
