@@ -53,6 +53,17 @@ for (const [w, h, lang] of [
         for (const tile of document.querySelectorAll('[data-lead]')) {
           const t = tile as HTMLElement;
           if (t.scrollHeight > t.clientHeight + 1) out.push(`${tile.getAttribute('data-lead')} tile content ${t.scrollHeight} tall in ${t.clientHeight}`);
+          const meta = tile.querySelector('.tile-meta')!;
+          for (const item of meta.children) {
+            // The method, amount and repeat count whole; the short fraud type whole too, or at
+            // worst cut with its full name kept in its title.
+            if (item.classList.contains('tile-fraud') && item.getAttribute('title')) {
+              const f = item as HTMLElement;
+              if (f.scrollWidth > f.clientWidth + 1 && getComputedStyle(f).textOverflow !== 'ellipsis') out.push(`${tile.getAttribute('data-lead')} fraud type clipped without an ellipsis`);
+              continue;
+            }
+            cut(item, meta, `${tile.getAttribute('data-lead')} meta`);
+          }
           const ladder = tile.querySelector('[data-ladder]')!;
           cut(ladder, tile, `${tile.getAttribute('data-lead')} ladder`);
           for (const chip of ladder.children) cut(chip, ladder, `${tile.getAttribute('data-lead')} chip`);
