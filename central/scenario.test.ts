@@ -3,11 +3,14 @@
 import { describe, expect, it } from 'vitest';
 import { DAY, HOUR, MINUTE } from '../shared/domain.js';
 import { FIXED_NOW } from '../tests/support/harness.js';
-import { Scenario, SHENZHEN_BRANCHES, TZ_OFFSET, leadAsOf, stepOps, type LeadPlan } from './scenario.js';
+import { CASE_REVIEW_NEVER, Scenario, SHENZHEN_BRANCHES, TZ_OFFSET, leadAsOf, stepOps, type LeadPlan } from './scenario.js';
+import { casePatterns, latestReviews, NOT_REVIEWED, occupationFromText, parseReviewBody, reviewAgeBand } from '../shared/caseReview.js';
+import { noteSchema } from '../shared/protocol.js';
 import { DEFAULT_ESCALATION, dateWindow, reviewCutoff } from '../shared/kpi.js';
 import { revisitCoverage } from '../shared/revisit.js';
 import { dateText } from '../shared/time.js';
 import { gradeLead, riskDimensions } from '../shared/grade.js';
+import { bankName, describeDetail, VOCABULARY } from '../shared/vocabulary.js';
 
 const week = (seed: number) => new Scenario({ seed }).leadsBetween(FIXED_NOW - 7 * DAY, FIXED_NOW);
 const share = (plans: LeadPlan[], f: (p: LeadPlan) => boolean) => plans.filter(f).length / plans.length;
@@ -166,6 +169,19 @@ describe.each([7, 11, 2026])('a simulated week from seed %i', (seed) => {
     expect(byCity).toBeLessThan(0.3);
   });
 
+  it('writes event details the vocabulary knows: no raw code reaches a screen', () => {
+        const seen = new Map<string, string>();
+    for (const p of plans) for (const e of p.events) {
+      const d = describeDetail(e);
+      if (e.detail !== undefined) seen.set(`${e.kind}:${d.kind}`, e.detail);
+      // A code the scenario writes is never left as text for the screen to print raw.
+      expect(d.kind, `${e.kind} ${e.detail}`).not.toBe('text');
+      if (d.kind === 'word') expect(VOCABULARY.zh[d.key]).toBeTruthy();
+      if (d.kind === 'bank') expect(bankName(d.name, 'en')).not.toBe(d.name);
+    }
+    for (const k of ['feedback', 'dispatch', 'revisit', 'escalation', 'reassign', 'stop_payment']) expect([...seen.keys()].some((s) => s.startsWith(`${k}:`)), k).toBe(true);
+  });
+
   it('fires escalations by the policy: tier k at its time when no feedback has come', () => {
     // Not vacuous: the week has late leads, and every tier of the ladder fires somewhere.
     const tiers = new Set(plans.flatMap((p) => p.events.filter((e) => e.kind === 'escalation').map((e) => e.tier)));
@@ -175,6 +191,66 @@ describe.each([7, 11, 2026])('a simulated week from seed %i', (seed) => {
       const due = DEFAULT_ESCALATION.tiers.map(({ leftMs }, i) => ({ tier: i + 1, at: p.lead.feedbackDueAt - leftMs })).filter((t) => p.lead.feedbackAt! > t.at);
       expect(fired.map((e) => [e.tier, e.at])).toEqual(due.map((t) => [t.tier, t.at]));
     }
+  });
+});
+
+describe('the scenario’s case reviews', () => {
+  // A month, so the victimisation cases (1–2 % of leads) are many enough to measure.
+  const month = new Scenario({ seed: 7, leadsPerDay: 700 }).leadsBetween(FIXED_NOW - 28 * DAY, FIXED_NOW);
+  const cases = month.filter((p) => p.lead.outcome === 'defrauded_after_warning');
+  const reviewed = cases.filter((p) => p.notes.length > 0);
+
+  it('reviews most post-warning victimisation cases, and nothing else, as review notes in the case-review format', () => {
+    expect(cases.length).toBeGreaterThan(100);
+    expect(month.filter((p) => p.lead.outcome !== 'defrauded_after_warning').every((p) => p.notes.length === 0)).toBe(true);
+    // About 1 − CASE_REVIEW_NEVER of them, the rest not (yet) reviewed.
+    expect(reviewed.length / cases.length).toBeGreaterThan(1 - CASE_REVIEW_NEVER - 0.07);
+    expect(reviewed.length / cases.length).toBeLessThan(1 - CASE_REVIEW_NEVER + 0.07);
+    for (const p of reviewed) {
+      const [n] = p.notes;
+      // The very record a display's outbox would have the centre hold: a valid note about the lead.
+      expect(noteSchema.strict().parse(n)).toEqual(n);
+      expect(n).toMatchObject({ kind: 'review', leadId: p.lead.id, unitId: p.lead.unitId });
+      const body = parseReviewBody(n!.body);
+      expect(body.kind, n!.body).toBe('structured');
+      if (body.kind !== 'structured') continue;
+      // The person's own occupation and age band, and what missed read from the lead's history.
+      expect(body.review.occupation).toBe(occupationFromText(p.lead.personOccupation));
+      expect(body.review.ageBand).toBe(reviewAgeBand(p.lead.personAge));
+      expect(body.review.missed.includes('late_call')).toBe(p.lead.phonedAt! > p.lead.phoneDueAt);
+      expect(body.review.missed.includes('no_visit')).toBe(p.lead.metAt === undefined);
+      if (p.lead.fraudType === 'romance_investment') expect(body.review.psychology).toBe('emotional_dependence');
+      // Written at a meeting after the feedback, in the morning (Shanghai time).
+      expect(n!.createdAt).toBeGreaterThan(p.lead.feedbackAt!);
+      const hour = new Date(n!.createdAt + TZ_OFFSET).getUTCHours();
+      expect(hour).toBeGreaterThanOrEqual(8);
+      expect(hour).toBeLessThan(12);
+    }
+  });
+
+  it('varies like real reviews: every occupation code, several failures and states of mind, "nothing missed" for some', () => {
+    const reviews = reviewed.map((p) => parseReviewBody(p.notes[0]!.body)).flatMap((b) => (b.kind === 'structured' ? [b.review] : []));
+    expect(new Set(reviews.map((r) => r.occupation)).size).toBeGreaterThan(6);
+    expect(new Set(reviews.flatMap((r) => r.failed)).size).toBeGreaterThan(4);
+    expect(new Set(reviews.map((r) => r.psychology)).size).toBeGreaterThan(3);
+    expect(reviews.some((r) => r.missed.length === 1 && r.missed[0] === 'none')).toBe(true);
+    expect(reviews.some((r) => r.missed.length > 1)).toBe(true);
+    // The weekly pattern table of the last week has rows beyond "not reviewed".
+    const week = cases.filter((p) => p.lead.issuedAt >= FIXED_NOW - 7 * DAY);
+    const patterns = casePatterns(week.map((p) => p.lead), latestReviews(week.flatMap((p) => p.notes)));
+    expect(patterns.reviewed).toBeGreaterThan(0);
+    expect(patterns.rows.filter((r) => r.dimension === 'failed' && r.value !== NOT_REVIEWED).length).toBeGreaterThan(1);
+  });
+
+  it('is the same for a seed, and publishes a review only when it is written', () => {
+    const again = new Scenario({ seed: 7, leadsPerDay: 700 }).leadsBetween(FIXED_NOW - 28 * DAY, FIXED_NOW);
+    expect(JSON.stringify(again.flatMap((p) => p.notes))).toBe(JSON.stringify(month.flatMap((p) => p.notes)));
+    const p = reviewed[0]!;
+    const at = p.notes[0]!.createdAt;
+    const notesIn = (ops: ReturnType<typeof stepOps>) => ops.filter((o) => o.t === 'put' && o.e === 'note');
+    expect(notesIn(stepOps(p, -Infinity, at - 1))).toEqual([]);
+    expect(notesIn(stepOps(p, at - 1, at))).toEqual([{ t: 'put', e: 'note', d: p.notes[0] }]);
+    expect(p.times).toContain(at);
   });
 });
 

@@ -5,7 +5,9 @@ import { crc32 } from '../shared/crc32.js';
 import { DAY, HOUR, MINUTE, type FraudType } from '../shared/domain.js';
 import { gradeLead, methodFor } from '../shared/grade.js';
 import { DEFAULT_ESCALATION, PHONE_WINDOW_MS, type EscalationPolicy } from '../shared/kpi.js';
-import type { Lead, LeadEvent, StopPayment, Unit } from '../shared/protocol.js';
+import { encodeCaseReview, occupationFromText, reviewAgeBand, type CaseReview, type FailedCode, type MissedCode, type PsychologyCode } from '../shared/caseReview.js';
+import type { Lead, LeadEvent, Note, StopPayment, Unit } from '../shared/protocol.js';
+import { BANK_NAMES_EN } from '../shared/vocabulary.js';
 import { createRng, type Rng } from './rng.js';
 import type { WriteOp } from './store.js';
 
@@ -36,7 +38,8 @@ const STATION_WORDS: [string, string][] = [
 const SURNAMES = '王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蔡蒋余杜叶程魏苏吕丁任沈姚卢';
 const GIVEN = '伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建文辉力梅鑫宇浩晨欣怡子涵佳琪雨轩';
 const OCCUPATIONS = ['学生', '企业职员', '个体经营', '无业', '退休', '外卖骑手', '教师', '工厂工人', '自由职业', '财务人员'];
-const BANKS = ['工商银行', '建设银行', '农业银行', '中国银行', '招商银行', '平安银行', '交通银行', '邮储银行', '兴业银行', '中信银行'];
+// The banks the vocabulary names (in both languages), so every bank the demo sends reads as words.
+const BANKS = Object.keys(BANK_NAMES_EN);
 const SOURCES = ['bank', 'telecom', 'platform', '96110', 'family'];
 
 export const FRAUD_MIX: readonly (readonly [FraudType, number])[] = [
@@ -54,8 +57,15 @@ export const REVISIT_NEVER = 0.05;
 
 export type ScenarioOptions = { seed: number; leadsPerDay?: number; policy?: EscalationPolicy };
 
-/** `hops`: where the lead stood from when, city → branch → station → beat (the last is `lead.unitId`). */
-export type LeadPlan = { lead: Lead; events: LeadEvent[]; stops: StopPayment[]; times: number[]; hops: { at: number; unitId: string }[] };
+/** The share of post-warning victimisation cases the meeting has not reviewed (yet). */
+export const CASE_REVIEW_NEVER = 0.15;
+
+/**
+ * `hops`: where the lead stood from when, city → branch → station → beat (the last is `lead.unitId`).
+ * `notes`: what the command post wrote about it, as the centre holds it once a display's outbox
+ * has sent it (a case review of a victimisation case).
+ */
+export type LeadPlan = { lead: Lead; events: LeadEvent[]; stops: StopPayment[]; notes: Note[]; times: number[]; hops: { at: number; unitId: string }[] };
 
 function fakePhone(rng: Rng): string {
   return `1${rng.pick(['38', '39', '35', '36', '58', '59', '86', '87', '77', '99'])}${String(rng.int(0, 99999999)).padStart(8, '0')}`;
@@ -191,6 +201,51 @@ export class Scenario {
     return { at, byCity: urgent || rng.next() < 0.1, how: rng.next() < 0.85 ? 'phone' : 'visit' };
   }
 
+  /**
+   * The case review (复盘) of a post-warning victimisation case, as the duty desk writes it at the
+   * next morning's meeting (a few days later for some; some not yet): the person's occupation and
+   * age band, what the warning work missed — read from the lead's own history (a call after the
+   * 30 minutes, no visit, a grade below high, a repeat warning) — what failed and the state of
+   * mind the seed article's reviews name for its fraud type. Drawn from the lead's own generator,
+   * so the rest of a seed's scenario stays what it was. Written through the same entity a
+   * display's outbox writes (a `review` note whose body is shared/caseReview.ts's format).
+   */
+  #caseReview(lead: Lead, stops: readonly StopPayment[], branchName: string): Note | null {
+    const rng = createRng((Math.imul(this.#seed, 0x85ebca6b) ^ crc32(`${lead.id}:review`)) >>> 0);
+    if (lead.outcome !== 'defrauded_after_warning' || lead.feedbackAt === undefined || rng.next() < CASE_REVIEW_NEVER) return null;
+    const missed: MissedCode[] = [];
+    if (lead.phonedAt !== undefined && lead.phonedAt > lead.phoneDueAt) missed.push('late_call');
+    if (lead.metAt === undefined) missed.push('no_visit');
+    if ((lead.riskLevel === 'medium' || lead.riskLevel === 'low') && rng.next() < 0.6) missed.push('underrated');
+    if (lead.warningCount > 1 && rng.next() < 0.7) missed.push('repeat_ignored');
+    // Family told too late or not at all: the older the person, the more often the review says so.
+    if (rng.next() < ((lead.personAge ?? 0) >= 60 ? 0.5 : 0.2)) missed.push('family_not_told');
+    const failed = new Set<FailedCode>();
+    if (lead.metAt === undefined) failed.add('contact');
+    else failed.add(rng.weighted<FailedCode>([['persuasion', 4], ['denial', 3], ['coached', 3]]));
+    const stop = stops[0];
+    if (stop && (stop.status === 'failed' || (stop.frozenAt ?? Infinity) - stop.requestedAt > 30 * MINUTE)) failed.add('stop_payment');
+    if (rng.next() < 0.2) failed.add('new_channel');
+    if (rng.next() < 0.15) failed.add('follow_up');
+    const psychology: PsychologyCode | undefined =
+      lead.fraudType === 'romance_investment' ? 'emotional_dependence'
+      : lead.fraudType === 'impersonation_authority' ? 'fear'
+      : lead.fraudType === 'investment' || lead.fraudType === 'rebate_task' ? rng.pick(['greed', 'brainwashed'] as const)
+      : rng.next() < 0.5 ? 'overconfident' : undefined;
+    const review: CaseReview = {
+      occupation: occupationFromText(lead.personOccupation),
+      ageBand: reviewAgeBand(lead.personAge),
+      missed: missed.length ? missed : ['none'],
+      failed: [...failed],
+      ...(psychology ? { psychology } : {}),
+      text: '',
+    };
+    // The meeting after the day of the feedback (08:00 onwards), or a few days later.
+    const day = Math.floor((lead.feedbackAt + TZ_OFFSET) / DAY) * DAY - TZ_OFFSET;
+    const createdAt = day + DAY + 8 * HOUR + rng.int(20, 180) * MINUTE + (rng.next() < 0.2 ? rng.int(1, 3) * DAY : 0);
+    return { id: `RV-${lead.id.slice(2)}`, leadId: lead.id, unitId: lead.unitId, kind: 'review', body: encodeCaseReview(review), author: `${branchName}研判室`, createdAt };
+  }
+
   #plan(issuedAt: number): LeadPlan {
     const rng = this.#rng;
     const place = rng.weighted(this.#beats.map((b) => [b, b.weight] as const));
@@ -291,7 +346,9 @@ export class Scenario {
       events.push(ev(requestedAt, 'stop_payment', { detail: stops[0]!.bank }));
     }
     events.sort((a, b) => a.at - b.at);
-    const times = new Set<number>([issuedAt, smsAt, phonedAt, feedbackAt, ...hops.map((h) => h.at), ...events.map((e) => e.at)]);
+    const review = this.#caseReview(lead, stops, place.branch.name);
+    const notes = review ? [review] : [];
+    const times = new Set<number>([issuedAt, smsAt, phonedAt, feedbackAt, ...hops.map((h) => h.at), ...events.map((e) => e.at), ...notes.map((n) => n.createdAt)]);
     if (dispatchedAt !== undefined) times.add(dispatchedAt);
     if (metAt !== undefined) times.add(metAt);
     for (const s of stops) {
@@ -300,7 +357,7 @@ export class Scenario {
       if (s.frozenAt !== undefined) times.add(s.frozenAt);
       if (s.returnedAt !== undefined) times.add(s.returnedAt);
     }
-    return { lead, events, stops, times: [...times].sort((a, b) => a - b), hops };
+    return { lead, events, stops, notes, times: [...times].sort((a, b) => a - b), hops };
   }
 }
 
@@ -341,5 +398,6 @@ export function stepOps(plan: LeadPlan, prev: number, t: number): WriteOp[] {
     if (now && JSON.stringify(now) !== JSON.stringify(before)) ops.push({ t: 'put', e: 'stop_payment', d: now });
   }
   for (const e of plan.events) if (e.at > prev && e.at <= t) ops.push({ t: 'put', e: 'event', d: e });
+  for (const n of plan.notes) if (n.createdAt > prev && n.createdAt <= t) ops.push({ t: 'put', e: 'note', d: n });
   return ops;
 }

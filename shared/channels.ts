@@ -26,6 +26,7 @@ export const requestChannels = [
   'clock:now',
   'audit:list',
   'handling:summary',
+  'viewer:get',
 ] as const;
 export const eventChannels = ['db:changed', 'sync:status'] as const;
 export type RequestChannel = (typeof requestChannels)[number];

@@ -10,6 +10,7 @@ import type { DisplayConfig } from './display.js';
 import type { Indicators, LadderStep, RankRow, Ratio, ReviewFreeze, StopSummary, Window } from './kpi.js';
 import type { HeldRecord, Lead, LeadEvent, LocalFault, Note, StopPayment } from './protocol.js';
 import type { UnitNode } from './units.js';
+import type { Role } from './privacy.js';
 
 export const syncStates = ['connecting', 'catching-up', 'live', 'offline', 'stale', 'error'] as const;
 export type SyncState = (typeof syncStates)[number];
@@ -353,6 +354,8 @@ export const requests = {
   'handling:summary': z.object({ unitId: unitId.optional(), window: windowArg, asOf: time }).strict(),
   /** The unmasked views of leads this display has recorded, newest first (the unmask role only). */
   'audit:list': z.object({ limit: z.number().int().min(1).max(5000) }).strict(),
+  /** The role of the key this page uses (shared/privacy.ts), so a screen offers only what the role may do; answered by the dispatcher, which knows who asks. */
+  'viewer:get': z.object({}).strict(),
 } as const;
 
 export type RequestName = keyof typeof requests;
@@ -384,6 +387,7 @@ export type Results = {
   'clock:now': { serverTime: number };
   'audit:list': AuditEntry[];
   'handling:summary': HandlingSummary;
+  'viewer:get': { role: Role };
 };
 
 export const tableNames = ['unit', 'lead', 'event', 'stop_payment', 'note', 'policy'] as const;
@@ -417,8 +421,11 @@ export interface ApiClient {
   on<K extends EventName>(channel: K, listener: (payload: Events[K]) => void): () => void;
 }
 
+/** Requests the dispatcher answers itself, from who asks (electron/core/dispatch.ts). */
+export type ViewerRequest = 'viewer:get';
+
 /** The core's side: one handler per request. */
-export type Handlers = { [K in RequestName]: (args: RequestArgs<K>) => Results[K] | Promise<Results[K]> };
+export type Handlers = { [K in Exclude<RequestName, ViewerRequest>]: (args: RequestArgs<K>) => Results[K] | Promise<Results[K]> };
 
 export class ContractError extends Error {
   constructor(message: string) {

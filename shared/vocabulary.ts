@@ -2,6 +2,8 @@
 // outcomes, stop-payment states, the review's sections and column headings. One home for the
 // screens (renderer/src/i18n.ts spreads these into its tables) and for the core's exporter,
 // which writes the minutes in Chinese and may not import the UI.
+import { methods, outcomes, type LeadEvent } from './protocol.js';
+
 const zh = {
   'kpi.faceToFace': '见面劝阻率',
   'kpi.victimisation': '预后被骗率',
@@ -205,6 +207,11 @@ const zh = {
   colP90: '90%分位',
   revisitByBranch: '各分局回访覆盖率',
   revisitByStation: '各派出所回访覆盖率',
+  // What an event's detail says (describeDetail below): the dispatch's kind, the reminder's time left.
+  'dispatch.patrol': '派巡逻警力',
+  'dispatch.beat': '派社区民警',
+  hoursLeft: '距时限{n}小时',
+  reassignedFrom: '{from} → {to}',
 } as const;
 
 export type VocabularyKey = keyof typeof zh;
@@ -411,6 +418,10 @@ const en: Record<VocabularyKey, string> = {
   colP90: '90th percentile',
   revisitByBranch: 'Revisit coverage by branch',
   revisitByStation: 'Revisit coverage by station',
+  'dispatch.patrol': 'nearest patrol',
+  'dispatch.beat': 'community officer',
+  hoursLeft: '{n} h before the deadline',
+  reassignedFrom: '{from} → {to}',
 };
 
 export const VOCABULARY = { zh, en };
@@ -418,4 +429,75 @@ export const VOCABULARY = { zh, en };
 /** A word in Chinese (the minutes' language), with {name} placeholders filled. */
 export function zhText(key: VocabularyKey, vars: Record<string, string | number> = {}): string {
   return zh[key].replace(/\{(\w+)\}/g, (_, k: string) => String(vars[k] ?? ''));
+}
+
+/**
+ * The banks the command post works with, by the name a centre sends in a stop-payment's `bank`
+ * (and a `stop_payment` event's detail), with their English names. A bank not listed is shown
+ * by the name the centre sent, in either language.
+ */
+export const BANK_NAMES_EN: Readonly<Record<string, string>> = {
+  工商银行: 'ICBC',
+  建设银行: 'China Construction Bank',
+  农业银行: 'Agricultural Bank of China',
+  中国银行: 'Bank of China',
+  招商银行: 'China Merchants Bank',
+  平安银行: 'Ping An Bank',
+  交通银行: 'Bank of Communications',
+  邮储银行: 'Postal Savings Bank',
+  兴业银行: 'Industrial Bank',
+  中信银行: 'China CITIC Bank',
+};
+
+/** A bank's name in the display's language. */
+export function bankName(name: string, lang: 'zh-CN' | 'en'): string {
+  return lang === 'en' ? (Object.hasOwn(BANK_NAMES_EN, name) ? BANK_NAMES_EN[name]! : name) : name;
+}
+
+/** How a supervision group revisited (a `revisit` event's detail): the handling methods' words. */
+const revisitWays: readonly string[] = methods;
+const dispatchKinds = ['patrol', 'beat'] as const;
+
+/**
+ * What an event's `detail` says, by the event's kind, as the reference centre writes it:
+ * `feedback` the outcome code; `reassign` the id of the unit that passed the lead on (the event's
+ * `unitId` is the one that received it); `dispatch` who was sent (`patrol`: the nearest patrol,
+ * `beat`: the beat's officer); `revisit` how (a handling method: `phone`, `visit`, …);
+ * `escalation` the time left to the deadline when the reminder fired (`3h`); `stop_payment` the
+ * bank's name. A known code becomes words; anything else (a centre may send free text, e.g. a
+ * call's "已电话劝阻") is shown as it came.
+ */
+export type EventDetail =
+  | { kind: 'none' }
+  | { kind: 'word'; key: VocabularyKey; vars?: Record<string, string | number> }
+  | { kind: 'reassign'; from: string; to: string }
+  | { kind: 'bank'; name: string }
+  | { kind: 'text'; text: string };
+
+export function describeDetail(e: Pick<LeadEvent, 'kind' | 'detail' | 'unitId'>): EventDetail {
+  const d = e.detail;
+  if (d === undefined || d === '') return { kind: 'none' };
+  switch (e.kind) {
+    case 'feedback':
+      if ((outcomes as readonly string[]).includes(d)) return { kind: 'word', key: `outcome.${d as (typeof outcomes)[number]}` };
+      break;
+    case 'dispatch':
+      if ((dispatchKinds as readonly string[]).includes(d)) return { kind: 'word', key: `dispatch.${d as (typeof dispatchKinds)[number]}` };
+      break;
+    case 'revisit':
+      if (revisitWays.includes(d)) return { kind: 'word', key: `method.${d as (typeof methods)[number]}` };
+      break;
+    case 'escalation': {
+      const h = /^(\d{1,3})h$/.exec(d);
+      if (h) return { kind: 'word', key: 'hoursLeft', vars: { n: Number(h[1]) } };
+      break;
+    }
+    case 'reassign':
+      return { kind: 'reassign', from: d, to: e.unitId };
+    case 'stop_payment':
+      return { kind: 'bank', name: d };
+    default:
+      break;
+  }
+  return { kind: 'text', text: d };
 }

@@ -183,7 +183,8 @@ export function planTables(plan: ReviewPlan, targets: DisplayConfig['targets'] =
     name: 'notes',
     title: zhText('section.notes'),
     columns: [col('colTime', 'time'), col('noteKind'), col('colSubject'), col('colAuthor'), col('colBody')],
-    rows: plan.notes.map((n) => [n.createdAt, zhText(`noteKind.${n.kind}` as VocabularyKey), n.leadId ?? n.unitId ?? '', n.author, n.body]),
+    // A structured case review in words, as the cases table writes it, not its JSON body.
+    rows: plan.notes.map((n) => [n.createdAt, zhText(`noteKind.${n.kind}` as VocabularyKey), n.leadId ?? n.unitId ?? '', n.author, n.kind === 'review' ? reviewText(n) : n.body]),
   });
   return tables;
 }

@@ -148,6 +148,20 @@ const zh = {
   ttmCol: '见面用时',
   stopCol: '30分钟止付',
   keptCol: '避免转账',
+  // A tile's fraud type, short, so the method, amount and repeat count beside it stay whole on a
+  // narrow 1080p tile (the review and the minutes use the full names).
+  'fraudShort.rebate_task': '刷单返利',
+  'fraudShort.investment': '投资理财',
+  'fraudShort.fake_shopping': '虚假购物',
+  'fraudShort.fake_refund': '冒充客服',
+  'fraudShort.loan': '虚假贷款',
+  'fraudShort.fake_credit': '虚假征信',
+  'fraudShort.impersonation_acquaintance': '冒充熟人',
+  'fraudShort.impersonation_authority': '冒充公检法',
+  'fraudShort.romance_investment': '交友投资',
+  'fraudShort.game_trade': '游戏交易',
+  'fraudShort.deposit': '保证金',
+  'fraudShort.other': '其他',
 } as const;
 
 export type MessageKey = keyof typeof zh;
@@ -161,7 +175,7 @@ const en: Record<MessageKey, string> = {
   phoneClock: 'phone call',
   phoned: 'phoned',
   amountAtRisk: 'at risk',
-  repeat: 'warning #{n}',
+  repeat: 'alert #{n}',
   noOpenLeads: 'No open leads',
   loading: 'Loading…',
   coreDown: 'Connection to the data core lost',
@@ -295,6 +309,18 @@ const en: Record<MessageKey, string> = {
   ttmCol: 'To meet',
   stopCol: '30-min stop',
   keptCol: 'Kept',
+  'fraudShort.rebate_task': 'Rebate task',
+  'fraudShort.investment': 'Investment',
+  'fraudShort.fake_shopping': 'Shopping',
+  'fraudShort.fake_refund': 'Fake service',
+  'fraudShort.loan': 'Fake loan',
+  'fraudShort.fake_credit': 'Fake credit',
+  'fraudShort.impersonation_acquaintance': 'Fake friend',
+  'fraudShort.impersonation_authority': 'Fake police',
+  'fraudShort.romance_investment': 'Romance',
+  'fraudShort.game_trade': 'Game trade',
+  'fraudShort.deposit': 'Deposit',
+  'fraudShort.other': 'Other',
 };
 
 const tables: Record<Lang, Record<MessageKey, string>> = { 'zh-CN': zh, en };
@@ -305,6 +331,7 @@ export function translate(lang: Lang, key: MessageKey, vars: Record<string, stri
 
 export const riskKey = (r: RiskLevel): MessageKey => `risk.${r}`;
 export const fraudKey = (f: FraudType): MessageKey => `fraud.${f}`;
+export const fraudShortKey = (f: FraudType): MessageKey => `fraudShort.${f}`;
 export const syncKey = (s: SyncState): MessageKey => `sync.${s}`;
 export const faultKey = (k: LocalFaultKind): MessageKey => `fault.${k}`;
 export const kpiKey = (k: string): MessageKey => `kpi.${k}` as MessageKey;

@@ -130,19 +130,32 @@ test('the duty desk writes a case review; it comes back through the feed and mov
   await page.screenshot({ path: info.outputPath('case-review-en-3840x2160.png') });
 });
 
-test('a wall key may not write a case review: the form says so and nothing is queued', async ({ page }, info) => {
-  await openCases(page, WALL);
-  await page.locator('[data-review-open="C2"]').click();
-  const form = page.locator('[data-review-form="C2"]');
-  await expect(form.locator('select[name="occupation"]')).toHaveValue('delivery_rider');
-  await form.locator('input[name="missed.none"]').check();
-  await form.locator('input[name="failed.persuasion"]').check();
-  await form.locator('input[name="author"]').fill('访客');
+test('a wall key is offered no case-review form: each case says where reviews are written, and nothing is queued', async ({ page }, info) => {
   const queued = app.core.local.pending().length;
-  await form.locator('button[type="submit"]').click();
-  await expect(form.locator('[data-review-error="refused"]')).toContainText('无权写入复盘');
-  await form.locator('[data-review-errors]').scrollIntoViewIfNeeded();
+  await openCases(page, WALL);
+  const cases = page.locator('[data-case-review-of]');
+  expect(await cases.count()).toBeGreaterThan(0);
+  // Every case says why there is no form, in words, and no case offers the form or its save button.
+  await expect(page.locator('[data-review-refused="wall"]')).toHaveCount(await cases.count());
+  await expect(page.locator('[data-case-review-of="C2"] [data-review-refused]')).toContainText('无权写入复盘');
+  await expect(page.locator('[data-review-open]')).toHaveCount(0);
+  await expect(page.locator('[data-review-form]')).toHaveCount(0);
+  // The gate behind the screen still holds for a page that sends the request anyway.
+  const refused = await page.evaluate(async () => {
+    const ws = new WebSocket(`${location.origin.replace('http', 'ws')}/ws`);
+    await new Promise((r) => ws.addEventListener('open', r, { once: true }));
+    const answer = new Promise<string>((r) => ws.addEventListener('message', (m) => r(String(m.data)), { once: true }));
+    ws.send(JSON.stringify({ type: 'invoke', id: 1, channel: 'review:add', args: { leadId: 'C2', review: { occupation: null, ageBand: null, missed: ['none'], failed: ['other'], text: '' }, author: '访客' } }));
+    const text = await answer;
+    ws.close();
+    return text;
+  });
+  expect(refused).toMatch(/not for the wall role/);
   expect(app.core.local.pending().length).toBe(queued);
   expect(reviewNotes().filter((n) => n.leadId === 'C2')).toHaveLength(0);
-  await page.screenshot({ path: info.outputPath('case-review-wall-refused-1920x1080.png') });
+  await page.screenshot({ path: info.outputPath('case-review-wall-no-form-1920x1080.png') });
+  // The duty desk's key sees the form on the same case.
+  await openCases(page, DESK);
+  await expect(page.locator('[data-review-open="C2"]')).toBeVisible();
+  await expect(page.locator('[data-review-refused]')).toHaveCount(0);
 });

@@ -298,7 +298,51 @@ test('drills down city → branch → station → a lead’s timeline, and revie
   const lead = page.locator('[data-review-lead] button').first();
   const leadId = await lead.innerText();
   await lead.click();
-  await expect(page.locator(`[data-timeline="${leadId}"]`)).toContainText('下发预警');
+  const timeline = page.locator(`[data-timeline="${leadId}"]`);
+  await expect(timeline).toContainText('下发预警');
+  // The lead's way down the four levels, each hop by the names of the units that passed it on
+  // and received it (the detail is the sender's id, the event's unit the receiver).
+  const hops = fixture.filter((l) => l.e === 'event' && l.d['leadId'] === leadId && l.d['kind'] === 'reassign').sort((a, b) => (a.d['at'] as number) - (b.d['at'] as number));
+  expect(hops.map((h) => h.d['detail'])).toEqual(['SZ', 'SZ-BA', stationId]);
+  const stationName = (await page.locator(`[data-crumb="${stationId}"]`).innerText()).trim();
+  await expect(timeline.locator('[data-event="reassign"]')).toHaveCount(3);
+  await expect(timeline.locator('[data-event="reassign"]').nth(0)).toContainText('深圳市公安局 → 宝安分局');
+  await expect(timeline.locator('[data-event="reassign"]').nth(1)).toContainText(`宝安分局 → ${stationName}`);
+  await expect(timeline.locator('[data-event="reassign"]').nth(2)).toContainText(`${stationName} → ${stationName.replace('派出所', '')}第`);
+  expect(await timeline.locator('.timeline').first().innerText()).not.toMatch(/SZ-|SZ →|\b(patrol|beat|phone|visit)\b|\d+h\b/);
   await page.goto(`${app.host.url}#/review?week=1&date=2026-11-20`);
   await expect(page.locator('h1')).toContainText('每周研判 2026-11-16 – 2026-11-22');
+});
+
+test('a case’s timeline reads in words: units by name, dispatch, revisit, reminder and bank in the display’s language', async ({ page }, info) => {
+  const cases = new Set(expected(leadsOf(), stopsOf(), CUTOFF).victimIds);
+  const events = fixture.filter((l) => l.e === 'event' && cases.has(l.d['leadId'] as string) && (l.d['at'] as number) <= CUTOFF);
+  const kinds = new Set(events.filter((l) => l.d['detail'] !== undefined).map((l) => l.d['kind'] as string));
+  // The fixture's cases carry every kind of coded detail the check below reads.
+  for (const k of ['reassign', 'feedback', 'stop_payment']) expect(kinds.has(k), k).toBe(true);
+  for (const [lang, words] of [
+    ['zh-CN', { city: '深圳市公安局 → ', bank: /工商银行|建设银行|农业银行|中国银行|招商银行|平安银行|交通银行|邮储银行|兴业银行|中信银行/ }],
+    ['en', { city: 'Shenzhen PSB → ', bank: /ICBC|China Construction Bank|Agricultural Bank of China|Bank of China|China Merchants Bank|Ping An Bank|Bank of Communications|Postal Savings Bank|Industrial Bank|China CITIC Bank/ }],
+  ] as const) {
+    await openReview(page, `?s=${REVIEW_SECTIONS.indexOf('cases')}${lang === 'en' ? '&lang=en' : ''}`);
+    await expect(page.locator('[data-case]')).toHaveCount(cases.size);
+    const lines = page.locator('[data-case] [data-event]');
+    await expect(lines).toHaveCount(events.length);
+    // Every coded detail the centre wrote became words: none is left as text.
+    await expect(page.locator('[data-case] [data-event-detail="text"]')).toHaveCount(0);
+    const text = (await lines.allInnerTexts()).join('\n');
+    expect(text).not.toMatch(lang === 'en' ? /SZ-|\d+h\b|_/ : /SZ-|[a-z]/);
+    expect(text).toContain(words.city);
+    await expect(page.locator('[data-case] [data-event="stop_payment"]').first()).toContainText(words.bank);
+    if (lang === 'zh-CN') {
+      await expect(page.locator('[data-case] [data-event="feedback"]').first()).toContainText('预后被骗');
+      if (kinds.has('dispatch')) await expect(page.locator('[data-case] [data-event="dispatch"]').first()).toContainText(/派巡逻警力|派社区民警/);
+      if (kinds.has('revisit')) await expect(page.locator('[data-case] [data-event="revisit"]').first()).toContainText(/电话|上门|短信|宣防/);
+      if (kinds.has('escalation')) await expect(page.locator('[data-case] [data-event="escalation"]').first()).toContainText(/距时限\d+小时/);
+    } else {
+      expect(text).not.toMatch(/[\u4e00-\u9fff]/);
+      await expect(page.locator('[data-case] [data-event="feedback"]').first()).toContainText('defrauded after warning');
+    }
+    await page.screenshot({ path: info.outputPath(`review-case-timeline-${lang}-1920x1080.png`) });
+  }
 });

@@ -104,6 +104,7 @@ function everyEntry(): { [K in RequestName]: RequestArgs<K> } {
     'clock:now': {},
     'audit:list': { limit: 100 },
     'handling:summary': { window: day, asOf: FIXED_NOW },
+    'viewer:get': {},
   };
 }
 
@@ -127,6 +128,7 @@ describe('the wall role', () => {
         continue;
       }
       expect(r.ok, `${channel}: ${r.error}`).toBe(true);
+      if (channel === 'viewer:get') expect(r.value).toEqual({ role: 'wall' });
       let text = JSON.stringify(r.value);
       if (channel === 'review:export') text = Buffer.from((r.value as { base64: string }).base64, 'base64').toString('utf8');
       for (const a of addresses) expect(text, channel).not.toContain(a);
@@ -151,6 +153,8 @@ describe('the wall role', () => {
 describe('the unmask role', () => {
   it('sees the whole record of a lead, and each view is recorded with the key name and time, here and at the centre', async () => {
     const ws = await socket(DESK);
+    // The page learns its key's role from the dispatcher, to offer only what the role may do.
+    expect(await call(ws, 'viewer:get', {})).toMatchObject({ ok: true, value: { role: 'unmask' } });
     const before = core.local.auditList(1000).length;
     const r = (await call(ws, 'lead:timeline', { leadId: someLead })) as { ok: true; value: { lead: Record<string, unknown> } };
     expect(r.ok).toBe(true);

@@ -19,10 +19,35 @@ import {
   type CaseReviewProblem,
 } from '../../../shared/caseReview.js';
 import type { PendingNote, ReviewLead } from '../../../shared/contract.js';
+import { mayCall, type Role } from '../../../shared/privacy.js';
 import { clockText, dateText } from '../format.js';
 import type { MessageKey } from '../i18n.js';
 import { api, onChanged, useApp } from '../store.js';
 import { useT } from '../wall/common.js';
+
+/**
+ * The role of this page's key, asked once (the dispatcher answers it from the key): a screen
+ * offers a form only to a role that may send it, by the one role rule (shared/privacy.ts).
+ */
+let roleAsked: Promise<Role> | null = null;
+export function useRole(): Role | null {
+  const [role, setRole] = useState<Role | null>(null);
+  useEffect(() => {
+    let alive = true;
+    roleAsked ??= api()
+      .invoke('viewer:get', {})
+      .then((v) => v.role)
+      .catch((e: unknown) => {
+        roleAsked = null;
+        throw e;
+      });
+    roleAsked.then((r) => alive && setRole(r)).catch(() => undefined);
+    return () => {
+      alive = false;
+    };
+  }, []);
+  return role;
+}
 
 /**
  * The latest review of every lead (pending ones included, marked), loaded once for the whole
@@ -42,6 +67,23 @@ export function useLatestReviews(active: boolean): Map<string, PendingNote> {
     };
   }, [active]);
   return latest;
+}
+
+/** A review note's body in words on one line (a notes list), its text as written when it is not structured. */
+export function reviewWords(body: string, t: (k: MessageKey) => string, lang: 'zh-CN' | 'en'): string {
+  const parsed = parseReviewBody(body);
+  if (parsed.kind !== 'structured') return parsed.text;
+  const r = parsed.review;
+  const sep = lang === 'en' ? ', ' : '、';
+  const field = (k: MessageKey, v: string) => `${t(k)}${lang === 'en' ? ': ' : '：'}${v}`;
+  return [
+    field('review.occupation', r.occupation ? t(`occupation.${r.occupation}`) : t('unknown')),
+    field('review.ageBand', r.ageBand ?? t('unknown')),
+    field('review.missed', r.missed.map((x) => t(`missed.${x}`)).join(sep)),
+    field('review.failed', r.failed.map((x) => t(`failed.${x}`)).join(sep)),
+    ...(r.psychology ? [field('review.psychology', t(`psychology.${r.psychology}`))] : []),
+    ...(r.text ? [field('review.text', r.text)] : []),
+  ].join(lang === 'en' ? '; ' : '；');
 }
 
 function LatestReview({ note }: { note: PendingNote | null }) {
@@ -110,6 +152,7 @@ function draftFor(lead: ReviewLead): Draft {
 
 export function CaseReviewForm({ lead, latest }: { lead: ReviewLead; latest: PendingNote | null }) {
   const t = useT();
+  const role = useRole();
   const [open, setOpen] = useState(false);
   const [draft, setDraft] = useState<Draft>(() => draftFor(lead));
   // The fields at fault, once each (the author is the note's, not the review's).
@@ -145,12 +188,18 @@ export function CaseReviewForm({ lead, latest }: { lead: ReviewLead; latest: Pen
   return (
     <div className="case-review" data-case-review-of={lead.id}>
       <LatestReview note={latest} />
-      {!open && (
+      {/* A key that may not write a review is told where to write it, not shown a form it cannot send. */}
+      {role !== null && !mayCall(role, 'review:add') && (
+        <div className="case-review-refused muted" data-review-refused={role}>
+          {t('reviewNotAllowed', { role })}
+        </div>
+      )}
+      {role !== null && mayCall(role, 'review:add') && !open && (
         <button type="button" className="case-review-open" data-review-open={lead.id} onClick={() => setOpen(true)}>
           {t('caseReview')}
         </button>
       )}
-      {open && (
+      {open && role !== null && mayCall(role, 'review:add') && (
         <form
           className="case-review-form"
           data-review-form={lead.id}

@@ -1,16 +1,14 @@
 // One lead's timeline as the review's drawer and case list show it: its events in order, then its
 // stop-payments. Its own file so the review screen and the timeline can change independently.
 import type { LeadTimeline } from '../../../shared/contract.js';
-import { outcomes, type Lead } from '../../../shared/protocol.js';
 import { clockText, moneyText } from '../format.js';
 import { riskDimensions } from '../../../shared/grade.js';
+import { bankName } from '../../../shared/vocabulary.js';
 import { dimKey, levelKey, methodKey, riskKey, roleKey, type MessageKey } from '../i18n.js';
 import { useApp } from '../store.js';
 import { useT } from '../wall/common.js';
 import { EarlierChain } from './EarlierChain.js';
-
-/** A feedback's detail names its outcome; any other text a centre sends there is shown as it is. */
-const isOutcome = (d: string | null | undefined): d is NonNullable<Lead['outcome']> => (outcomes as readonly (string | null | undefined)[]).includes(d);
+import { EventLine } from './EventLine.js';
 
 export function LeadTimelineView({ tl }: { tl: LeadTimeline }) {
   const t = useT();
@@ -49,15 +47,12 @@ export function LeadTimelineView({ tl }: { tl: LeadTimeline }) {
       </ol>
       <ol>
         {tl.events.map((e) => (
-          <li key={e.id}>
-            {clockText(e.at, false)} {t(`event.${e.kind}` as MessageKey)}
-            {e.tier ? ` ${t('tierN', { n: e.tier })}` : ''} {e.kind === 'feedback' && isOutcome(e.detail) ? t(`outcome.${e.detail}` as MessageKey) : (e.detail ?? '')}
-          </li>
+          <EventLine key={e.id} e={e} />
         ))}
       </ol>
       {tl.stops.map((s) => (
         <div key={s.id} className="muted">
-          {t('section.stops')}: {s.bank} {s.accountMasked} {moneyText(s.amount, lang)} {t(`status.${s.status}` as MessageKey)}
+          {t('section.stops')}: {bankName(s.bank, lang)} {s.accountMasked} {moneyText(s.amount, lang)} {t(`status.${s.status}` as MessageKey)}
         </div>
       ))}
       <EarlierChain earlier={tl.earlier} />

@@ -16,6 +16,7 @@ import { api, onChanged, useApp, type Slice } from '../store.js';
 import { localName, Panel, placeName, useT } from '../wall/common.js';
 import { shortUnitName, Table } from '../wall/Leaderboards.js';
 import { StatusBar } from '../wall/StatusBar.js';
+import { EventLine } from './EventLine.js';
 
 type Data = {
   branch: UnitNode;
@@ -206,10 +207,7 @@ function PullRow({ l, lang, open, onToggle }: { l: ReviewLead; lang: 'zh-CN' | '
             ) : (
               <ol className="timeline">
                 {open.events.map((e) => (
-                  <li key={e.id}>
-                    {`${clockText(e.at, false)} ${t(`event.${e.kind}` as MessageKey)}${e.tier ? ` ${t('tierN', { n: e.tier })}` : ''}`}
-                    {e.kind === 'feedback' && e.detail ? ` ${t(`outcome.${e.detail}` as MessageKey)}` : ''}
-                  </li>
+                  <EventLine key={e.id} e={e} />
                 ))}
               </ol>
             )}

@@ -12,9 +12,10 @@ import { api, onChanged, useApp } from '../store.js';
 import { Head, localName, placeName, useT } from '../wall/common.js';
 import { KpiCards, valueText } from '../wall/KpiStrip.js';
 import { CORE_INDICATORS, measure } from '../../../shared/indicators.js';
+import { bankName } from '../../../shared/vocabulary.js';
 import { Table } from '../wall/Leaderboards.js';
 import { StatusBar } from '../wall/StatusBar.js';
-import { CaseReviewForm, useLatestReviews } from './CaseReviewForm.js';
+import { CaseReviewForm, reviewWords, useLatestReviews } from './CaseReviewForm.js';
 import { LeadTimelineView } from './LeadTimelineView.js';
 import { PatternTable } from './PatternTable.js';
 import { Replay } from './Replay.js';
@@ -98,6 +99,7 @@ function LeadTable({ leads, cols }: { leads: ReviewLead[]; cols: LeadCol[] }) {
 
 function Notes({ window, unitId, leadId }: { window: Window; unitId: string; leadId?: string }) {
   const t = useT();
+  const lang = useApp((s) => s.lang);
   const [notes, setNotes] = useState<PendingNote[]>([]);
   const [body, setBody] = useState('');
   const [author, setAuthor] = useState('');
@@ -122,7 +124,7 @@ function Notes({ window, unitId, leadId }: { window: Window; unitId: string; lea
       <ul className="note-list">
         {notes.map((n) => (
           <li key={n.id} data-note={n.id} data-pending={n.pending ? 'true' : 'false'}>
-            <b>{t(`noteKind.${n.kind}` as MessageKey)}</b> {clockText(n.createdAt, false)} {n.author}：{n.body}
+            <b>{t(`noteKind.${n.kind}` as MessageKey)}</b> {clockText(n.createdAt, false)} {n.author}：{n.kind === 'review' ? reviewWords(n.body, t, lang) : n.body}
             {n.pending && <span className="pending"> ({n.error ? t('failedMark', { e: n.error }) : t('pendingMark')})</span>}
           </li>
         ))}
@@ -419,7 +421,7 @@ function StopTable({ stops, summary }: { stops: StopRecord[]; summary: ReviewPla
     <table className="review-table" data-stops-bank>
       <Head cols={['colBank', 'colCount', 'kpi.stopPayment30', 'colFailed', 'colFrozenAmount', 'colReturnedAmount']} />
       <tbody>
-        {summary.banks.map((b) => row(b.bank, b, b.bank))}
+        {summary.banks.map((b) => row(bankName(b.bank, lang), b, b.bank))}
         {row(t('stopsTotal'), summary.total, 'total')}
       </tbody>
     </table>
@@ -430,7 +432,7 @@ function StopTable({ stops, summary }: { stops: StopRecord[]; summary: ReviewPla
           <tr key={s.id} data-stop={s.id}>
             <td>{s.leadId}</td>
             <td>{localName({ name: s.unitName, nameEn: s.unitNameEn }, lang)}</td>
-            <td>{s.bank}</td>
+            <td>{bankName(s.bank, lang)}</td>
             <td>{s.accountMasked}</td>
             <td>{moneyText(s.amount, lang)}</td>
             <td>{clockText(s.requestedAt, false)}</td>

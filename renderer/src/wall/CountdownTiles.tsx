@@ -7,7 +7,7 @@ import { useShallow } from 'zustand/react/shallow';
 import type { CountdownTile, CountdownWall } from '../../../shared/contract.js';
 import { countdownStep } from '../../../shared/kpi.js';
 import { clockText, durationText, moneyText } from '../format.js';
-import { dimKey, fraudKey, levelKey, methodKey, riskKey, roleKey, type Lang } from '../i18n.js';
+import { dimKey, fraudKey, fraudShortKey, levelKey, methodKey, riskKey, roleKey, type Lang } from '../i18n.js';
 import { methods } from '../../../shared/protocol.js';
 import { setTileView, useApp } from '../store.js';
 import { Panel, placeName, useT, type T } from './common.js';
@@ -60,7 +60,9 @@ function Tile({ lead, now, lang, t, flash }: { lead: CountdownTile; now: number;
             {t(methodKey(lead.method))}
           </span>
         )}
-        <span>{t(fraudKey(lead.fraudType))}</span>
+        <span className="tile-fraud" title={t(fraudKey(lead.fraudType))}>
+          {t(fraudShortKey(lead.fraudType))}
+        </span>
         <span>{moneyText(lead.amountAtRisk, lang)}</span>
         {lead.warningCount > 1 && <span className="tile-repeat">{t('repeat', { n: lead.warningCount })}</span>}
       </div>

@@ -1,0 +1,77 @@
+// The tile panel read from across the room, with the demo's leads: its title on one line, its
+// handling line and every tile's reminder ladder whole (nothing cut with an ellipsis or past the
+// edge), at 1080p and on a 4K wall, in both languages; and the wall still neither scrolls nor
+// puts text under the floor.
+import { expect, test } from '@playwright/test';
+import { FIXED_NOW } from '../support/harness.js';
+import { layoutFaults } from './layout.js';
+import { startInProcess, type InProcess } from './support.js';
+
+let app: InProcess | undefined;
+test.afterEach(async () => {
+  await app?.stop();
+  app = undefined;
+});
+
+for (const [w, h, lang] of [
+  [1920, 1080, 'zh-CN'],
+  [3840, 2160, 'zh-CN'],
+  [1920, 1080, 'en'],
+  [3840, 2160, 'en'],
+] as const) {
+  test(`at ${w}×${h} in ${lang} the tile panel's title is one line and its handling line and ladders are whole`, async ({ page }, info) => {
+    app = await startInProcess({ historyDays: 1, leadsPerDay: 300, speed: 1, now: FIXED_NOW });
+    await page.setViewportSize({ width: w, height: h });
+    await page.goto(`${app.host.url}#/wall${lang === 'en' ? '?lang=en' : ''}`);
+    await expect(page.locator('[data-sync-state]')).toHaveAttribute('data-sync-state', 'live', { timeout: 20_000 });
+    await expect.poll(() => page.locator('[data-lead] [data-ladder]').count(), { timeout: 20_000 }).toBeGreaterThan(3);
+    await expect(page.locator('[data-handling]')).toBeVisible();
+    // Some ladder has fired a tier, so a chip with a name and a time is among those measured.
+    await expect.poll(() => page.locator('[data-lead] [data-ladder] [data-fired="true"]').count(), { timeout: 20_000 }).toBeGreaterThan(0);
+    const faults = () =>
+      page.evaluate((floorPx) => {
+        const out: string[] = [];
+        const cut = (el: Element, within: Element | null, what: string) => {
+          const e = el as HTMLElement;
+          const r = e.getBoundingClientRect();
+          const box = within?.getBoundingClientRect();
+          if (e.scrollWidth > e.clientWidth + 1) out.push(`${what} clipped: ${e.scrollWidth} in ${e.clientWidth} "${e.textContent}"`);
+          if (box && (r.right > box.right + 1 || r.left < box.left - 1)) out.push(`${what} past its box: ${r.left}–${r.right} in ${box.left}–${box.right} "${e.textContent}"`);
+          if (r.width === 0 && (e.textContent ?? '') !== '') out.push(`${what} squeezed to nothing "${e.textContent}"`);
+          const font = parseFloat(getComputedStyle(e).fontSize);
+          if (font < floorPx - 0.5) out.push(`${what} text ${font}px under the floor ${floorPx}px`);
+        };
+        // One line: the title's text lies on a single line box.
+        const title = document.querySelector('[data-panel="countdowns"] .panel-title')!;
+        const range = document.createRange();
+        range.selectNodeContents(title);
+        const tops = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
+        if (tops.size !== 1) out.push(`title "${title.textContent}" on ${tops.size} lines`);
+        cut(title, title.closest('.panel-head'), 'title');
+        const line = document.querySelector('[data-handling]')!;
+        cut(line, line.closest('.panel-head'), 'handling line');
+        for (const tile of document.querySelectorAll('[data-lead]')) {
+          const t = tile as HTMLElement;
+          if (t.scrollHeight > t.clientHeight + 1) out.push(`${tile.getAttribute('data-lead')} tile content ${t.scrollHeight} tall in ${t.clientHeight}`);
+          const meta = tile.querySelector('.tile-meta')!;
+          for (const item of meta.children) {
+            // The method, amount and repeat count whole; the short fraud type whole too, or at
+            // worst cut with its full name kept in its title.
+            if (item.classList.contains('tile-fraud') && item.getAttribute('title')) {
+              const f = item as HTMLElement;
+              if (f.scrollWidth > f.clientWidth + 1 && getComputedStyle(f).textOverflow !== 'ellipsis') out.push(`${tile.getAttribute('data-lead')} fraud type clipped without an ellipsis`);
+              continue;
+            }
+            cut(item, meta, `${tile.getAttribute('data-lead')} meta`);
+          }
+          const ladder = tile.querySelector('[data-ladder]')!;
+          cut(ladder, tile, `${tile.getAttribute('data-lead')} ladder`);
+          for (const chip of ladder.children) cut(chip, ladder, `${tile.getAttribute('data-lead')} chip`);
+        }
+        return out;
+      }, h / 60);
+    await page.screenshot({ path: info.outputPath(`tiles-${lang}-${w}x${h}.png`) });
+    expect(await faults()).toEqual([]);
+    expect(await layoutFaults(page)).toEqual([]);
+  });
+}
