@@ -7,7 +7,9 @@ import { makeLead } from '../tests/support/records.js';
 import { FIXED_NOW } from '../tests/support/harness.js';
 import { spawnSync } from 'node:child_process';
 import { startCentre } from './centre.js';
-import { migrate, openPgStore, PG_MIGRATIONS, schemaVersion, type PgStore } from './pgStore.js';
+import { migrate, openPgStore, PG_MIGRATIONS, SCOPE_ROWS_SQL, schemaVersion, type PgStore } from './pgStore.js';
+
+type PlanNode = { 'Node Type': string; 'Relation Name'?: string; 'Actual Rows': number; 'Actual Loops': number; 'Rows Removed by Filter'?: number; Plans?: PlanNode[] };
 import type { WriteOp } from './store.js';
 import { recordCrc } from '../shared/crc32.js';
 
@@ -42,10 +44,14 @@ async function atVersion(url: string, version: number): Promise<pg.Pool> {
   return pool;
 }
 
-/** A unit row as migration 1's records table holds it, written as an older centre would have. */
-async function oldUnit(pool: pg.Pool, at: number): Promise<void> {
+/** A unit row written as a centre at schema `version` would have (its history from migration 3 on). */
+async function oldUnit(pool: pg.Pool, at: number, version: number): Promise<void> {
   const d = JSON.stringify({ id: 'C', parentId: null, level: 'city', code: 'C', name: '市局' });
   await pool.query("INSERT INTO records (entity, id, v, seq, tx, deleted, path, paths, data, crc, at, lead_id) VALUES ('unit', 'C', 1, 1, 1, 0, '/C/', '[\"/C/\"]', $1, $2, $3, NULL)", [d, recordCrc('C', 1), at]);
+  if (version >= 3) {
+    await pool.query("INSERT INTO history (entity, id, seq, v, ts, deleted, path, data, crc) VALUES ('unit', 'C', 1, 1, $2, 0, '/C/', $1, $3)", [d, at, recordCrc('C', 1)]);
+    await pool.query('UPDATE feed_head SET history_from = $1', [at]);
+  }
   await pool.query("INSERT INTO unit_agg (path, entity, count, sum) VALUES ('/C/', 'unit', 1, $1)", [recordCrc('C', 1)]);
   await pool.query("SELECT setval('feed_seq', 1)");
   await pool.query("UPDATE feed_head SET seq = 1, tx = 1, epoch = 'e-old'");
@@ -67,7 +73,7 @@ describe('the PostgreSQL store', () => {
     const url = await database();
     const pool = await atVersion(url, n - 1);
     const at = FIXED_NOW - 3_600_000;
-    await oldUnit(pool, at);
+    await oldUnit(pool, at, n - 1);
     await pool.end();
     cleanup.pop();
     const s = await store(url);
@@ -84,6 +90,35 @@ describe('the PostgreSQL store', () => {
     expect((await s.rowsAsOf(at, '/C/', 0, 10)).map((r) => r.id)).toEqual(['C']);
     // Migration 3 (history) starts the history at the newest version the store held.
     expect(await s.historyFrom()).toBe(at);
+    // Migration 4 files the rows it found under their scopes: a snapshot by scope finds them.
+    expect((await s.scopeRowsAfter(0, 1, '/C/', 10)).map((r) => r.id)).toEqual(['C']);
+    expect((await s.scopeRowsAfter(0, 2, '/C/C-B1/', 10)).map((r) => r.id)).toEqual(['C-B1']);
+  });
+
+  it("a scope's snapshot rows are read by the scope's index, not by scanning the log", async () => {
+    const s = await store(await database());
+    await s.write([...city, { t: 'put', e: 'unit', d: { id: 'C-B2', parentId: 'C', level: 'branch', code: 'B2', name: '二分局' } }]);
+    const big: WriteOp[] = [];
+    for (let i = 0; i < 4000; i++) big.push({ t: 'put', e: 'lead', d: makeLead(`L-B2-${i}`, 'C-B2', FIXED_NOW) });
+    await s.write(big);
+    await s.write(Array.from({ length: 30 }, (_, i): WriteOp => ({ t: 'put', e: 'lead', d: makeLead(`L-B1-${i}`, 'C-B1', FIXED_NOW) })));
+    await s.write(big.slice(0, 2000)); // a second version of half of B2's: their first versions' entries must be gone
+    await s.pool.query('ANALYZE');
+    const head = await s.headSeq();
+    const plan = (await s.pool.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(`EXPLAIN (ANALYZE, FORMAT JSON) ${SCOPE_ROWS_SQL}`, [0, head, '/C/C-B1/', 2000])).rows[0]!['QUERY PLAN'][0].Plan;
+    // Rows each scan of the two tables produced or threw away, over all its loops.
+    const touched: { node: string; relation: string; rows: number }[] = [];
+    const walk = (n: PlanNode) => {
+      if (n['Relation Name']) touched.push({ node: n['Node Type'], relation: n['Relation Name'], rows: (n['Actual Rows'] + (n['Rows Removed by Filter'] ?? 0)) * n['Actual Loops'] });
+      for (const c of n.Plans ?? []) walk(c);
+    };
+    walk(plan);
+    expect(touched.filter((t) => t.node === 'Seq Scan')).toEqual([]);
+    // B1's 30 leads and its unit (and the few units and policies looked at for the policies above): not B2's 6,000 rows.
+    expect(touched.reduce((a, t) => a + t.rows, 0)).toBeLessThan(100);
+    expect((await s.scopeRowsAfter(0, head, '/C/C-B1/', 2000)).map((r) => r.id)).toEqual(['C-B1', ...Array.from({ length: 30 }, (_, i) => `L-B1-${i}`)]);
+    expect((await s.scopeRowsAfter(0, head, '/C/C-B2/', 10_000)).length).toBe(4001);
+    expect(Number((await s.pool.query<{ n: number }>("SELECT COUNT(*) AS n FROM record_scopes WHERE prefix = '/C/'")).rows[0]!.n)).toBe(3 + 4030);
   });
 
   it('centre processes starting together on a fresh database migrate it once', async () => {

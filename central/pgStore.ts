@@ -83,6 +83,13 @@ export const PG_MIGRATIONS: readonly string[] = [
    INSERT INTO history (entity, id, seq, v, ts, deleted, path, data, crc) SELECT entity, id, seq, v, at, deleted, path, data, crc FROM records;
    ALTER TABLE feed_head ADD COLUMN history_from BIGINT NOT NULL DEFAULT 0;
    UPDATE feed_head SET history_from = COALESCE((SELECT MAX(at) FROM records), 0);`,
+  // 4: each live record's seq under every scope path it lies in (its unit's path and each one
+  // above), so a scope's snapshot reads its own rows in seq order from an index, a keyset at a
+  // time, instead of the whole log: a branch's snapshot costs the branch's rows.
+  `CREATE TABLE record_scopes (prefix TEXT NOT NULL, seq BIGINT NOT NULL, PRIMARY KEY (prefix, seq));
+   INSERT INTO record_scopes (prefix, seq)
+     SELECT substr(r.path, 1, g.i), r.seq FROM records r, generate_series(2, char_length(r.path)) AS g(i)
+     WHERE r.deleted = 0 AND substr(r.path, g.i, 1) = '/';`,
 ];
 
 /** BIGINT columns come back as numbers: seqs, times and sums stay far below 2^53. */
@@ -148,6 +155,19 @@ export async function migrate(pool: pg.Pool, target = PG_MIGRATIONS.length): Pro
 /** {@link visibleIn} in SQL over a history row `h`, for the scope path $2. */
 const AS_OF_IN_SCOPE = "(substr(h.path, 1, char_length($2)) = $2 OR (h.entity = 'policy' AND substr($2, 1, char_length(h.path)) = h.path))";
 
+/**
+ * A keyset of a scope's snapshot rows ($1 < seq ≤ $2, scope path $3, at most $4 of the scope's
+ * own): its entries in record_scopes in seq order from the primary key, each joined to its row by
+ * seq, and the few policies set above the scope, which govern it too.
+ */
+export const SCOPE_ROWS_SQL = `(SELECT r.entity, r.id, r.v, r.seq, r.tx, r.deleted, r.path, r.paths, r.data, r.at AS ts
+     FROM record_scopes s JOIN records r ON r.seq = s.seq
+     WHERE s.prefix = $3 AND s.seq > $1 AND s.seq <= $2 AND r.deleted = 0 ORDER BY s.seq LIMIT $4)
+  UNION ALL
+  (SELECT entity, id, v, seq, tx, deleted, path, paths, data, at AS ts FROM records
+     WHERE entity = 'policy' AND deleted = 0 AND seq > $1 AND seq <= $2 AND char_length(path) < char_length($3) AND substr($3, 1, char_length(path)) = path)
+  ORDER BY seq`;
+
 /** The store's reads over one connection or the pool. */
 function readerOn(q: Query, keepsHistory: boolean): StoreReader {
   const livePath = async (entity: EntityName, id: string) => {
@@ -160,6 +180,14 @@ function readerOn(q: Query, keepsHistory: boolean): StoreReader {
     headSeq: async () => Number((await q<{ seq: number }>('SELECT seq FROM feed_head'))[0]?.seq ?? 0),
     purgedThrough: async () => Number((await q<{ purged: number }>('SELECT purged FROM feed_head'))[0]?.purged ?? 0),
     rowsAfter: (seq, limit) => q<StoredRow>('SELECT entity, id, v, seq, tx, deleted, path, paths, data, at AS ts FROM records WHERE seq > $1 ORDER BY seq LIMIT $2', [seq, limit]),
+    scopeRowsAfter: async (after, through, scopePath, limit) => {
+      const rows = await q<StoredRow>(SCOPE_ROWS_SQL, [after, through, scopePath, limit]);
+      // A full batch ends at its last scope row: a policy above it belongs to a later batch.
+      const inScope = rows.filter((r) => r.path.startsWith(scopePath));
+      if (inScope.length < limit) return rows;
+      const last = inScope[inScope.length - 1]!.seq;
+      return rows.filter((r) => r.seq <= last);
+    },
     hasRowsAfter: async (seq) => (await q('SELECT 1 AS one FROM records WHERE seq > $1 LIMIT 1', [seq])).length > 0,
     unitPath: (id) => livePath('unit', id),
     leadPath: (id) => livePath('lead', id),
@@ -211,6 +239,15 @@ function pathSegment(id: string): string {
 }
 
 type PrevRow = { v: number; path: string; paths: string; deleted: number; crc: number; data: string | null };
+/** A record's live row as the database holds it (flushed), whose scope entries a rewrite replaces. */
+type ScopedRow = { seq: number; path: string };
+
+/** Every scope path a record under `path` lies in: `/a/b/` → `/a/`, `/a/b/` (what record_scopes holds). */
+export function scopePrefixes(path: string): string[] {
+  const out: string[] = [];
+  for (let i = path.indexOf('/', 1); i >= 0; i = path.indexOf('/', i + 1)) out.push(path.slice(0, i + 1));
+  return out;
+}
 type RecordRow = { entity: EntityName; id: string; v: number; seq: number; deleted: 0 | 1; path: string; paths: string; data: string | null; crc: number; at: number; leadId: string | null };
 
 /** Rows a multi-row statement carries at most (PostgreSQL takes 65535 parameters). */
@@ -229,6 +266,8 @@ class WriteTx {
   /** Records written and not yet flushed (the last version of each), and every version for history. */
   readonly #pending = new Map<string, RecordRow>();
   readonly #history: RecordRow[] = [];
+  /** Each loaded record's live row in the database (null: none), kept as flushes change it. */
+  readonly #inDb = new Map<string, ScopedRow | null>();
   /** Per unit path and entity: the change to its count and crc sum, not yet flushed. */
   readonly #agg = new Map<string, { path: string; entity: EntityName; count: number; sum: number }>();
   #spareSeqs: number[] = [];
@@ -254,12 +293,18 @@ class WriteTx {
       const ids = [...idSet];
       for (let i = 0; i < ids.length; i += ROWS_PER_STATEMENT) {
         const chunk = ids.slice(i, i + ROWS_PER_STATEMENT);
-        const found = await this.q<PrevRow & { id: string }>(
-          `SELECT id, v, path, paths, deleted, crc, data FROM records WHERE entity = $1 AND id IN (${chunk.map((_, j) => `$${j + 2}`).join(', ')})`,
+        const found = await this.q<PrevRow & { id: string; seq: number }>(
+          `SELECT id, v, seq, path, paths, deleted, crc, data FROM records WHERE entity = $1 AND id IN (${chunk.map((_, j) => `$${j + 2}`).join(', ')})`,
           [entity, ...chunk],
         );
-        for (const id of chunk) this.#rows.set(key(entity, id), null);
-        for (const r of found) this.#rows.set(key(entity, r.id), { v: r.v, path: r.path, paths: r.paths, deleted: r.deleted, crc: r.crc, data: r.data });
+        for (const id of chunk) {
+          this.#rows.set(key(entity, id), null);
+          this.#inDb.set(key(entity, id), null);
+        }
+        for (const r of found) {
+          this.#rows.set(key(entity, r.id), { v: r.v, path: r.path, paths: r.paths, deleted: r.deleted, crc: r.crc, data: r.data });
+          if (!r.deleted) this.#inDb.set(key(entity, r.id), { seq: r.seq, path: r.path });
+        }
       }
     }
   }
@@ -397,6 +442,7 @@ class WriteTx {
         chunk.flatMap((r) => [r.entity, r.id, r.v, r.seq, this.tx, r.deleted, r.path, r.paths, r.data, r.crc, r.at, r.leadId]),
       );
     }
+    await this.#flushScopes(rows);
     const versions = this.#history.splice(0);
     for (let i = 0; i < versions.length; i += ROWS_PER_STATEMENT) {
       const chunk = versions.slice(i, i + ROWS_PER_STATEMENT);
@@ -413,6 +459,27 @@ class WriteTx {
         [a.path, a.entity, a.count, a.sum],
       );
       if (updated.length === 0) await this.q('INSERT INTO unit_agg (path, entity, count, sum) VALUES ($1, $2, $3, MOD(MOD($4, 4294967296) + 4294967296, 4294967296))', [a.path, a.entity, a.count, a.sum]);
+    }
+  }
+
+  /** Moves the scope entries of the rows written: the replaced live row's out, the new live row's in. */
+  async #flushScopes(rows: RecordRow[]): Promise<void> {
+    const gone: [string, number][] = [];
+    const added: [string, number][] = [];
+    for (const r of rows) {
+      const k = key(r.entity, r.id);
+      const old = this.#inDb.get(k);
+      if (old) for (const p of scopePrefixes(old.path)) gone.push([p, old.seq]);
+      if (!r.deleted) for (const p of scopePrefixes(r.path)) added.push([p, r.seq]);
+      this.#inDb.set(k, r.deleted ? null : { seq: r.seq, path: r.path });
+    }
+    for (let i = 0; i < gone.length; i += ROWS_PER_STATEMENT) {
+      const chunk = gone.slice(i, i + ROWS_PER_STATEMENT);
+      await this.q(`DELETE FROM record_scopes WHERE (prefix, seq) IN (${placeholders(chunk.length, 2)})`, chunk.flat());
+    }
+    for (let i = 0; i < added.length; i += ROWS_PER_STATEMENT) {
+      const chunk = added.slice(i, i + ROWS_PER_STATEMENT);
+      await this.q(`INSERT INTO record_scopes (prefix, seq) VALUES ${placeholders(chunk.length, 2)}`, chunk.flat());
     }
   }
 }
@@ -479,6 +546,7 @@ export class PgStore implements CentralStore {
   headSeq = (): Promise<number> => this.#api.headSeq();
   purgedThrough = (): Promise<number> => this.#api.purgedThrough();
   rowsAfter = (seq: number, limit: number): Promise<StoredRow[]> => this.#api.rowsAfter(seq, limit);
+  scopeRowsAfter = (after: number, through: number, scopePath: string, limit: number): Promise<StoredRow[]> => this.#api.scopeRowsAfter(after, through, scopePath, limit);
   hasRowsAfter = (seq: number): Promise<boolean> => this.#api.hasRowsAfter(seq);
   unitPath = (unitId: string): Promise<string | null> => this.#api.unitPath(unitId);
   leadPath = (leadId: string): Promise<string | null> => this.#api.leadPath(leadId);

@@ -88,8 +88,11 @@ async function pageIn(epoch: string, store: StoreReader, cursor: number, scopePa
   let lastTx = -1;
   let emitted = 0;
   outer: for (;;) {
-    const rows: StoredRow[] = await store.rowsAfter(last, READ_BATCH);
-    if (rows.length === 0) break;
+    // Up to the snapshot's head only the scope's live rows can make a line (its tombstones are
+    // left out): those are read by the scope. Past it, every row may (a del of a record that left).
+    const snapshotting = last < skipTombstonesThrough;
+    const rows: StoredRow[] = snapshotting ? await store.scopeRowsAfter(last, skipTombstonesThrough, scopePath, READ_BATCH) : await store.rowsAfter(last, READ_BATCH);
+    if (rows.length === 0 && !snapshotting) break;
     for (const r of rows) {
       if (emitted >= limit && r.tx !== lastTx) break outer;
       last = r.seq;
@@ -101,7 +104,11 @@ async function pageIn(epoch: string, store: StoreReader, cursor: number, scopePa
         emitted++;
       }
     }
-    if (rows.length < READ_BATCH) break;
+    if (rows.length < READ_BATCH) {
+      if (!snapshotting) break;
+      // Every row of the scope through the snapshot's head is out; the log goes on from there.
+      last = skipTombstonesThrough;
+    }
   }
   const more = await store.hasRowsAfter(last);
   const seq = more ? last : await store.headSeq();

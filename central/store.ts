@@ -80,6 +80,13 @@ export interface StoreReader {
   headSeq(): Promise<number>;
   purgedThrough(): Promise<number>;
   rowsAfter(seq: number, limit: number): Promise<StoredRow[]>;
+  /**
+   * What a snapshot of a scope sends from the log: the live rows visible in it ({@link visibleIn})
+   * with seq in (after, through], in seq order; about `limit` of them (a policy set above the scope
+   * may add a few; fewer than `limit` means there are no more). Read by the scope, not by scanning
+   * the whole log, so a branch's snapshot costs its own rows.
+   */
+  scopeRowsAfter(after: number, through: number, scopePath: string, limit: number): Promise<StoredRow[]>;
   hasRowsAfter(seq: number): Promise<boolean>;
   unitPath(unitId: string): Promise<string | null>;
   /** The scope path of a live lead, or null when there is none. */
@@ -191,12 +198,19 @@ function pathSegment(id: string): string {
 class SqliteReads {
   readonly #get: Database.Statement<[string, string], { v: number; path: string; deleted: 0 | 1 }>;
   readonly #after: Database.Statement<[number, number], StoredRow>;
+  readonly #scopeAfter: Database.Statement<{ after: number; through: number; lo: string; hi: string; limit: number }, StoredRow>;
   readonly #asOfRows: Database.Statement<{ asOf: number; lo: string; hi: string; after: number; limit: number }, HistoryRow>;
   readonly #meta: Database.Statement<[string], { v: string }>;
 
   constructor(readonly db: Database.Database, readonly keepsHistory: boolean) {
     this.#get = db.prepare('SELECT v, path, deleted FROM records WHERE entity = ? AND id = ?');
     this.#after = db.prepare('SELECT entity, id, v, seq, tx, deleted, path, paths, data, at AS ts FROM records WHERE seq > ? ORDER BY seq LIMIT ?');
+    // On one machine the log is local: the seq index with the scope tested in SQL, no row crossing into JS for nothing.
+    this.#scopeAfter = db.prepare(
+      `SELECT entity, id, v, seq, tx, deleted, path, paths, data, at AS ts FROM records
+       WHERE seq > @after AND seq <= @through AND deleted = 0 AND ((path >= @lo AND path < @hi) OR (entity = 'policy' AND substr(@lo, 1, length(path)) = path))
+       ORDER BY seq LIMIT @limit`,
+    );
     // Per record, the newest version committed by T (by seq: a record's versions are written in
     // order), if that is not a deletion and lies in the scope.
     this.#asOfRows = db.prepare(
@@ -222,6 +236,10 @@ class SqliteReads {
 
   rowsAfter(seq: number, limit: number): StoredRow[] {
     return this.#after.all(seq, limit);
+  }
+
+  scopeRowsAfter(after: number, through: number, scopePath: string, limit: number): StoredRow[] {
+    return this.#scopeAfter.all({ after, through, lo: scopePath, hi: scopePath + SUBTREE_END, limit });
   }
 
   hasRowsAfter(seq: number): boolean {
@@ -288,6 +306,7 @@ class SqliteReads {
       headSeq: async () => this.headSeq(),
       purgedThrough: async () => this.purgedThrough(),
       rowsAfter: async (seq, limit) => this.rowsAfter(seq, limit),
+      scopeRowsAfter: async (after, through, p, limit) => this.scopeRowsAfter(after, through, p, limit),
       hasRowsAfter: async (seq) => this.hasRowsAfter(seq),
       unitPath: async (id) => this.livePath('unit', id),
       leadPath: async (id) => this.livePath('lead', id),
@@ -440,6 +459,7 @@ export class SqliteStore implements CentralStore {
   headSeq = (): Promise<number> => this.#api.headSeq();
   purgedThrough = (): Promise<number> => this.#api.purgedThrough();
   rowsAfter = (seq: number, limit: number): Promise<StoredRow[]> => this.#api.rowsAfter(seq, limit);
+  scopeRowsAfter = (after: number, through: number, scopePath: string, limit: number): Promise<StoredRow[]> => this.#api.scopeRowsAfter(after, through, scopePath, limit);
   hasRowsAfter = (seq: number): Promise<boolean> => this.#api.hasRowsAfter(seq);
   unitPath = (unitId: string): Promise<string | null> => this.#api.unitPath(unitId);
   leadPath = (leadId: string): Promise<string | null> => this.#api.leadPath(leadId);
