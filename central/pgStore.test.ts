@@ -7,7 +7,8 @@ import { makeLead } from '../tests/support/records.js';
 import { FIXED_NOW } from '../tests/support/harness.js';
 import { spawnSync } from 'node:child_process';
 import { startCentre } from './centre.js';
-import { migrate, openPgStore, PG_MIGRATIONS, SCOPE_ROWS_SQL, schemaVersion, type PgStore } from './pgStore.js';
+import { FEED_LOCK, migrate, openPgStore, PG_MIGRATIONS, SCOPE_ROWS_SQL, schemaVersion, type PgStore } from './pgStore.js';
+import { IngestRefused, ingestText } from './ingest.js';
 
 type PlanNode = { 'Node Type': string; 'Relation Name'?: string; 'Actual Rows': number; 'Actual Loops': number; 'Rows Removed by Filter'?: number; Plans?: PlanNode[] };
 import type { WriteOp } from './store.js';
@@ -119,6 +120,60 @@ describe('the PostgreSQL store', () => {
     expect((await s.scopeRowsAfter(0, head, '/C/C-B1/', 2000)).map((r) => r.id)).toEqual(['C-B1', ...Array.from({ length: 30 }, (_, i) => `L-B1-${i}`)]);
     expect((await s.scopeRowsAfter(0, head, '/C/C-B2/', 10_000)).length).toBe(4001);
     expect(Number((await s.pool.query<{ n: number }>("SELECT COUNT(*) AS n FROM record_scopes WHERE prefix = '/C/'")).rows[0]!.n)).toBe(3 + 4030);
+  });
+
+  it("ingest checks a batch inside its write transaction: another process's write in flight is waited for, not decided around", async () => {
+    const url = await database();
+    const a = await store(url);
+    const b = await store(url);
+    const v1 = makeLead('L-1', 'C-B1', FIXED_NOW);
+    await a.write([...city, { t: 'put', e: 'unit', d: { id: 'C-B2', parentId: 'C', level: 'branch', code: 'B2', name: '二分局' } }, { t: 'put', e: 'lead', d: v1 }]);
+    const admin = new pg.Pool({ connectionString: url });
+    cleanup.push(() => admin.end());
+    const waitingForFeedLock = async () =>
+      Number((await admin.query<{ n: number }>("SELECT COUNT(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objid = $1 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())", [FEED_LOCK])).rows[0]!.n);
+    /** B writes `ops` and holds its transaction open, written, until `release`. */
+    const inFlight = async (ops: WriteOp[]) => {
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      let holding!: () => void;
+      const held = new Promise<void>((r) => (holding = r));
+      const done = b.write(ops, { beforeCommit: async () => { holding(); await gate; } });
+      await held;
+      return { release, done };
+    };
+    const line = (l: object) => JSON.stringify(l) + '\n';
+
+    // A feeder's retry of v1 reaches A while B's update of the lead is in flight: once B commits,
+    // v1 is no longer the live record, so the retry is written, not counted unchanged.
+    const update = await inFlight([{ t: 'put', e: 'lead', d: { ...v1, riskScore: v1.riskScore === 99 ? 98 : 99 } }]);
+    const retry = ingestText(a, line({ t: 'put', e: 'lead', id: 'L-1', d: v1 }), '/C/');
+    await expect.poll(waitingForFeedLock, { timeout: 10_000 }).toBe(1);
+    update.release();
+    await update.done;
+    expect(await retry).toMatchObject({ applied: 1, unchanged: 0 });
+    expect(JSON.parse((await b.current([{ e: 'lead', id: 'L-1' }]))[0]!.data)).toEqual(v1);
+
+    // A lead for a unit B is deleting: refused naming its line, since the unit is gone when A checks.
+    const removal = await inFlight([{ t: 'del', e: 'unit', id: 'C-B2' }]);
+    const late = ingestText(a, line({ t: 'put', e: 'lead', id: 'L-2', d: makeLead('L-2', 'C-B2', FIXED_NOW) }), '/C/');
+    await expect.poll(waitingForFeedLock, { timeout: 10_000 }).toBe(1);
+    removal.release();
+    await removal.done;
+    const refused = await late.then(() => null, (err: unknown) => err);
+    expect(refused).toBeInstanceOf(IngestRefused);
+    expect((refused as IngestRefused).status).toBe(422);
+    expect((refused as IngestRefused).errors).toEqual([{ line: 1, id: 'L-2', reason: expect.stringContaining('C-B2') as string }]);
+    expect(await a.leadPath('L-2')).toBeNull();
+  });
+
+  it('keeps any text as written: quotes, backslashes and CJK in ids and records survive the write', async () => {
+    const s = await store(await database());
+    const odd = `O'Brien \\ 路\\n "x" \\' ''`;
+    await s.write([...city, { t: 'put', e: 'lead', d: makeLead(`L-${odd}`, 'C-B1', FIXED_NOW, { personName: odd }) }]);
+    const [row] = await s.current([{ e: 'lead', id: `L-${odd}` }]);
+    expect((JSON.parse(row!.data) as { personName: string }).personName).toBe(odd);
+    expect((await s.scopeRowsAfter(0, await s.headSeq(), '/C/C-B1/', 10)).map((r) => r.id)).toEqual(['C-B1', `L-${odd}`]);
   });
 
   it('centre processes starting together on a fresh database migrate it once', async () => {

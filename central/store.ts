@@ -133,6 +133,14 @@ export interface CentralStore extends StoreReader, TokenTable {
   /** Applies every op in one transaction, or none of them (the error names the bad op). */
   write(ops: WriteOp[]): Promise<{ firstSeq: number; lastSeq: number }>;
   /**
+   * Reads the live version of each record in `keys` (as {@link current}), lets `plan` choose the
+   * ops from them, and writes those — in one write transaction, under the lock writers take, so
+   * what the plan decided cannot go stale before the write, whatever another centre process
+   * writes meanwhile (it waits, or it came first and the plan sees it). A plan that throws writes
+   * nothing. `atMost`: how many ops the plan may return (the store takes their seqs at once).
+   */
+  writePlanned<T>(keys: readonly { e: EntityName; id: string }[], atMost: number, plan: (current: CurrentRecord[]) => { ops: WriteOp[]; result: T }): Promise<{ result: T; firstSeq: number; lastSeq: number }>;
+  /**
    * For tests only: writes records without checking them against the protocol's schemas, as a
    * faulty or newer centre might serve them (a display must hold such a record back, not stall).
    */
@@ -524,12 +532,25 @@ export class SqliteStore implements CentralStore {
   }
 
   async current(keys: readonly { e: EntityName; id: string }[]): Promise<CurrentRecord[]> {
+    return this.#current(keys);
+  }
+
+  #current(keys: readonly { e: EntityName; id: string }[]): CurrentRecord[] {
     const out: CurrentRecord[] = [];
     for (const { e, id } of keys) {
       const row = this.#data.get(e, id);
       if (row) out.push({ e, id, v: row.v, path: row.path, data: row.data });
     }
     return out;
+  }
+
+  /** Read and written in one IMMEDIATE transaction: no other process writes between the two. */
+  async writePlanned<T>(keys: readonly { e: EntityName; id: string }[], _atMost: number, plan: (current: CurrentRecord[]) => { ops: WriteOp[]; result: T }): Promise<{ result: T; firstSeq: number; lastSeq: number }> {
+    return this.#commit(() => {
+      const { ops, result } = plan(this.#current(keys));
+      const seqs = ops.length ? this.#writeOps(ops) : { firstSeq: this.#seq + 1, lastSeq: this.#seq };
+      return { result, ...seqs };
+    });
   }
 
   #bump(): { seq: number } {
