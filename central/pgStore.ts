@@ -181,11 +181,12 @@ const AS_OF_IN_SCOPE = "(substr(h.path, 1, char_length($2)) = $2 OR (h.entity = 
 /**
  * A keyset of a scope's snapshot rows ($1 < seq ≤ $2, scope path $3, at most $4 of the scope's
  * own): its entries in record_scopes in seq order from the primary key, each joined to its row by
- * seq, and the few policies set above the scope, which govern it too.
+ * seq, and the few policies set above the scope, which govern it too. The keyset is cut before the
+ * join, so the planner looks each row up by seq (only the scope's rows are read) rather than
+ * merging with the whole log's seq index. Entries exist for live rows only, so every one joins.
  */
 export const SCOPE_ROWS_SQL = `(SELECT r.entity, r.id, r.v, r.seq, r.tx, r.deleted, r.path, r.paths, r.data, r.at AS ts
-     FROM record_scopes s JOIN records r ON r.seq = s.seq
-     WHERE s.prefix = $3 AND s.seq > $1 AND s.seq <= $2 AND r.deleted = 0 ORDER BY s.seq LIMIT $4)
+     FROM (SELECT seq FROM record_scopes WHERE prefix = $3 AND seq > $1 AND seq <= $2 ORDER BY seq LIMIT $4) s JOIN records r ON r.seq = s.seq)
   UNION ALL
   (SELECT entity, id, v, seq, tx, deleted, path, paths, data, at AS ts FROM records
      WHERE entity = 'policy' AND deleted = 0 AND seq > $1 AND seq <= $2 AND char_length(path) < char_length($3) AND substr($3, 1, char_length(path)) = path)

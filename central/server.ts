@@ -300,17 +300,28 @@ export function createCentralServer(opts: CentralServerOptions): CentralServer {
       }
       pumping = true;
       try {
+        const build = (from: number): Promise<Page> => {
+          const page =
+            asOf !== null && asOfStats !== null
+              ? buildAsOfPage(store, asOf, scopePath, from, pageLimit, asOfStats, clock())
+              : buildPage(store, from, scopePath, pageLimit, skipThrough, clock(), entity);
+          // Awaited below, unless the stream ends first: then its failure is nobody's.
+          page.catch(() => undefined);
+          return page;
+        };
         do {
           again = false;
+          let next: Promise<Page> | null = null;
           for (;;) {
             if (closed) return;
             if (store.epoch !== startEpoch) return finish(); // the client will reconnect and get 409
-            const page =
-              asOf !== null && asOfStats !== null
-                ? await buildAsOfPage(store, asOf, scopePath, cursor, pageLimit, asOfStats, clock())
-                : await buildPage(store, cursor, scopePath, pageLimit, skipThrough, clock(), entity);
+            const page = await (next ?? build(cursor));
+            next = null;
             const advanced = page.seq !== cursor || page.lines > 1;
             cursor = page.seq;
+            // The next page is read from the store while this one drains to the display (a
+            // snapshot of many pages costs the slower of the two, not their sum); two at most.
+            if (page.more) next = build(cursor);
             if (advanced || !live || !sentFirst) {
               sentFirst = true;
               await write(page.text);
