@@ -21,6 +21,7 @@ import { recordCrc } from '../shared/crc32.js';
 import { describeZodError, entitySchemas, PROTOCOL_VERSION, type EntityName, type EntityRecord } from '../shared/protocol.js';
 import {
   checkAsOf,
+  LatestReads,
   mutationOps,
   statsOf,
   StoreError,
@@ -32,7 +33,6 @@ import {
   type CurrentRecord,
   type LiveRecord,
   type PutOp,
-  type Stats,
   type StoredRow,
   type StoreMutation,
   type StoreReader,
@@ -575,10 +575,9 @@ export async function openPgStore(url: string, now: () => number = Date.now, opt
   }
 }
 
-export class PgStore implements CentralStore {
+export class PgStore extends LatestReads implements CentralStore {
   readonly schemaVersion = PROTOCOL_VERSION;
   readonly #events = new EventEmitter();
-  readonly #api: StoreReader;
   #epoch: string;
   #listener: pg.Client | null = null;
   #closed = false;
@@ -592,30 +591,14 @@ export class PgStore implements CentralStore {
     readonly keepsHistory: boolean,
     epoch: string,
   ) {
+    super();
     this.#epoch = epoch;
-    this.#api = readerOn(queryOn(pool), keepsHistory);
+    this.latest = readerOn(queryOn(pool), keepsHistory);
     this.#events.setMaxListeners(0);
   }
 
   get epoch(): string {
     return this.#epoch;
-  }
-
-  // The reads of the latest committed state; a snapshot's reader sees one state across calls.
-  headSeq = (): Promise<number> => this.#api.headSeq();
-  purgedThrough = (): Promise<number> => this.#api.purgedThrough();
-  rowsAfter = (seq: number, limit: number): Promise<StoredRow[]> => this.#api.rowsAfter(seq, limit);
-  scopeRowsAfter = (after: number, through: number, scopePath: string, limit: number): Promise<StoredRow[]> => this.#api.scopeRowsAfter(after, through, scopePath, limit);
-  hasRowsAfter = (seq: number): Promise<boolean> => this.#api.hasRowsAfter(seq);
-  unitPath = (unitId: string): Promise<string | null> => this.#api.unitPath(unitId);
-  leadPath = (leadId: string): Promise<string | null> => this.#api.leadPath(leadId);
-  stats = (scopePath: string): Promise<Stats> => this.#api.stats(scopePath);
-  lastMutationId = (clientId: string): Promise<number> => this.#api.lastMutationId(clientId);
-  historyFrom = (): Promise<number> => this.#api.historyFrom();
-  rowsAsOf = (asOf: number, scopePath: string, after: number, limit: number): Promise<HistoryRow[]> => this.#api.rowsAsOf(asOf, scopePath, after, limit);
-  statsAsOf = (asOf: number, scopePath: string): Promise<Stats> => this.#api.statsAsOf(asOf, scopePath);
-  live<E extends EntityName>(entity: E): Promise<LiveRecord<E>[]> {
-    return this.#api.live(entity);
   }
 
   async current(keys: readonly { e: EntityName; id: string }[]): Promise<CurrentRecord[]> {

@@ -379,14 +379,37 @@ export function recordPath(e: EntityName, d: { id: string }, unitPath: (id: stri
   return p;
 }
 
-export class SqliteStore implements CentralStore {
+/**
+ * The reads of a store's latest committed state, each handed to the store's own reader (which its
+ * constructor sets): one list of them for both stores. A snapshot's reader (CentralStore.snapshot)
+ * sees one state across calls instead.
+ */
+export abstract class LatestReads implements StoreReader {
+  protected latest!: StoreReader;
+  headSeq = (): Promise<number> => this.latest.headSeq();
+  purgedThrough = (): Promise<number> => this.latest.purgedThrough();
+  rowsAfter = (seq: number, limit: number): Promise<StoredRow[]> => this.latest.rowsAfter(seq, limit);
+  scopeRowsAfter = (after: number, through: number, scopePath: string, limit: number): Promise<StoredRow[]> => this.latest.scopeRowsAfter(after, through, scopePath, limit);
+  hasRowsAfter = (seq: number): Promise<boolean> => this.latest.hasRowsAfter(seq);
+  unitPath = (unitId: string): Promise<string | null> => this.latest.unitPath(unitId);
+  leadPath = (leadId: string): Promise<string | null> => this.latest.leadPath(leadId);
+  stats = (scopePath: string): Promise<Stats> => this.latest.stats(scopePath);
+  lastMutationId = (clientId: string): Promise<number> => this.latest.lastMutationId(clientId);
+  historyFrom = (): Promise<number> => this.latest.historyFrom();
+  rowsAsOf = (asOf: number, scopePath: string, after: number, limit: number): Promise<HistoryRow[]> => this.latest.rowsAsOf(asOf, scopePath, after, limit);
+  statsAsOf = (asOf: number, scopePath: string): Promise<Stats> => this.latest.statsAsOf(asOf, scopePath);
+  live<E extends EntityName>(entity: E): Promise<LiveRecord<E>[]> {
+    return this.latest.live(entity);
+  }
+}
+
+export class SqliteStore extends LatestReads implements CentralStore {
   readonly db: Database.Database;
   readonly schemaVersion = PROTOCOL_VERSION;
   #epoch: string;
   readonly #events = new EventEmitter();
   readonly #file: string;
   readonly #reads: SqliteReads;
-  readonly #api: StoreReader;
   readonly #get: Database.Statement<[string, string], Pick<StoredRow, 'v' | 'path' | 'paths' | 'deleted'> & { crc: number }>;
   readonly #data: Database.Statement<[string, string], { v: number; path: string; data: string }>;
   readonly #upsert: Database.Statement;
@@ -413,6 +436,7 @@ export class SqliteStore implements CentralStore {
    *   centre answers `asOf` with 400, as a centre that keeps no history does.
    */
   constructor(file: string, readonly now: () => number = Date.now, opts: { history?: boolean } = {}) {
+    super();
     this.keepsHistory = opts.history ?? true;
     this.#file = file;
     this.db = new Database(file);
@@ -429,7 +453,7 @@ export class SqliteStore implements CentralStore {
     }
     this.#setMeta = this.db.prepare('INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v');
     this.#reads = new SqliteReads(this.db, this.keepsHistory);
-    this.#api = this.#reads.reader();
+    this.latest = this.#reads.reader();
     this.#epoch = this.#reads.meta('epoch') ?? this.#newEpoch();
     this.#seq = this.#reads.headSeq();
     this.#tx = Number(this.#reads.meta('tx') ?? 0);
@@ -461,23 +485,6 @@ export class SqliteStore implements CentralStore {
     const epoch = 'e' + randomBytes(6).toString('hex');
     this.#setMeta.run('epoch', epoch);
     return epoch;
-  }
-
-  // The reads of the latest committed state; a snapshot's reader sees one state across calls.
-  headSeq = (): Promise<number> => this.#api.headSeq();
-  purgedThrough = (): Promise<number> => this.#api.purgedThrough();
-  rowsAfter = (seq: number, limit: number): Promise<StoredRow[]> => this.#api.rowsAfter(seq, limit);
-  scopeRowsAfter = (after: number, through: number, scopePath: string, limit: number): Promise<StoredRow[]> => this.#api.scopeRowsAfter(after, through, scopePath, limit);
-  hasRowsAfter = (seq: number): Promise<boolean> => this.#api.hasRowsAfter(seq);
-  unitPath = (unitId: string): Promise<string | null> => this.#api.unitPath(unitId);
-  leadPath = (leadId: string): Promise<string | null> => this.#api.leadPath(leadId);
-  stats = (scopePath: string): Promise<Stats> => this.#api.stats(scopePath);
-  lastMutationId = (clientId: string): Promise<number> => this.#api.lastMutationId(clientId);
-  historyFrom = (): Promise<number> => this.#api.historyFrom();
-  rowsAsOf = (asOf: number, scopePath: string, after: number, limit: number): Promise<HistoryRow[]> => this.#api.rowsAsOf(asOf, scopePath, after, limit);
-  statsAsOf = (asOf: number, scopePath: string): Promise<Stats> => this.#api.statsAsOf(asOf, scopePath);
-  live<E extends EntityName>(entity: E): Promise<LiveRecord<E>[]> {
-    return this.#api.live(entity);
   }
 
   /**
