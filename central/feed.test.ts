@@ -17,7 +17,7 @@ import type { Centre } from './centre.js';
 import { openPgStore } from './pgStore.js';
 import { addCrc, recordCrc } from '../shared/crc32.js';
 import { createRng } from './rng.js';
-import type { WriteOp } from './store.js';
+import { visibleIn, type StoredRow, type WriteOp } from './store.js';
 
 let cleanup: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -197,6 +197,55 @@ describe('the change feed', () => {
       }
     }
   }, 60_000);
+
+  it("a scope's snapshot rows, read by the scope a keyset at a time, are the whole log's filtered by visibleIn, in seq order", async () => {
+    const c = await centre({ historyDays: 0 });
+    const rng = createRng(17);
+    const beats = ['SZ-FT-S01-B1', 'SZ-FT-S01-B2', 'SZ-FT-S02-B1', 'SZ-NS-S01-B1', 'SZ-BA-S01-B1'];
+    const live = new Set<string>();
+    const writeSome = async (round: number) => {
+      const ops: WriteOp[] = [];
+      for (let i = 0; i < 6; i++) {
+        const id = `L-K${round}-${i}`;
+        live.add(id);
+        ops.push({ t: 'put', e: 'lead', d: makeLead(id, rng.pick(beats), FIXED_NOW) });
+      }
+      const old = [...live].filter((id) => !ops.some((o) => o.t === 'put' && o.d.id === id));
+      if (old.length > 2) {
+        // An update that may move it, and a deletion.
+        ops.push({ t: 'put', e: 'lead', d: makeLead(old[0]!, rng.pick(beats), FIXED_NOW, { riskScore: rng.int(1, 99) }) });
+        live.delete(old[1]!);
+        ops.push({ t: 'del', e: 'lead', id: old[1]! });
+      }
+      await c.store.write(ops);
+    };
+    for (let round = 0; round < 10; round++) await writeSome(round);
+    // A policy set at a branch between the leads governs its stations too.
+    const unitId = 'SZ-FT';
+    await c.store.write([{ t: 'put', e: 'policy', d: { id: 'ft-policy', unitId, deadlineMs: { urgent: 60_000, high: 120_000, medium: 180_000, low: 240_000 }, tiers: [] } }]);
+    for (let round = 10; round < 20; round++) await writeSome(round);
+    const through = await c.store.headSeq();
+    // Written after the snapshot's head: none of it may come back.
+    for (let round = 20; round < 24; round++) await writeSome(round);
+    const log = await c.store.rowsAfter(0, 1_000_000);
+    for (const scope of ['SZ', 'SZ-FT', 'SZ-FT-S01', 'SZ-FT-S01-B2', 'SZ-NS']) {
+      const path = (await c.store.unitPath(scope))!;
+      const expected = log.filter((r) => r.seq <= through && !r.deleted && visibleIn(r.entity, r.path, path));
+      for (const limit of [1, 7, 10_000]) {
+        const got: StoredRow[] = [];
+        let after = 0;
+        for (;;) {
+          const rows = await c.store.scopeRowsAfter(after, through, path, limit);
+          got.push(...rows);
+          if (rows.length < limit) break;
+          after = rows.at(-1)!.seq;
+        }
+        expect({ scope, limit, rows: got }).toEqual({ scope, limit, rows: expected });
+      }
+      // In the scopes it lies in, and in those below it, which it governs.
+      expect({ scope, policy: expected.some((r) => r.entity === 'policy' && r.id === 'ft-policy') }).toEqual({ scope, policy: scope !== 'SZ-NS' });
+    }
+  });
 
   it('sends del to a branch display when a lead moves to another branch, put to the new one', async () => {
     const c = await centre({ historyDays: 0 });

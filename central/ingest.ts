@@ -8,7 +8,7 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
 import { describeZodError, entityNames, entitySchemas, type EntityName } from '../shared/protocol.js';
-import { recordPath, StoreError, type CentralStore, type WriteOp } from './store.js';
+import { recordPath, StoreError, type CentralStore, type CurrentRecord, type WriteOp } from './store.js';
 
 /** A request body and a batch: beyond either, 413 (a file is cut into batches of MAX_INGEST_LINES). */
 export const MAX_INGEST_BODY = 8 << 20;
@@ -22,11 +22,11 @@ export type IngestResult = { applied: number; unchanged: number; firstSeq: numbe
 
 /**
  * A batch refused whole, nothing of it applied: 422 bad lines, 403 a line outside the token's
- * scope, 413 too many lines, 409 the store changed between the check and the write (retry).
+ * scope, 413 too many lines.
  */
 export class IngestRefused extends Error {
   constructor(
-    readonly status: 403 | 409 | 413 | 422,
+    readonly status: 403 | 413 | 422,
     message: string,
     readonly errors: IngestLineError[] = [],
     readonly more = 0,
@@ -35,9 +35,9 @@ export class IngestRefused extends Error {
     this.name = 'IngestRefused';
   }
 
-  /** Refusals of lines name them; a refusal of the whole batch (too large, a race) is a plain error. */
+  /** Refusals of lines name them; a refusal of the whole batch (too large) is a plain error. */
   body(): { error: string; errors?: IngestLineError[]; more?: number } {
-    if (this.status === 409 || this.status === 413) return { error: this.message };
+    if (this.status === 413) return { error: this.message };
     return { error: this.message, errors: this.errors, ...(this.more > 0 ? { more: this.more } : {}) };
   }
 }
@@ -152,13 +152,8 @@ function applyOrder(ops: IngestOp[]): IngestOp[] {
   return ops.map((o, i) => ({ o, i })).sort((a, b) => sortKey.get(a.o.op)! - sortKey.get(b.o.op)! || a.i - b.i).map(({ o }) => o);
 }
 
-/**
- * Checks parsed lines against the store and one another (references, scope) and drops the ones
- * that would change nothing. Returns the ops to write, in write order; refuses the batch whole
- * when any line cannot be written. `scopePath` null: the whole centre (the operator's import).
- */
-export async function planBatch(store: CentralStore, ops: IngestOp[], scopePath: string | null): Promise<{ write: WriteOp[]; unchanged: number }> {
-  // Everything a line may touch or name, read once: the records themselves, units, leads.
+/** Everything a batch's lines may touch or name: the records themselves, their units and leads. */
+function wantedKeys(ops: IngestOp[]): { e: EntityName; id: string }[] {
   const wanted = new Map<string, { e: EntityName; id: string }>();
   const want = (e: EntityName, id: unknown) => {
     if (typeof id === 'string') wanted.set(key(e, id), { e, id });
@@ -171,9 +166,19 @@ export async function planBatch(store: CentralStore, ops: IngestOp[], scopePath:
     want('unit', d['unitId']);
     want('lead', d['leadId']);
   }
+  return [...wanted.values()];
+}
+
+/**
+ * Checks parsed lines against the live records they touch or name (`current`) and one another
+ * (references, scope) and drops the ones that would change nothing. Returns the ops to write, in
+ * write order; refuses the batch whole when any line cannot be written. `scopePath` null: the
+ * whole centre (the operator's import).
+ */
+export function planBatch(current: readonly CurrentRecord[], ops: IngestOp[], scopePath: string | null): { write: WriteOp[]; unchanged: number } {
   // The state as the batch goes: what the store holds, then each accepted line's effect.
   const state = new Map<string, { path: string; canon: string } | null>();
-  for (const r of await store.current([...wanted.values()])) state.set(key(r.e, r.id), { path: r.path, canon: canonical(JSON.parse(r.data)) });
+  for (const r of current) state.set(key(r.e, r.id), { path: r.path, canon: canonical(JSON.parse(r.data)) });
   const pathOf = (e: EntityName, id: string) => state.get(key(e, id))?.path ?? null;
   const inScope = (path: string) => scopePath === null || path.startsWith(scopePath);
 
@@ -230,17 +235,22 @@ export async function planBatch(store: CentralStore, ops: IngestOp[], scopePath:
   return { write, unchanged };
 }
 
-/** Checks a batch whole and writes what changes in one store transaction. */
+/**
+ * Checks a batch whole and writes what changes, in one store transaction: the records are read,
+ * the batch checked against them (references, scope, what is unchanged) and written under the
+ * store's write lock, so no other centre process can change them between the check and the write.
+ */
 export async function ingestBatch(store: CentralStore, ops: IngestOp[], scopePath: string | null): Promise<IngestResult> {
-  const { write, unchanged } = await planBatch(store, ops, scopePath);
-  if (write.length === 0) return { applied: 0, unchanged, firstSeq: null, lastSeq: null };
   try {
-    const { firstSeq, lastSeq } = await store.write(write);
-    return { applied: write.length, unchanged, firstSeq, lastSeq };
+    const { result, firstSeq, lastSeq } = await store.writePlanned(wantedKeys(ops), ops.length, (current) => {
+      const plan = planBatch(current, ops, scopePath);
+      return { ops: plan.write, result: plan };
+    });
+    if (result.write.length === 0) return { applied: 0, unchanged: result.unchanged, firstSeq: null, lastSeq: null };
+    return { applied: result.write.length, unchanged: result.unchanged, firstSeq, lastSeq };
   } catch (err) {
-    // Another writer changed a record this batch refers to after the check (the store re-checks
-    // every reference inside its transaction): nothing was written, and a retry is checked afresh.
-    if (err instanceof StoreError) throw new IngestRefused(409, `the store changed while the batch was checked: ${err.message}; nothing was applied, retry`);
+    // The store's own checks refused what the batch's check let through (they agree by design): still nothing was written.
+    if (err instanceof StoreError) throw new IngestRefused(422, `the store refused the batch: ${err.message}; nothing of the batch was applied`);
     throw err;
   }
 }

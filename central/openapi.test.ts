@@ -58,19 +58,6 @@ const provoke: Record<string, () => Promise<Response>> = {
   'post /v1/ingest 200': () => ingest(centre, [{ t: 'put', e: 'lead', id: 'L-ING-1', d: makeLead('L-ING-1', 'SZ-FT-S01-B1', FIXED_NOW) }]),
   'post /v1/ingest 401': () => fetch(`${centre.url}/v1/ingest`, { method: 'POST', headers: { 'Content-Type': 'application/x-ndjson' }, body: '' }),
   'post /v1/ingest 403': async () => ingest(centre, [{ t: 'put', e: 'lead', id: 'L-ING-NS', d: makeLead('L-ING-NS', 'SZ-NS', FIXED_NOW) }], await issued('ingest', 'SZ-FT')),
-  'post /v1/ingest 409': async () => {
-    // Another writer deletes the lead's unit between the batch's check and its write.
-    const store = centre.store;
-    await store.write([{ t: 'put', e: 'unit', d: { id: 'SZ-FT-S01-GONE', parentId: 'SZ-FT-S01', level: 'beat', code: 'G', name: '将撤销' } }]);
-    const current = store.current.bind(store);
-    store.current = async (keys) => {
-      const rows = await current(keys);
-      store.current = current;
-      await store.write([{ t: 'del', e: 'unit', id: 'SZ-FT-S01-GONE' }]);
-      return rows;
-    };
-    return ingest(centre, [{ t: 'put', e: 'lead', id: 'L-ING-RACE', d: makeLead('L-ING-RACE', 'SZ-FT-S01-GONE', FIXED_NOW) }]);
-  },
   'post /v1/ingest 413': async () => oversized('/v1/ingest', MAX_INGEST_BODY + 1, { token: await issued('ingest'), type: 'application/x-ndjson' }),
   'post /v1/ingest 415': async () => fetch(`${centre.url}/v1/ingest`, { method: 'POST', headers: { ...auth(await issued('ingest')), 'Content-Type': 'application/json' }, body: '{}' }),
   'post /v1/ingest 422': () => ingest(centre, [{ t: 'put', e: 'lead', id: 'L-ING-BAD', d: { id: 'L-ING-BAD' } }]),

@@ -255,7 +255,6 @@ export function buildOpenApi(): Json {
             '200': { description: 'the batch was checked and written (or changed nothing)', headers: serverTime, content: { 'application/json': { schema: ref('IngestResult') } } },
             '401': errorResponse('no, unknown or revoked token'),
             '403': { description: "a role other than ingest ({error}), or lines whose record is or would be outside the token's scope (IngestRefusal, naming them); nothing was applied", content: { 'application/json': { schema: ref('IngestForbidden') } } },
-            '409': errorResponse('another writer changed a record the batch refers to between the check and the write (the store re-checks inside its transaction); nothing was applied: retry'),
             '413': errorResponse(`body larger than ${MAX_INGEST_BODY} bytes (the connection is closed), or more than ${MAX_INGEST_LINES} lines; nothing was applied`),
             '415': errorResponse('Content-Type is not application/x-ndjson'),
             '422': { description: 'bad lines: not JSON, not a put/del line, a record its schema refuses, a reference that exists neither in the store nor in the batch; every bad line named, nothing applied', content: { 'application/json': { schema: ref('IngestRefusal') } } },

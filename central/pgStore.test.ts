@@ -7,7 +7,10 @@ import { makeLead } from '../tests/support/records.js';
 import { FIXED_NOW } from '../tests/support/harness.js';
 import { spawnSync } from 'node:child_process';
 import { startCentre } from './centre.js';
-import { migrate, openPgStore, PG_MIGRATIONS, schemaVersion, type PgStore } from './pgStore.js';
+import { FEED_LOCK, migrate, openPgStore, PG_MIGRATIONS, SCOPE_ROWS_SQL, schemaVersion, type PgStore } from './pgStore.js';
+import { IngestRefused, ingestText } from './ingest.js';
+
+type PlanNode = { 'Node Type': string; 'Relation Name'?: string; 'Actual Rows': number; 'Actual Loops': number; 'Rows Removed by Filter'?: number; Plans?: PlanNode[] };
 import type { WriteOp } from './store.js';
 import { recordCrc } from '../shared/crc32.js';
 
@@ -42,10 +45,14 @@ async function atVersion(url: string, version: number): Promise<pg.Pool> {
   return pool;
 }
 
-/** A unit row as migration 1's records table holds it, written as an older centre would have. */
-async function oldUnit(pool: pg.Pool, at: number): Promise<void> {
+/** A unit row written as a centre at schema `version` would have (its history from migration 3 on). */
+async function oldUnit(pool: pg.Pool, at: number, version: number): Promise<void> {
   const d = JSON.stringify({ id: 'C', parentId: null, level: 'city', code: 'C', name: '市局' });
   await pool.query("INSERT INTO records (entity, id, v, seq, tx, deleted, path, paths, data, crc, at, lead_id) VALUES ('unit', 'C', 1, 1, 1, 0, '/C/', '[\"/C/\"]', $1, $2, $3, NULL)", [d, recordCrc('C', 1), at]);
+  if (version >= 3) {
+    await pool.query("INSERT INTO history (entity, id, seq, v, ts, deleted, path, data, crc) VALUES ('unit', 'C', 1, 1, $2, 0, '/C/', $1, $3)", [d, at, recordCrc('C', 1)]);
+    await pool.query('UPDATE feed_head SET history_from = $1', [at]);
+  }
   await pool.query("INSERT INTO unit_agg (path, entity, count, sum) VALUES ('/C/', 'unit', 1, $1)", [recordCrc('C', 1)]);
   await pool.query("SELECT setval('feed_seq', 1)");
   await pool.query("UPDATE feed_head SET seq = 1, tx = 1, epoch = 'e-old'");
@@ -67,7 +74,7 @@ describe('the PostgreSQL store', () => {
     const url = await database();
     const pool = await atVersion(url, n - 1);
     const at = FIXED_NOW - 3_600_000;
-    await oldUnit(pool, at);
+    await oldUnit(pool, at, n - 1);
     await pool.end();
     cleanup.pop();
     const s = await store(url);
@@ -84,6 +91,89 @@ describe('the PostgreSQL store', () => {
     expect((await s.rowsAsOf(at, '/C/', 0, 10)).map((r) => r.id)).toEqual(['C']);
     // Migration 3 (history) starts the history at the newest version the store held.
     expect(await s.historyFrom()).toBe(at);
+    // Migration 4 files the rows it found under their scopes: a snapshot by scope finds them.
+    expect((await s.scopeRowsAfter(0, 1, '/C/', 10)).map((r) => r.id)).toEqual(['C']);
+    expect((await s.scopeRowsAfter(0, 2, '/C/C-B1/', 10)).map((r) => r.id)).toEqual(['C-B1']);
+  });
+
+  it("a scope's snapshot rows are read by the scope's index, not by scanning the log", async () => {
+    const s = await store(await database());
+    await s.write([...city, { t: 'put', e: 'unit', d: { id: 'C-B2', parentId: 'C', level: 'branch', code: 'B2', name: '二分局' } }]);
+    const big: WriteOp[] = [];
+    for (let i = 0; i < 4000; i++) big.push({ t: 'put', e: 'lead', d: makeLead(`L-B2-${i}`, 'C-B2', FIXED_NOW) });
+    await s.write(big);
+    await s.write(Array.from({ length: 30 }, (_, i): WriteOp => ({ t: 'put', e: 'lead', d: makeLead(`L-B1-${i}`, 'C-B1', FIXED_NOW) })));
+    await s.write(big.slice(0, 2000)); // a second version of half of B2's: their first versions' entries must be gone
+    await s.pool.query('ANALYZE');
+    const head = await s.headSeq();
+    const plan = (await s.pool.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(`EXPLAIN (ANALYZE, FORMAT JSON) ${SCOPE_ROWS_SQL}`, [0, head, '/C/C-B1/', 2000])).rows[0]!['QUERY PLAN'][0].Plan;
+    // Rows each scan of the two tables produced or threw away, over all its loops.
+    const touched: { node: string; relation: string; rows: number }[] = [];
+    const walk = (n: PlanNode) => {
+      if (n['Relation Name']) touched.push({ node: n['Node Type'], relation: n['Relation Name'], rows: (n['Actual Rows'] + (n['Rows Removed by Filter'] ?? 0)) * n['Actual Loops'] });
+      for (const c of n.Plans ?? []) walk(c);
+    };
+    walk(plan);
+    expect(touched.filter((t) => t.node === 'Seq Scan')).toEqual([]);
+    // B1's 30 leads and its unit (and the few units and policies looked at for the policies above): not B2's 6,000 rows.
+    expect(touched.reduce((a, t) => a + t.rows, 0)).toBeLessThan(100);
+    expect((await s.scopeRowsAfter(0, head, '/C/C-B1/', 2000)).map((r) => r.id)).toEqual(['C-B1', ...Array.from({ length: 30 }, (_, i) => `L-B1-${i}`)]);
+    expect((await s.scopeRowsAfter(0, head, '/C/C-B2/', 10_000)).length).toBe(4001);
+    expect(Number((await s.pool.query<{ n: number }>("SELECT COUNT(*) AS n FROM record_scopes WHERE prefix = '/C/'")).rows[0]!.n)).toBe(3 + 4030);
+  });
+
+  it("ingest checks a batch inside its write transaction: another process's write in flight is waited for, not decided around", async () => {
+    const url = await database();
+    const a = await store(url);
+    const b = await store(url);
+    const v1 = makeLead('L-1', 'C-B1', FIXED_NOW);
+    await a.write([...city, { t: 'put', e: 'unit', d: { id: 'C-B2', parentId: 'C', level: 'branch', code: 'B2', name: '二分局' } }, { t: 'put', e: 'lead', d: v1 }]);
+    const admin = new pg.Pool({ connectionString: url });
+    cleanup.push(() => admin.end());
+    const waitingForFeedLock = async () =>
+      Number((await admin.query<{ n: number }>("SELECT COUNT(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objid = $1 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())", [FEED_LOCK])).rows[0]!.n);
+    /** B writes `ops` and holds its transaction open, written, until `release`. */
+    const inFlight = async (ops: WriteOp[]) => {
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      let holding!: () => void;
+      const held = new Promise<void>((r) => (holding = r));
+      const done = b.write(ops, { beforeCommit: async () => { holding(); await gate; } });
+      await held;
+      return { release, done };
+    };
+    const line = (l: object) => JSON.stringify(l) + '\n';
+
+    // A feeder's retry of v1 reaches A while B's update of the lead is in flight: once B commits,
+    // v1 is no longer the live record, so the retry is written, not counted unchanged.
+    const update = await inFlight([{ t: 'put', e: 'lead', d: { ...v1, riskScore: v1.riskScore === 99 ? 98 : 99 } }]);
+    const retry = ingestText(a, line({ t: 'put', e: 'lead', id: 'L-1', d: v1 }), '/C/');
+    await expect.poll(waitingForFeedLock, { timeout: 10_000 }).toBe(1);
+    update.release();
+    await update.done;
+    expect(await retry).toMatchObject({ applied: 1, unchanged: 0 });
+    expect(JSON.parse((await b.current([{ e: 'lead', id: 'L-1' }]))[0]!.data)).toEqual(v1);
+
+    // A lead for a unit B is deleting: refused naming its line, since the unit is gone when A checks.
+    const removal = await inFlight([{ t: 'del', e: 'unit', id: 'C-B2' }]);
+    const late = ingestText(a, line({ t: 'put', e: 'lead', id: 'L-2', d: makeLead('L-2', 'C-B2', FIXED_NOW) }), '/C/');
+    await expect.poll(waitingForFeedLock, { timeout: 10_000 }).toBe(1);
+    removal.release();
+    await removal.done;
+    const refused = await late.then(() => null, (err: unknown) => err);
+    expect(refused).toBeInstanceOf(IngestRefused);
+    expect((refused as IngestRefused).status).toBe(422);
+    expect((refused as IngestRefused).errors).toEqual([{ line: 1, id: 'L-2', reason: expect.stringContaining('C-B2') as string }]);
+    expect(await a.leadPath('L-2')).toBeNull();
+  });
+
+  it('keeps any text as written: quotes, backslashes and CJK in ids and records survive the write', async () => {
+    const s = await store(await database());
+    const odd = `O'Brien \\ 路\\n "x" \\' ''`;
+    await s.write([...city, { t: 'put', e: 'lead', d: makeLead(`L-${odd}`, 'C-B1', FIXED_NOW, { personName: odd }) }]);
+    const [row] = await s.current([{ e: 'lead', id: `L-${odd}` }]);
+    expect((JSON.parse(row!.data) as { personName: string }).personName).toBe(odd);
+    expect((await s.scopeRowsAfter(0, await s.headSeq(), '/C/C-B1/', 10)).map((r) => r.id)).toEqual(['C-B1', `L-${odd}`]);
   });
 
   it('centre processes starting together on a fresh database migrate it once', async () => {

@@ -21,6 +21,7 @@ import { recordCrc } from '../shared/crc32.js';
 import { describeZodError, entitySchemas, PROTOCOL_VERSION, type EntityName, type EntityRecord } from '../shared/protocol.js';
 import {
   checkAsOf,
+  LatestReads,
   mutationOps,
   statsOf,
   StoreError,
@@ -32,7 +33,6 @@ import {
   type CurrentRecord,
   type LiveRecord,
   type PutOp,
-  type Stats,
   type StoredRow,
   type StoreMutation,
   type StoreReader,
@@ -83,6 +83,13 @@ export const PG_MIGRATIONS: readonly string[] = [
    INSERT INTO history (entity, id, seq, v, ts, deleted, path, data, crc) SELECT entity, id, seq, v, at, deleted, path, data, crc FROM records;
    ALTER TABLE feed_head ADD COLUMN history_from BIGINT NOT NULL DEFAULT 0;
    UPDATE feed_head SET history_from = COALESCE((SELECT MAX(at) FROM records), 0);`,
+  // 4: each live record's seq under every scope path it lies in (its unit's path and each one
+  // above), so a scope's snapshot reads its own rows in seq order from an index, a keyset at a
+  // time, instead of the whole log: a branch's snapshot costs the branch's rows.
+  `CREATE TABLE record_scopes (prefix TEXT NOT NULL, seq BIGINT NOT NULL, PRIMARY KEY (prefix, seq));
+   INSERT INTO record_scopes (prefix, seq)
+     SELECT substr(r.path, 1, g.i), r.seq FROM records r, generate_series(2, char_length(r.path)) AS g(i)
+     WHERE r.deleted = 0 AND substr(r.path, g.i, 1) = '/';`,
 ];
 
 /** BIGINT columns come back as numbers: seqs, times and sums stay far below 2^53. */
@@ -92,6 +99,29 @@ const types: pg.CustomTypesConfig = {
 };
 
 type Query = <R extends object = Record<string, unknown>>(text: string, values?: unknown[]) => Promise<R[]>;
+/** Several statements in one round trip (the simple query protocol): each statement's result. */
+type Multi = (text: string) => Promise<pg.QueryResult[]>;
+const multiOn =
+  (c: pg.PoolClient): Multi =>
+  async (text) => {
+    const r = (await c.query(text)) as pg.QueryResult | pg.QueryResult[];
+    return Array.isArray(r) ? r : [r];
+  };
+
+/**
+ * A value as an SQL literal, for statements sent several to a round trip (the simple protocol has
+ * no parameters). A string with a backslash goes as E'…' with it doubled, so it reads the same
+ * whatever the server's standard_conforming_strings; quotes are doubled.
+ */
+export function lit(v: string | number | null): string {
+  if (v === null) return 'NULL';
+  if (typeof v === 'number') {
+    if (!Number.isSafeInteger(v)) throw new StoreError(`not an integer for the store: ${v}`);
+    return String(v);
+  }
+  const quoted = v.replace(/'/g, "''");
+  return v.includes('\\') ? `E'${quoted.replace(/\\/g, '\\\\')}'` : `'${quoted}'`;
+}
 const queryOn =
   (c: pg.Pool | pg.PoolClient): Query =>
   async <R extends object>(text: string, values: unknown[] = []) =>
@@ -148,6 +178,20 @@ export async function migrate(pool: pg.Pool, target = PG_MIGRATIONS.length): Pro
 /** {@link visibleIn} in SQL over a history row `h`, for the scope path $2. */
 const AS_OF_IN_SCOPE = "(substr(h.path, 1, char_length($2)) = $2 OR (h.entity = 'policy' AND substr($2, 1, char_length(h.path)) = h.path))";
 
+/**
+ * A keyset of a scope's snapshot rows ($1 < seq ≤ $2, scope path $3, at most $4 of the scope's
+ * own): its entries in record_scopes in seq order from the primary key, each joined to its row by
+ * seq, and the few policies set above the scope, which govern it too. The keyset is cut before the
+ * join, so the planner looks each row up by seq (only the scope's rows are read) rather than
+ * merging with the whole log's seq index. Entries exist for live rows only, so every one joins.
+ */
+export const SCOPE_ROWS_SQL = `(SELECT r.entity, r.id, r.v, r.seq, r.tx, r.deleted, r.path, r.paths, r.data, r.at AS ts
+     FROM (SELECT seq FROM record_scopes WHERE prefix = $3 AND seq > $1 AND seq <= $2 ORDER BY seq LIMIT $4) s JOIN records r ON r.seq = s.seq)
+  UNION ALL
+  (SELECT entity, id, v, seq, tx, deleted, path, paths, data, at AS ts FROM records
+     WHERE entity = 'policy' AND deleted = 0 AND seq > $1 AND seq <= $2 AND char_length(path) < char_length($3) AND substr($3, 1, char_length(path)) = path)
+  ORDER BY seq`;
+
 /** The store's reads over one connection or the pool. */
 function readerOn(q: Query, keepsHistory: boolean): StoreReader {
   const livePath = async (entity: EntityName, id: string) => {
@@ -160,6 +204,14 @@ function readerOn(q: Query, keepsHistory: boolean): StoreReader {
     headSeq: async () => Number((await q<{ seq: number }>('SELECT seq FROM feed_head'))[0]?.seq ?? 0),
     purgedThrough: async () => Number((await q<{ purged: number }>('SELECT purged FROM feed_head'))[0]?.purged ?? 0),
     rowsAfter: (seq, limit) => q<StoredRow>('SELECT entity, id, v, seq, tx, deleted, path, paths, data, at AS ts FROM records WHERE seq > $1 ORDER BY seq LIMIT $2', [seq, limit]),
+    scopeRowsAfter: async (after, through, scopePath, limit) => {
+      const rows = await q<StoredRow>(SCOPE_ROWS_SQL, [after, through, scopePath, limit]);
+      // A full batch ends at its last scope row: a policy above it belongs to a later batch.
+      const inScope = rows.filter((r) => r.path.startsWith(scopePath));
+      if (inScope.length < limit) return rows;
+      const last = inScope[inScope.length - 1]!.seq;
+      return rows.filter((r) => r.seq <= last);
+    },
     hasRowsAfter: async (seq) => (await q('SELECT 1 AS one FROM records WHERE seq > $1 LIMIT 1', [seq])).length > 0,
     unitPath: (id) => livePath('unit', id),
     leadPath: (id) => livePath('lead', id),
@@ -211,6 +263,15 @@ function pathSegment(id: string): string {
 }
 
 type PrevRow = { v: number; path: string; paths: string; deleted: number; crc: number; data: string | null };
+/** A record's live row as the database holds it (flushed), whose scope entries a rewrite replaces. */
+type ScopedRow = { seq: number; path: string };
+
+/** Every scope path a record under `path` lies in: `/a/b/` → `/a/`, `/a/b/` (what record_scopes holds). */
+export function scopePrefixes(path: string): string[] {
+  const out: string[] = [];
+  for (let i = path.indexOf('/', 1); i >= 0; i = path.indexOf('/', i + 1)) out.push(path.slice(0, i + 1));
+  return out;
+}
 type RecordRow = { entity: EntityName; id: string; v: number; seq: number; deleted: 0 | 1; path: string; paths: string; data: string | null; crc: number; at: number; leadId: string | null };
 
 /** Rows a multi-row statement carries at most (PostgreSQL takes 65535 parameters). */
@@ -229,39 +290,87 @@ class WriteTx {
   /** Records written and not yet flushed (the last version of each), and every version for history. */
   readonly #pending = new Map<string, RecordRow>();
   readonly #history: RecordRow[] = [];
+  /** Each loaded record's live row in the database (null: none), kept as flushes change it. */
+  readonly #inDb = new Map<string, ScopedRow | null>();
   /** Per unit path and entity: the change to its count and crc sum, not yet flushed. */
   readonly #agg = new Map<string, { path: string; entity: EntityName; count: number; sum: number }>();
   #spareSeqs: number[] = [];
 
+  /**
+   * Statements the transaction has written and not yet sent: they go with the next statement that
+   * needs them in the database (a read of what they wrote), or with the head's update and the
+   * commit, in one round trip. The feed lock is held from the first round trip to the commit, so
+   * every round trip saved is time other writers do not queue for it.
+   */
+  readonly sql: string[] = [];
+
   constructor(
     readonly q: Query,
+    readonly multi: Multi,
     readonly tx: number,
     readonly ts: number,
     readonly keepsHistory: boolean,
     readonly unchecked: boolean,
   ) {}
 
-  /** Reads the rows of these records that are not yet known, in one query per entity and chunk. */
-  async load(keys: { entity: EntityName; id: string }[]): Promise<void> {
+  /** The SELECTs that read these records' rows (one per entity and chunk), for {@link loaded}. */
+  static loadStatements(keys: readonly { entity: EntityName; id: string }[], known: (k: string) => boolean = () => false): { entity: EntityName; ids: string[]; text: string }[] {
     const byEntity = new Map<EntityName, Set<string>>();
     for (const k of keys) {
-      if (this.#rows.has(key(k.entity, k.id))) continue;
+      if (known(key(k.entity, k.id))) continue;
       let ids = byEntity.get(k.entity);
       if (!ids) byEntity.set(k.entity, (ids = new Set()));
       ids.add(k.id);
     }
+    const out: { entity: EntityName; ids: string[]; text: string }[] = [];
     for (const [entity, idSet] of byEntity) {
       const ids = [...idSet];
       for (let i = 0; i < ids.length; i += ROWS_PER_STATEMENT) {
         const chunk = ids.slice(i, i + ROWS_PER_STATEMENT);
-        const found = await this.q<PrevRow & { id: string }>(
-          `SELECT id, v, path, paths, deleted, crc, data FROM records WHERE entity = $1 AND id IN (${chunk.map((_, j) => `$${j + 2}`).join(', ')})`,
-          [entity, ...chunk],
-        );
-        for (const id of chunk) this.#rows.set(key(entity, id), null);
-        for (const r of found) this.#rows.set(key(entity, r.id), { v: r.v, path: r.path, paths: r.paths, deleted: r.deleted, crc: r.crc, data: r.data });
+        out.push({ entity, ids: chunk, text: `SELECT id, v, seq, path, paths, deleted, crc, data FROM records WHERE entity = ${lit(entity)} AND id IN (${chunk.map(lit).join(', ')})` });
       }
     }
+    return out;
+  }
+
+  /** Takes the rows one of {@link loadStatements}'s SELECTs found (absent ids: no such record). */
+  loaded(entity: EntityName, ids: readonly string[], found: (PrevRow & { id: string; seq: number })[]): void {
+    for (const id of ids) {
+      this.#rows.set(key(entity, id), null);
+      this.#inDb.set(key(entity, id), null);
+    }
+    for (const r of found) {
+      this.#rows.set(key(entity, r.id), { v: r.v, path: r.path, paths: r.paths, deleted: r.deleted, crc: r.crc, data: r.data });
+      if (!r.deleted) this.#inDb.set(key(entity, r.id), { seq: r.seq, path: r.path });
+    }
+  }
+
+  /** Seqs taken in the transaction's first round trip. */
+  addSeqs(seqs: number[]): void {
+    this.#spareSeqs = [...this.#spareSeqs, ...seqs].sort((a, b) => a - b);
+  }
+
+  /** The live version of each of these records as the transaction sees it (they must be loaded). */
+  current(keys: readonly { e: EntityName; id: string }[]): CurrentRecord[] {
+    const out: CurrentRecord[] = [];
+    for (const { e, id } of keys) {
+      const row = this.#rows.get(key(e, id));
+      if (row && !row.deleted && row.data !== null) out.push({ e, id, v: row.v, path: row.path, data: row.data });
+    }
+    return out;
+  }
+
+  /** Reads the rows of these records that are not yet known, in one round trip. */
+  async load(keys: { entity: EntityName; id: string }[]): Promise<void> {
+    const statements = WriteTx.loadStatements(keys, (k) => this.#rows.has(k));
+    if (statements.length === 0) return;
+    const results = await this.multi(statements.map((st) => st.text).join(';\n'));
+    statements.forEach((st, i) => this.loaded(st.entity, st.ids, results[i]!.rows as (PrevRow & { id: string; seq: number })[]));
+  }
+
+  /** Sends what is written and unsent (before a read that must see it). */
+  async send(): Promise<void> {
+    if (this.sql.length) await this.multi(this.sql.splice(0).join(';\n'));
   }
 
   async #row(entity: EntityName, id: string): Promise<PrevRow | null> {
@@ -360,8 +469,9 @@ class WriteTx {
   }
 
   async #repathChildren(leadId: string, path: string): Promise<void> {
-    // The children written earlier in this transaction are in the database once flushed.
-    await this.flush();
+    // The children written earlier in this transaction are in the database once flushed and sent.
+    this.flush();
+    await this.send();
     const children = await this.q<{ entity: EntityName; id: string }>(
       "SELECT entity, id FROM records WHERE lead_id = $1 AND entity IN ('event', 'stop_payment', 'note') AND deleted = 0 ORDER BY seq",
       [leadId],
@@ -385,45 +495,61 @@ class WriteTx {
     this.#store({ entity: op.e, id: op.id, v: prev.v + 1, seq, deleted: 1, path: prev.path, paths: prev.paths, data: null, crc: 0, at: this.#stamp(op.at), leadId: null });
   }
 
-  /** Writes what is pending: each touched record's row replaced, history appended, unit sums moved. */
-  async flush(): Promise<void> {
+  /** Writes what is pending (into {@link sql}): each touched record's row replaced, its scope entries moved, history appended, unit sums moved. */
+  flush(): void {
     const rows = [...this.#pending.values()];
     this.#pending.clear();
     for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
       const chunk = rows.slice(i, i + ROWS_PER_STATEMENT);
-      await this.q(`DELETE FROM records WHERE (entity, id) IN (${chunk.map((_, j) => `($${2 * j + 1}, $${2 * j + 2})`).join(', ')})`, chunk.flatMap((r) => [r.entity, r.id]));
-      await this.q(
-        `INSERT INTO records (entity, id, v, seq, tx, deleted, path, paths, data, crc, at, lead_id) VALUES ${placeholders(chunk.length, 12)}`,
-        chunk.flatMap((r) => [r.entity, r.id, r.v, r.seq, this.tx, r.deleted, r.path, r.paths, r.data, r.crc, r.at, r.leadId]),
+      this.sql.push(`DELETE FROM records WHERE (entity, id) IN (${chunk.map((r) => `(${lit(r.entity)}, ${lit(r.id)})`).join(', ')})`);
+      this.sql.push(
+        `INSERT INTO records (entity, id, v, seq, tx, deleted, path, paths, data, crc, at, lead_id) VALUES ${chunk
+          .map((r) => values([r.entity, r.id, r.v, r.seq, this.tx, r.deleted, r.path, r.paths, r.data, r.crc, r.at, r.leadId]))
+          .join(', ')}`,
       );
     }
+    this.#flushScopes(rows);
     const versions = this.#history.splice(0);
     for (let i = 0; i < versions.length; i += ROWS_PER_STATEMENT) {
       const chunk = versions.slice(i, i + ROWS_PER_STATEMENT);
-      await this.q(
-        `INSERT INTO history (entity, id, seq, v, ts, deleted, path, data, crc) VALUES ${placeholders(chunk.length, 9)}`,
-        chunk.flatMap((r) => [r.entity, r.id, r.seq, r.v, r.at, r.deleted, r.path, r.data, r.crc]),
-      );
+      this.sql.push(`INSERT INTO history (entity, id, seq, v, ts, deleted, path, data, crc) VALUES ${chunk.map((r) => values([r.entity, r.id, r.seq, r.v, r.at, r.deleted, r.path, r.data, r.crc])).join(', ')}`);
     }
     const agg = [...this.#agg.values()].filter((a) => a.count !== 0 || a.sum !== 0);
     this.#agg.clear();
     for (const a of agg) {
-      const updated = await this.q<{ one: number }>(
-        'UPDATE unit_agg SET count = count + $3, sum = MOD(sum + MOD($4, 4294967296) + 4294967296, 4294967296) WHERE path = $1 AND entity = $2 RETURNING 1 AS one',
-        [a.path, a.entity, a.count, a.sum],
+      // Writers hold the feed lock, so the row cannot appear between the UPDATE and the INSERT.
+      const where = `path = ${lit(a.path)} AND entity = ${lit(a.entity)}`;
+      this.sql.push(`UPDATE unit_agg SET count = count + ${lit(a.count)}, sum = MOD(sum + MOD(${lit(a.sum)}, 4294967296) + 4294967296, 4294967296) WHERE ${where}`);
+      this.sql.push(
+        `INSERT INTO unit_agg (path, entity, count, sum) SELECT ${lit(a.path)}, ${lit(a.entity)}, ${lit(a.count)}, MOD(MOD(${lit(a.sum)}, 4294967296) + 4294967296, 4294967296)
+         WHERE NOT EXISTS (SELECT 1 FROM unit_agg WHERE ${where})`,
       );
-      if (updated.length === 0) await this.q('INSERT INTO unit_agg (path, entity, count, sum) VALUES ($1, $2, $3, MOD(MOD($4, 4294967296) + 4294967296, 4294967296))', [a.path, a.entity, a.count, a.sum]);
     }
   }
+
+  /** Moves the scope entries of the rows written: the replaced live row's out, the new live row's in. */
+  #flushScopes(rows: RecordRow[]): void {
+    const gone: string[] = [];
+    const added: string[] = [];
+    for (const r of rows) {
+      const k = key(r.entity, r.id);
+      const old = this.#inDb.get(k);
+      if (old) for (const p of scopePrefixes(old.path)) gone.push(values([p, old.seq]));
+      if (!r.deleted) for (const p of scopePrefixes(r.path)) added.push(values([p, r.seq]));
+      this.#inDb.set(k, r.deleted ? null : { seq: r.seq, path: r.path });
+    }
+    for (let i = 0; i < gone.length; i += ROWS_PER_STATEMENT) this.sql.push(`DELETE FROM record_scopes WHERE (prefix, seq) IN (${gone.slice(i, i + ROWS_PER_STATEMENT).join(', ')})`);
+    for (let i = 0; i < added.length; i += ROWS_PER_STATEMENT) this.sql.push(`INSERT INTO record_scopes (prefix, seq) VALUES ${added.slice(i, i + ROWS_PER_STATEMENT).join(', ')}`);
+  }
+}
+
+/** `(v1, v2, …)` as literals. */
+function values(row: (string | number | null)[]): string {
+  return `(${row.map(lit).join(', ')})`;
 }
 
 function key(a: string, b: string): string {
   return `${a}\u0000${b}`;
-}
-
-/** `($1, $2, …), (…)` for a multi-row VALUES of `rows` rows of `cols` columns. */
-function placeholders(rows: number, cols: number): string {
-  return Array.from({ length: rows }, (_, r) => `(${Array.from({ length: cols }, (_, c) => `$${r * cols + c + 1}`).join(', ')})`).join(', ');
 }
 
 export type PgStoreOptions = { history?: boolean; poolSize?: number };
@@ -449,10 +575,9 @@ export async function openPgStore(url: string, now: () => number = Date.now, opt
   }
 }
 
-export class PgStore implements CentralStore {
+export class PgStore extends LatestReads implements CentralStore {
   readonly schemaVersion = PROTOCOL_VERSION;
   readonly #events = new EventEmitter();
-  readonly #api: StoreReader;
   #epoch: string;
   #listener: pg.Client | null = null;
   #closed = false;
@@ -466,29 +591,14 @@ export class PgStore implements CentralStore {
     readonly keepsHistory: boolean,
     epoch: string,
   ) {
+    super();
     this.#epoch = epoch;
-    this.#api = readerOn(queryOn(pool), keepsHistory);
+    this.latest = readerOn(queryOn(pool), keepsHistory);
     this.#events.setMaxListeners(0);
   }
 
   get epoch(): string {
     return this.#epoch;
-  }
-
-  // The reads of the latest committed state; a snapshot's reader sees one state across calls.
-  headSeq = (): Promise<number> => this.#api.headSeq();
-  purgedThrough = (): Promise<number> => this.#api.purgedThrough();
-  rowsAfter = (seq: number, limit: number): Promise<StoredRow[]> => this.#api.rowsAfter(seq, limit);
-  hasRowsAfter = (seq: number): Promise<boolean> => this.#api.hasRowsAfter(seq);
-  unitPath = (unitId: string): Promise<string | null> => this.#api.unitPath(unitId);
-  leadPath = (leadId: string): Promise<string | null> => this.#api.leadPath(leadId);
-  stats = (scopePath: string): Promise<Stats> => this.#api.stats(scopePath);
-  lastMutationId = (clientId: string): Promise<number> => this.#api.lastMutationId(clientId);
-  historyFrom = (): Promise<number> => this.#api.historyFrom();
-  rowsAsOf = (asOf: number, scopePath: string, after: number, limit: number): Promise<HistoryRow[]> => this.#api.rowsAsOf(asOf, scopePath, after, limit);
-  statsAsOf = (asOf: number, scopePath: string): Promise<Stats> => this.#api.statsAsOf(asOf, scopePath);
-  live<E extends EntityName>(entity: E): Promise<LiveRecord<E>[]> {
-    return this.#api.live(entity);
   }
 
   async current(keys: readonly { e: EntityName; id: string }[]): Promise<CurrentRecord[]> {
@@ -525,24 +635,49 @@ export class PgStore implements CentralStore {
   /**
    * Runs `fn` in a write transaction holding the feed lock, then updates the head, notifies, and
    * tells this process's listeners. A failure rolls everything back (seqs taken are skipped:
-   * gaps are harmless, order is what matters).
+   * gaps are harmless, order is what matters). The lock is held from the first round trip to the
+   * commit, and writers queue for it, so a write costs two round trips when it can: the first
+   * begins, takes the lock, reads the head, takes `seqs` seqs and reads the rows of `keys`; the
+   * second sends everything written with the head's update, the notification and the commit.
    */
-  async #write<T>(fn: (w: WriteTx, q: Query) => Promise<T>, unchecked = false, beforeCommit?: () => Promise<void>): Promise<{ result: T; firstSeq: number; lastSeq: number }> {
+  async #write<T>(
+    fn: (w: WriteTx, q: Query) => Promise<T>,
+    opts: { unchecked?: boolean; beforeCommit?: (() => Promise<void>) | undefined; keys?: readonly { entity: EntityName; id: string }[]; seqs?: number } = {},
+  ): Promise<{ result: T; firstSeq: number; lastSeq: number }> {
     const client = await this.pool.connect();
     const q = queryOn(client);
+    const multi = multiOn(client);
     try {
-      await client.query('BEGIN');
-      // Before the first nextval: seqs are handed out in the order transactions commit.
-      await q('SELECT pg_advisory_xact_lock($1)', [FEED_LOCK]);
-      const head = (await q<{ seq: number; tx: number; epoch: string }>('SELECT seq, tx, epoch FROM feed_head'))[0]!;
-      const w = new WriteTx(q, head.tx + 1, this.now(), this.keepsHistory, unchecked);
+      const loads = WriteTx.loadStatements(opts.keys ?? []);
+      const seqs = opts.seqs ?? 0;
+      const first = await multi(
+        [
+          'BEGIN',
+          // Before the first nextval: seqs are handed out in the order transactions commit.
+          `SELECT pg_advisory_xact_lock(${FEED_LOCK})`,
+          'SELECT seq, tx, epoch FROM feed_head',
+          `SELECT nextval('feed_seq') AS seq FROM generate_series(1, ${lit(seqs)})`,
+          ...loads.map((l) => l.text),
+        ].join(';\n'),
+      );
+      const head = first[2]!.rows[0] as { seq: number; tx: number; epoch: string };
+      const w = new WriteTx(q, multi, head.tx + 1, this.now(), this.keepsHistory, opts.unchecked ?? false);
+      w.addSeqs(first[3]!.rows.map((r: { seq: number }) => Number(r.seq)));
+      loads.forEach((l, i) => w.loaded(l.entity, l.ids, first[4 + i]!.rows as Parameters<WriteTx['loaded']>[2]));
       const result = await fn(w, q);
+      w.flush();
       const lastSeq = w.seqs.length ? w.seqs[w.seqs.length - 1]! : head.seq;
-      await q('UPDATE feed_head SET seq = $1, tx = $2', [lastSeq, w.tx]);
+      w.sql.push(`UPDATE feed_head SET seq = ${lit(lastSeq)}, tx = ${lit(w.tx)}`);
       // Delivered by PostgreSQL when (and only if) this transaction commits.
-      if (w.seqs.length) await q('SELECT pg_notify($1, $2)', [FEED_CHANNEL, `${head.epoch}:${lastSeq}`]);
-      await beforeCommit?.();
-      await client.query('COMMIT');
+      if (w.seqs.length) w.sql.push(`SELECT pg_notify(${lit(FEED_CHANNEL)}, ${lit(`${head.epoch}:${lastSeq}`)})`);
+      if (opts.beforeCommit) {
+        await w.send();
+        await opts.beforeCommit();
+        await client.query('COMMIT');
+      } else {
+        w.sql.push('COMMIT');
+        await w.send();
+      }
       if (w.seqs.length) this.#signal(head.epoch, lastSeq);
       return { result, firstSeq: w.seqs[0] ?? head.seq + 1, lastSeq };
     } catch (err) {
@@ -555,13 +690,26 @@ export class PgStore implements CentralStore {
 
   /** `beforeCommit` (for tests) runs with the transaction written and its seqs taken, before it commits: a writer that commits late. */
   async write(ops: WriteOp[], opts: { beforeCommit?: () => Promise<void> } = {}): Promise<{ firstSeq: number; lastSeq: number }> {
-    const { firstSeq, lastSeq } = await this.#write((w) => applyOps(w, ops), false, opts.beforeCommit);
+    const { firstSeq, lastSeq } = await this.#write((w) => applyOps(w, ops), { beforeCommit: opts.beforeCommit, keys: opKeys(ops), seqs: ops.length });
     return { firstSeq, lastSeq };
   }
 
   async writeUnchecked(ops: { t: 'put'; e: EntityName; d: Record<string, unknown> & { id: string } }[]): Promise<{ firstSeq: number; lastSeq: number }> {
-    const { firstSeq, lastSeq } = await this.#write((w) => applyOps(w, ops as unknown as WriteOp[]), true);
+    const { firstSeq, lastSeq } = await this.#write((w) => applyOps(w, ops as unknown as WriteOp[]), { unchecked: true, keys: opKeys(ops as unknown as WriteOp[]), seqs: ops.length });
     return { firstSeq, lastSeq };
+  }
+
+  /** The records are read in the transaction's first round trip, under the feed lock, with `atMost` seqs taken. */
+  async writePlanned<T>(keys: readonly { e: EntityName; id: string }[], atMost: number, plan: (current: CurrentRecord[]) => { ops: WriteOp[]; result: T }): Promise<{ result: T; firstSeq: number; lastSeq: number }> {
+    const planKeys = keys.map((k) => ({ entity: k.e, id: k.id }));
+    return this.#write(
+      async (w) => {
+        const { ops, result } = plan(w.current(keys));
+        if (ops.length) await applyOps(w, ops);
+        return result;
+      },
+      { keys: planKeys, seqs: atMost },
+    );
   }
 
   /** Each mutation above the client's last applied id, once: the check and the write are one transaction under the feed lock. */
@@ -790,6 +938,17 @@ export class PgStore implements CentralStore {
  * the result written in multi-row statements.
  */
 async function applyOps(w: WriteTx, ops: WriteOp[]): Promise<void> {
+  await w.load(opKeys(ops));
+  await w.reserve(ops.length);
+  for (const op of ops) {
+    if (op.t === 'put') await w.put(op);
+    else await w.del(op);
+  }
+  w.flush();
+}
+
+/** The rows a batch of ops reads: each record, and what its scope path comes from (its parent unit, its unit or its lead). */
+function opKeys(ops: readonly WriteOp[]): { entity: EntityName; id: string }[] {
   const keys: { entity: EntityName; id: string }[] = [];
   for (const op of ops) {
     if (op.t === 'del') {
@@ -798,14 +957,7 @@ async function applyOps(w: WriteTx, ops: WriteOp[]): Promise<void> {
     }
     const d = op.d as Record<string, unknown>;
     keys.push({ entity: op.e, id: op.d.id });
-    // What its scope path comes from: its parent unit, its unit or its lead.
     for (const [field, entity] of [['parentId', 'unit'], ['unitId', 'unit'], ['leadId', 'lead']] as const) if (typeof d[field] === 'string') keys.push({ entity, id: d[field] });
   }
-  await w.load(keys);
-  await w.reserve(ops.length);
-  for (const op of ops) {
-    if (op.t === 'put') await w.put(op);
-    else await w.del(op);
-  }
-  await w.flush();
+  return keys;
 }

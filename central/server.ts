@@ -88,8 +88,11 @@ async function pageIn(epoch: string, store: StoreReader, cursor: number, scopePa
   let lastTx = -1;
   let emitted = 0;
   outer: for (;;) {
-    const rows: StoredRow[] = await store.rowsAfter(last, READ_BATCH);
-    if (rows.length === 0) break;
+    // Up to the snapshot's head only the scope's live rows can make a line (its tombstones are
+    // left out): those are read by the scope. Past it, every row may (a del of a record that left).
+    const snapshotting = last < skipTombstonesThrough;
+    const rows: StoredRow[] = snapshotting ? await store.scopeRowsAfter(last, skipTombstonesThrough, scopePath, READ_BATCH) : await store.rowsAfter(last, READ_BATCH);
+    if (rows.length === 0 && !snapshotting) break;
     for (const r of rows) {
       if (emitted >= limit && r.tx !== lastTx) break outer;
       last = r.seq;
@@ -101,7 +104,11 @@ async function pageIn(epoch: string, store: StoreReader, cursor: number, scopePa
         emitted++;
       }
     }
-    if (rows.length < READ_BATCH) break;
+    if (rows.length < READ_BATCH) {
+      if (!snapshotting) break;
+      // Every row of the scope through the snapshot's head is out; the log goes on from there.
+      last = skipTombstonesThrough;
+    }
   }
   const more = await store.hasRowsAfter(last);
   const seq = more ? last : await store.headSeq();
@@ -293,17 +300,28 @@ export function createCentralServer(opts: CentralServerOptions): CentralServer {
       }
       pumping = true;
       try {
+        const build = (from: number): Promise<Page> => {
+          const page =
+            asOf !== null && asOfStats !== null
+              ? buildAsOfPage(store, asOf, scopePath, from, pageLimit, asOfStats, clock())
+              : buildPage(store, from, scopePath, pageLimit, skipThrough, clock(), entity);
+          // Awaited below, unless the stream ends first: then its failure is nobody's.
+          page.catch(() => undefined);
+          return page;
+        };
         do {
           again = false;
+          let next: Promise<Page> | null = null;
           for (;;) {
             if (closed) return;
             if (store.epoch !== startEpoch) return finish(); // the client will reconnect and get 409
-            const page =
-              asOf !== null && asOfStats !== null
-                ? await buildAsOfPage(store, asOf, scopePath, cursor, pageLimit, asOfStats, clock())
-                : await buildPage(store, cursor, scopePath, pageLimit, skipThrough, clock(), entity);
+            const page = await (next ?? build(cursor));
+            next = null;
             const advanced = page.seq !== cursor || page.lines > 1;
             cursor = page.seq;
+            // The next page is read from the store while this one drains to the display (a
+            // snapshot of many pages costs the slower of the two, not their sum); two at most.
+            if (page.more) next = build(cursor);
             if (advanced || !live || !sentFirst) {
               sentFirst = true;
               await write(page.text);

@@ -80,6 +80,13 @@ export interface StoreReader {
   headSeq(): Promise<number>;
   purgedThrough(): Promise<number>;
   rowsAfter(seq: number, limit: number): Promise<StoredRow[]>;
+  /**
+   * What a snapshot of a scope sends from the log: the live rows visible in it ({@link visibleIn})
+   * with seq in (after, through], in seq order; about `limit` of them (a policy set above the scope
+   * may add a few; fewer than `limit` means there are no more). Read by the scope, not by scanning
+   * the whole log, so a branch's snapshot costs its own rows.
+   */
+  scopeRowsAfter(after: number, through: number, scopePath: string, limit: number): Promise<StoredRow[]>;
   hasRowsAfter(seq: number): Promise<boolean>;
   unitPath(unitId: string): Promise<string | null>;
   /** The scope path of a live lead, or null when there is none. */
@@ -125,6 +132,14 @@ export interface CentralStore extends StoreReader, TokenTable {
   snapshot<T>(fn: (reader: StoreReader) => Promise<T>): Promise<T>;
   /** Applies every op in one transaction, or none of them (the error names the bad op). */
   write(ops: WriteOp[]): Promise<{ firstSeq: number; lastSeq: number }>;
+  /**
+   * Reads the live version of each record in `keys` (as {@link current}), lets `plan` choose the
+   * ops from them, and writes those — in one write transaction, under the lock writers take, so
+   * what the plan decided cannot go stale before the write, whatever another centre process
+   * writes meanwhile (it waits, or it came first and the plan sees it). A plan that throws writes
+   * nothing. `atMost`: how many ops the plan may return (the store takes their seqs at once).
+   */
+  writePlanned<T>(keys: readonly { e: EntityName; id: string }[], atMost: number, plan: (current: CurrentRecord[]) => { ops: WriteOp[]; result: T }): Promise<{ result: T; firstSeq: number; lastSeq: number }>;
   /**
    * For tests only: writes records without checking them against the protocol's schemas, as a
    * faulty or newer centre might serve them (a display must hold such a record back, not stall).
@@ -191,12 +206,19 @@ function pathSegment(id: string): string {
 class SqliteReads {
   readonly #get: Database.Statement<[string, string], { v: number; path: string; deleted: 0 | 1 }>;
   readonly #after: Database.Statement<[number, number], StoredRow>;
+  readonly #scopeAfter: Database.Statement<{ after: number; through: number; lo: string; hi: string; limit: number }, StoredRow>;
   readonly #asOfRows: Database.Statement<{ asOf: number; lo: string; hi: string; after: number; limit: number }, HistoryRow>;
   readonly #meta: Database.Statement<[string], { v: string }>;
 
   constructor(readonly db: Database.Database, readonly keepsHistory: boolean) {
     this.#get = db.prepare('SELECT v, path, deleted FROM records WHERE entity = ? AND id = ?');
     this.#after = db.prepare('SELECT entity, id, v, seq, tx, deleted, path, paths, data, at AS ts FROM records WHERE seq > ? ORDER BY seq LIMIT ?');
+    // On one machine the log is local: the seq index with the scope tested in SQL, no row crossing into JS for nothing.
+    this.#scopeAfter = db.prepare(
+      `SELECT entity, id, v, seq, tx, deleted, path, paths, data, at AS ts FROM records
+       WHERE seq > @after AND seq <= @through AND deleted = 0 AND ((path >= @lo AND path < @hi) OR (entity = 'policy' AND substr(@lo, 1, length(path)) = path))
+       ORDER BY seq LIMIT @limit`,
+    );
     // Per record, the newest version committed by T (by seq: a record's versions are written in
     // order), if that is not a deletion and lies in the scope.
     this.#asOfRows = db.prepare(
@@ -222,6 +244,10 @@ class SqliteReads {
 
   rowsAfter(seq: number, limit: number): StoredRow[] {
     return this.#after.all(seq, limit);
+  }
+
+  scopeRowsAfter(after: number, through: number, scopePath: string, limit: number): StoredRow[] {
+    return this.#scopeAfter.all({ after, through, lo: scopePath, hi: scopePath + SUBTREE_END, limit });
   }
 
   hasRowsAfter(seq: number): boolean {
@@ -288,6 +314,7 @@ class SqliteReads {
       headSeq: async () => this.headSeq(),
       purgedThrough: async () => this.purgedThrough(),
       rowsAfter: async (seq, limit) => this.rowsAfter(seq, limit),
+      scopeRowsAfter: async (after, through, p, limit) => this.scopeRowsAfter(after, through, p, limit),
       hasRowsAfter: async (seq) => this.hasRowsAfter(seq),
       unitPath: async (id) => this.livePath('unit', id),
       leadPath: async (id) => this.livePath('lead', id),
@@ -352,14 +379,37 @@ export function recordPath(e: EntityName, d: { id: string }, unitPath: (id: stri
   return p;
 }
 
-export class SqliteStore implements CentralStore {
+/**
+ * The reads of a store's latest committed state, each handed to the store's own reader (which its
+ * constructor sets): one list of them for both stores. A snapshot's reader (CentralStore.snapshot)
+ * sees one state across calls instead.
+ */
+export abstract class LatestReads implements StoreReader {
+  protected latest!: StoreReader;
+  headSeq = (): Promise<number> => this.latest.headSeq();
+  purgedThrough = (): Promise<number> => this.latest.purgedThrough();
+  rowsAfter = (seq: number, limit: number): Promise<StoredRow[]> => this.latest.rowsAfter(seq, limit);
+  scopeRowsAfter = (after: number, through: number, scopePath: string, limit: number): Promise<StoredRow[]> => this.latest.scopeRowsAfter(after, through, scopePath, limit);
+  hasRowsAfter = (seq: number): Promise<boolean> => this.latest.hasRowsAfter(seq);
+  unitPath = (unitId: string): Promise<string | null> => this.latest.unitPath(unitId);
+  leadPath = (leadId: string): Promise<string | null> => this.latest.leadPath(leadId);
+  stats = (scopePath: string): Promise<Stats> => this.latest.stats(scopePath);
+  lastMutationId = (clientId: string): Promise<number> => this.latest.lastMutationId(clientId);
+  historyFrom = (): Promise<number> => this.latest.historyFrom();
+  rowsAsOf = (asOf: number, scopePath: string, after: number, limit: number): Promise<HistoryRow[]> => this.latest.rowsAsOf(asOf, scopePath, after, limit);
+  statsAsOf = (asOf: number, scopePath: string): Promise<Stats> => this.latest.statsAsOf(asOf, scopePath);
+  live<E extends EntityName>(entity: E): Promise<LiveRecord<E>[]> {
+    return this.latest.live(entity);
+  }
+}
+
+export class SqliteStore extends LatestReads implements CentralStore {
   readonly db: Database.Database;
   readonly schemaVersion = PROTOCOL_VERSION;
   #epoch: string;
   readonly #events = new EventEmitter();
   readonly #file: string;
   readonly #reads: SqliteReads;
-  readonly #api: StoreReader;
   readonly #get: Database.Statement<[string, string], Pick<StoredRow, 'v' | 'path' | 'paths' | 'deleted'> & { crc: number }>;
   readonly #data: Database.Statement<[string, string], { v: number; path: string; data: string }>;
   readonly #upsert: Database.Statement;
@@ -386,6 +436,7 @@ export class SqliteStore implements CentralStore {
    *   centre answers `asOf` with 400, as a centre that keeps no history does.
    */
   constructor(file: string, readonly now: () => number = Date.now, opts: { history?: boolean } = {}) {
+    super();
     this.keepsHistory = opts.history ?? true;
     this.#file = file;
     this.db = new Database(file);
@@ -402,7 +453,7 @@ export class SqliteStore implements CentralStore {
     }
     this.#setMeta = this.db.prepare('INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v');
     this.#reads = new SqliteReads(this.db, this.keepsHistory);
-    this.#api = this.#reads.reader();
+    this.latest = this.#reads.reader();
     this.#epoch = this.#reads.meta('epoch') ?? this.#newEpoch();
     this.#seq = this.#reads.headSeq();
     this.#tx = Number(this.#reads.meta('tx') ?? 0);
@@ -434,22 +485,6 @@ export class SqliteStore implements CentralStore {
     const epoch = 'e' + randomBytes(6).toString('hex');
     this.#setMeta.run('epoch', epoch);
     return epoch;
-  }
-
-  // The reads of the latest committed state; a snapshot's reader sees one state across calls.
-  headSeq = (): Promise<number> => this.#api.headSeq();
-  purgedThrough = (): Promise<number> => this.#api.purgedThrough();
-  rowsAfter = (seq: number, limit: number): Promise<StoredRow[]> => this.#api.rowsAfter(seq, limit);
-  hasRowsAfter = (seq: number): Promise<boolean> => this.#api.hasRowsAfter(seq);
-  unitPath = (unitId: string): Promise<string | null> => this.#api.unitPath(unitId);
-  leadPath = (leadId: string): Promise<string | null> => this.#api.leadPath(leadId);
-  stats = (scopePath: string): Promise<Stats> => this.#api.stats(scopePath);
-  lastMutationId = (clientId: string): Promise<number> => this.#api.lastMutationId(clientId);
-  historyFrom = (): Promise<number> => this.#api.historyFrom();
-  rowsAsOf = (asOf: number, scopePath: string, after: number, limit: number): Promise<HistoryRow[]> => this.#api.rowsAsOf(asOf, scopePath, after, limit);
-  statsAsOf = (asOf: number, scopePath: string): Promise<Stats> => this.#api.statsAsOf(asOf, scopePath);
-  live<E extends EntityName>(entity: E): Promise<LiveRecord<E>[]> {
-    return this.#api.live(entity);
   }
 
   /**
@@ -504,12 +539,25 @@ export class SqliteStore implements CentralStore {
   }
 
   async current(keys: readonly { e: EntityName; id: string }[]): Promise<CurrentRecord[]> {
+    return this.#current(keys);
+  }
+
+  #current(keys: readonly { e: EntityName; id: string }[]): CurrentRecord[] {
     const out: CurrentRecord[] = [];
     for (const { e, id } of keys) {
       const row = this.#data.get(e, id);
       if (row) out.push({ e, id, v: row.v, path: row.path, data: row.data });
     }
     return out;
+  }
+
+  /** Read and written in one IMMEDIATE transaction: no other process writes between the two. */
+  async writePlanned<T>(keys: readonly { e: EntityName; id: string }[], _atMost: number, plan: (current: CurrentRecord[]) => { ops: WriteOp[]; result: T }): Promise<{ result: T; firstSeq: number; lastSeq: number }> {
+    return this.#commit(() => {
+      const { ops, result } = plan(this.#current(keys));
+      const seqs = ops.length ? this.#writeOps(ops) : { firstSeq: this.#seq + 1, lastSeq: this.#seq };
+      return { result, ...seqs };
+    });
   }
 
   #bump(): { seq: number } {

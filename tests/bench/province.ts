@@ -6,13 +6,18 @@
 //       read to its end over loopback and every line parsed, against a same-run floor: the same
 //       rows read straight from PostgreSQL with one SELECT and a JSON.parse per row; the ratio
 //       (goal ≤ 2) and that the sync carried every row the floor read;
+//   (b') the province-level display: the city scope (the largest: every lead) synced by a display's
+//       own core into its replica (tests/bench/province.child-display.ts, bench:sync's measured
+//       process), its time and peak RSS, then the p50/p99 of each screen query on that replica;
 //   (c) the centre in its own process on that store, 500 live displays (PROVINCE_DISPLAYS) in this
 //       process over the branch and station scopes, and a feeder posting one lead a request to
 //       POST /v1/ingest with an ingest token at 100 a second (PROVINCE_RATE, PROVINCE_INGESTS in
 //       all): ingest → every display of the lead's scope p50/p99 (goal p99 ≤ 250 ms, none
 //       missing), the centre's CPU share and RSS and PostgreSQL's CPU share over the ingest, the
 //       centre's memory per display, log reads and scope statistics per commit.
+import { spawn } from 'node:child_process';
 import http from 'node:http';
+import { createInterface } from 'node:readline';
 import { readdirSync, readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -33,6 +38,8 @@ const NOW = Date.UTC(2026, 10, 20, 4);
 /** Goals of issue 17 (ingest → display) and of this bench (the sync's ratio: see the README). */
 const GOAL_P99_MS = 250;
 const GOAL_SYNC_RATIO = 2;
+/** bench:sync's goal for a screen query on a synced replica, here on the province's whole city. */
+const GOAL_QUERY_P99_MS = 5;
 
 const cluster: Cluster = await startCluster();
 let exitCode: number;
@@ -91,6 +98,24 @@ function initialSync(url: string, scope: string): Promise<{ ms: number; puts: nu
   });
 }
 
+/** The province-level display (province.child-display.ts): its messages, one JSON object a line. */
+function cityDisplay(url: string, head: number): { next<T>(type: string): Promise<T>; send(o: object): void; exited: Promise<void> } {
+  const file = fileURLToPath(new URL('./province.child-display.js', import.meta.url));
+  const proc = spawn(process.execPath, [file, 'sync', url], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, BENCH_HEAD: String(head) } });
+  const waiters: { type: string; resolve: (m: unknown) => void }[] = [];
+  createInterface({ input: proc.stdout }).on('line', (line) => {
+    const m = JSON.parse(line) as { type: string };
+    const i = waiters.findIndex((w) => w.type === m.type);
+    if (i >= 0) waiters.splice(i, 1)[0]!.resolve(m);
+  });
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  return {
+    next: <T>(type: string) => Promise.race([new Promise<T>((resolve) => waiters.push({ type, resolve: resolve as (m: unknown) => void })), exited.then(() => Promise.reject(new Error(`the city display exited before '${type}'`)))]),
+    send: (o) => proc.stdin.write(JSON.stringify(o) + '\n'),
+    exited,
+  };
+}
+
 /** The floor: the scope's live rows (the feed's visibleIn: in the scope, or a policy above it) in one SELECT, each parsed. */
 async function floorRead(db: pg.Client, scopePath: string): Promise<{ ms: number; rows: number }> {
   const t0 = performance.now();
@@ -117,8 +142,9 @@ async function run(c: Cluster): Promise<number> {
   const db = new pg.Client({ connectionString: c.url });
   await db.connect();
   try {
-    // What an operator does after a bulk load: the planner's statistics for the loaded tables.
-    await db.query('ANALYZE');
+    // What an operator does after a bulk load (and autovacuum soon does by itself): the planner's
+    // statistics, and the visibility map that lets an index answer without visiting the table.
+    await db.query('VACUUM ANALYZE');
     const sizes = (await db.query<{ records: string; history: string; leads: string }>("SELECT pg_total_relation_size('records') AS records, pg_total_relation_size('history') AS history, (SELECT COUNT(*) FROM records WHERE entity = 'lead' AND deleted = 0) AS leads")).rows[0]!;
     const storedLeads = Number(sizes.leads);
     console.log(`    ${storedLeads.toLocaleString('en')} leads stored; records ${(Number(sizes.records) / 1e9).toFixed(2)} GB, history ${(Number(sizes.history) / 1e9).toFixed(2)} GB with their indexes`);
@@ -140,6 +166,17 @@ async function run(c: Cluster): Promise<number> {
     const counts = [...floors.map((f) => f.rows), ...syncs.map((s) => s.puts)];
     const rowsDiffer = Math.max(...counts) - Math.min(...counts);
     console.log(`(b) initial sync of ${branch.id} (${sync.puts.toLocaleString('en')} records, ${(sync.bytes / 1e6).toFixed(0)} MB): ${(sync.ms / 1000).toFixed(2)} s; floor (one SELECT, JSON.parse a row) ${(floor.ms / 1000).toFixed(2)} s for ${floor.rows.toLocaleString('en')} rows; ratio ${ratio.toFixed(2)} (runs ${syncs.map((s) => (s.ms / 1000).toFixed(2)).join(', ')} s / ${floors.map((f) => (f.ms / 1000).toFixed(2)).join(', ')} s)`);
+
+    // (b') The province-level display: the whole city synced into a display's replica, then its screen queries.
+    const headNow = ((await (await fetch(`${ready.url}/v1/health`)).json()) as { seq: number }).seq;
+    const city = cityDisplay(ready.url, headNow);
+    const citySync = await city.next<{ ms: number; rssMB: number; seq: number }>('synced');
+    city.send({ type: 'queries', asOf: NOW });
+    const cityQueries = (await city.next<{ results: Record<string, { p50: number; p99: number }> }>('queries')).results;
+    city.send({ type: 'exit' });
+    await city.exited;
+    console.log(`(b') the city (${ready.root}) synced into a display's replica: ${(citySync.ms / 1000).toFixed(1)} s, its peak RSS ${citySync.rssMB} MB; screen queries on it:`);
+    for (const [k, v] of Object.entries(cityQueries)) console.log(`     ${k}: p50 ${v.p50} ms, p99 ${v.p99} ms`);
 
     // (c) Live displays, from the head.
     const scopes = [...ready.branches, ...ready.stations];
@@ -234,6 +271,7 @@ async function run(c: Cluster): Promise<number> {
         ratio: s3(ratio),
         rowsDiffer,
       },
+      cityDisplay: { scope: ready.root, leads: storedLeads, syncSeconds: s3(citySync.ms / 1000), peakRssMB: citySync.rssMB, queriesMs: { goalP99: GOAL_QUERY_P99_MS, results: cityQueries } },
       displays: { count: DISPLAYS, branchScopes: ready.branches.length, stationScopes: ready.stations.length, tails: mem.following.fanout.tails },
       centreMemory: {
         idle: { rssMB: mb(mem.idle.mem.rss), heapMB: mb(mem.idle.mem.heapUsed) },
@@ -273,6 +311,7 @@ async function run(c: Cluster): Promise<number> {
       { name: 'centre RSS per display', value: mem.perDisplay.rssBytes, kind: 'max', limit: 256 * 1024, unit: 'bytes' },
       { name: 'initial sync rows differing from the floor', value: rowsDiffer, kind: 'max', limit: 0, unit: 'rows' },
       { name: 'initial sync to floor ratio', value: result.initialSync.ratio, kind: 'max', limit: GOAL_SYNC_RATIO, unit: '×' },
+      ...Object.entries(cityQueries).map(([k, v]): Goal => ({ name: `city display query ${k} p99`, value: v.p99, kind: 'max', limit: GOAL_QUERY_P99_MS, unit: 'ms' })),
     ];
     const code = finishBench('province', 'bench-results/province.json', result, goals);
     console.log('wrote bench-results/province.json');
