@@ -25,7 +25,8 @@
 // over every counted sample is reported beside it, to tell a trend from noise.
 // Why a warm-up: the JIT must have compiled what it will (it tiers the page's code up over real
 // minutes: a few hundred kB of optimised code), and the morning's data must have arrived.
-// SOAK_MINUTES sets the real duration (default 85); SOAK_WARMUP_HOURS the warm-up (default 6);
+// SOAK_MINUTES sets the real duration, warm-up included (default 75); SOAK_WARMUP_HOURS the
+// warm-up (default 24) and SOAK_WARMUP_SPEED its clock speed (default 240).
 // At the end of each hour of both windows it takes a heap snapshot of the page and reports the
 // heap by part (scripts/heapsnapshot.mjs): the page's own objects, the code V8 compiled for it,
 // native objects. SOAK_SNAPSHOTS=dir keeps those snapshots and writes the core's at the end of
