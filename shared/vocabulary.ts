@@ -378,7 +378,7 @@ const en: Record<VocabularyKey, string> = {
   reviewLatest: 'Latest review',
   reviewNone: 'Not reviewed yet',
   reviewUnreadable: 'This review cannot be read as structured ({e}); its text follows',
-  reviewNotAllowed: 'This display’s key ({role}) may not write case reviews; use the duty desk (unmask key)',
+  reviewNotAllowed: "This display's key ({role}) may not write case reviews; use the duty desk (unmask key)",
   reviewChoose: 'Choose',
   reviewPatternSummary: '{n} cases, {amount} lost; {r} reviewed, {u} in text only, {x} not reviewed',
   reviewPatternMulti: '“What the warning missed” and “what failed” count a case under each code chosen, so they may add up to more than the cases',
