@@ -9,26 +9,31 @@
 // them. So the two windows it compares are a simulated day and over an hour of real time apart
 // (about ×23).
 // Why a whole day of warm-up, run fast (×240 by default, 6 real minutes): every path of a day's work
-// (night mode, the day's roll-over, the morning peak) has then run, and V8 has compiled the page's
-// code it will: the optimising compiler tiers more of the page's functions up as they run, and
-// with a 6-hour warm-up that compiled code was still growing by 13–16 % between the windows while
-// the page's own objects stayed within 1 % (two runs, heap snapshots). The centre's clock runs the
-// lead at the faster speed, then the counted hours at the slower one (`--lead-hours`).
+// (night mode, the day's roll-over, the morning peak) has then run. The centre's clock runs the
+// lead at the faster speed, then the rest at the slower one (`--lead-hours`).
+// Why 12 more hours at the counted speed before the first window (SOAK_SETTLE_HOURS): V8 tiers
+// the page's functions up (bytecode, baseline, optimised code) by how often they run, and the
+// page's timers run per real second, so what the busy hours make them run (a tile pager with
+// several pages, a hundred countdowns a second) only reaches its steady state after busy hours at
+// wall speed. With the first window right after the fast day, the compiled code grew by 11.5 %
+// (4.36 → 4.86 MB) from hour 25 to hour 50 while the page's own objects grew 0.8 % and native
+// objects 0.5 %; the whole JS heap rose through hours 25–36 (the first busy day at ×23) and was
+// flat from hour 36 to 50 (10.06 → 10.15 MB). The page is snapshotted every SNAPSHOT_EVERY hours
+// from the end of the fast day, so the log shows the compiled code levelling off, not assumed.
 // Every SAMPLE seconds of real time (≥ 6 per window), after a full GC in the page and in the core
 // (through its inspector), it samples the page's JS heap, DOM nodes and event listeners, the
 // core's RSS (and heap) and the replica's WAL size. Goal: after warm-up, no figure's median over
 // the last window (simulated hours HOURS−1…HOURS) exceeds its median over the first window
-// (hours WARMUP+1…WARMUP+2, the same time of day a day earlier) by more than 5 % (the page's heap
+// (hours FIRST+1…FIRST+2, the same time of day a day earlier; FIRST = WARMUP + SETTLE) by more than 5 % (the page's heap
 // and DOM at equal numbers of open leads: see atEqualLoad); and the two
 // windows are at least 60 real minutes apart (a shorter run cannot show real-time growth, so it
 // misses that goal: BENCH_GOAL_COUNTED_REAL_MINUTES=0 accepts it for a try-out). A Theil–Sen slope
 // over every counted sample is reported beside it, to tell a trend from noise.
-// Why a warm-up: the JIT must have compiled what it will (it tiers the page's code up over real
-// minutes: a few hundred kB of optimised code), and the morning's data must have arrived.
-// SOAK_MINUTES sets the real duration, warm-up included (default 75); SOAK_WARMUP_HOURS the
-// warm-up (default 24) and SOAK_WARMUP_SPEED its clock speed (default 240).
-// At the end of each hour of both windows it takes a heap snapshot of the page and reports the
-// heap by part (scripts/heapsnapshot.mjs): the page's own objects, the code V8 compiled for it,
+// SOAK_MINUTES sets the real duration, warm-up and settling included (default 105);
+// SOAK_WARMUP_HOURS the fast warm-up (default 24), SOAK_WARMUP_SPEED its clock speed (default 240),
+// SOAK_SETTLE_HOURS the hours at the counted speed before the first window (default 12).
+// At the end of each hour of both windows (and every SNAPSHOT_EVERY hours from the end of the fast
+// warm-up) it takes a heap snapshot of the page and reports the heap by part (scripts/heapsnapshot.mjs): the page's own objects, the code V8 compiled for it,
 // native objects. SOAK_SNAPSHOTS=dir keeps those snapshots and writes the core's at the end of
 // each window (compare two with `node scripts/heapdiff.mjs a b`; writing one raises the core's
 // RSS, so a run with SOAK_SNAPSHOTS does not measure RSS).
@@ -44,19 +49,25 @@ import { join, resolve } from 'node:path';
 import { WebSocket } from 'ws';
 
 /** Real minutes of the whole run, warm-up included. */
-const MINUTES = Number(process.env['SOAK_MINUTES'] ?? 75);
+const MINUTES = Number(process.env['SOAK_MINUTES'] ?? 105);
 /** Simulated hours of warm-up before the first sample that counts (JIT, caches, first data). */
 const WARMUP = Number(process.env['SOAK_WARMUP_HOURS'] ?? 24);
 /** The clock's speed during the warm-up. */
 const WARMUP_SPEED = Number(process.env['SOAK_WARMUP_SPEED'] ?? 240);
 const WARMUP_REAL_MINUTES = (WARMUP * 60) / WARMUP_SPEED;
+/** Simulated hours at the counted speed after the fast warm-up and before the first window. */
+const SETTLE = Number(process.env['SOAK_SETTLE_HOURS'] ?? 12);
+/** The first counted hour is FIRST + 1. */
+const FIRST = WARMUP + SETTLE;
+/** Simulated hours between heap snapshots of the page outside the windows. */
+const SNAPSHOT_EVERY = 3;
 /** Simulated hours in each compared window: enough samples that one mid-update sample cannot decide. */
 const WINDOW = 2;
 /** The centre starts with this much history, as a real one has: the trend's 30 days are full from the start. */
 const HISTORY_DAYS = 35;
 const SNAPSHOTS = process.env['SOAK_SNAPSHOTS'] ? resolve(process.env['SOAK_SNAPSHOTS']) : null;
 // The last window ends a simulated day after the first: the same time of day, the same load.
-const HOURS = WARMUP + WINDOW + 24;
+const HOURS = FIRST + WINDOW + 24;
 if (MINUTES <= WARMUP_REAL_MINUTES) throw new Error(`SOAK_MINUTES (${MINUTES}) leaves no time after a warm-up of ${WARMUP_REAL_MINUTES.toFixed(1)} real minutes`);
 const SPEED = Math.max(1, Math.round(((HOURS - WARMUP) * 60) / (MINUTES - WARMUP_REAL_MINUTES)));
 const HOUR_MS = 3_600_000 / SPEED;
@@ -129,7 +140,7 @@ await cdp.send('Performance.enable');
 await page.goto(`${appUrl}#/wall`);
 await page.waitForSelector('[data-sync-state="live"]', { timeout: 60_000 });
 console.log(
-  `soak: ${WARMUP} h of warm-up at ×${WARMUP_SPEED} (${WARMUP_REAL_MINUTES.toFixed(1)} min), then ${HOURS - WARMUP} h at ×${SPEED} (${MINUTES} min in all), a sample every ${(SAMPLE_MS / 1000).toFixed(1)} s; hours 1–${WARMUP} are warm-up; compared: hours ${WARMUP + 1}–${WARMUP + WINDOW} with ${HOURS - WINDOW + 1}–${HOURS}, ${COUNTED_REAL_MINUTES.toFixed(1)} real minutes apart`,
+  `soak: ${WARMUP} h of warm-up at ×${WARMUP_SPEED} (${WARMUP_REAL_MINUTES.toFixed(1)} min), then ${HOURS - WARMUP} h at ×${SPEED} (${MINUTES} min in all), a sample every ${(SAMPLE_MS / 1000).toFixed(1)} s; hours 1–${FIRST} are warm-up (${SETTLE} h of them at ×${SPEED}); compared: hours ${FIRST + 1}–${FIRST + WINDOW} with ${HOURS - WINDOW + 1}–${HOURS}, ${COUNTED_REAL_MINUTES.toFixed(1)} real minutes apart`,
 );
 
 const rssMB = () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${app.pid}/status`, 'utf8'))![1]) / 1024;
@@ -148,6 +159,7 @@ async function pageSnapshot(hour: number): Promise<void> {
   const text = chunks.join('');
   const p = summariseSnapshot(text).parts;
   parts.push({ hour, parts: { objectsMB: p.objects / 1_048_576, codeMB: p.code / 1_048_576, nativeMB: p.native / 1_048_576 } });
+  console.log(`  snapshot at hour ${hour}: objects ${(p.objects / 1_048_576).toFixed(2)} MB, compiled code ${(p.code / 1_048_576).toFixed(2)} MB, native ${(p.native / 1_048_576).toFixed(2)} MB`);
   if (SNAPSHOTS) writeFileSync(join(SNAPSHOTS, `page-h${hour}.heapsnapshot`), text);
 }
 
@@ -224,8 +236,8 @@ const closeHour = async (hour: number) => {
     `hour ${String(h.hour).padStart(2)}: heap ${h.jsHeapMB.toFixed(2)} MB, DOM ${h.domNodes}, listeners ${h.listeners}, core RSS ${h.coreRssMB.toFixed(1)} MB (heap ${h.coreHeapMB.toFixed(2)}, external ${h.coreExternalMB.toFixed(1)}), WAL ${h.walMB.toFixed(2)} MB, open leads ${h.leadsOpen}, ${taken.length} sample(s) of ~${Math.round(median(taken.map((t) => t.tookMs)))} ms${interrupts ? `, ${interrupts} during an urgent interrupt` : ''}`,
   );
   // The page's heap by part at the end of each hour of the two windows; the core's at each window's end.
-  if ((hour > WARMUP && hour <= WARMUP + WINDOW) || hour > HOURS - WINDOW) await pageSnapshot(hour);
-  if (hour === WARMUP + WINDOW || hour === HOURS) await coreSnapshot(`h${hour}`);
+  if ((hour > FIRST && hour <= FIRST + WINDOW) || hour > HOURS - WINDOW || (hour >= WARMUP && (hour - WARMUP) % SNAPSHOT_EVERY === 0)) await pageSnapshot(hour);
+  if (hour === FIRST + WINDOW || hour === HOURS) await coreSnapshot(`h${hour}`);
 };
 let closed = 0;
 for (let k = 1; ; k++) {
@@ -243,7 +255,7 @@ for (let k = 1; ; k++) {
 while (closed < HOURS) await closeHour(++closed);
 
 const inWindow = (from: number) => all.filter((s) => s.at > from && s.at <= from + WINDOW);
-const firstWindow = inWindow(WARMUP);
+const firstWindow = inWindow(FIRST);
 const lastWindow = inWindow(HOURS - WINDOW);
 for (const [name, w] of [['first', firstWindow], ['last', lastWindow]] as const)
   if (w.length < 6) throw new Error(`only ${w.length} sample(s) fell in the ${name} window (6 needed to tell a trend from noise): sampling is slower than ${Math.round(SAMPLE_MS)} ms; raise SOAK_MINUTES`);
@@ -251,7 +263,7 @@ const windowMedian = (w: Sample[], k: (typeof FIGURES)[number]) => median(w.map(
 const growth = (k: (typeof FIGURES)[number]) => Number(((windowMedian(lastWindow, k) - windowMedian(firstWindow, k)) / Math.max(1e-9, windowMedian(firstWindow, k))).toFixed(4));
 // The trend across every counted sample, as growth per real hour relative to the first window.
 // The day's load swings the figures, so this is context; the goal is the same-time-of-day pair.
-const counted = all.filter((s) => s.at > WARMUP);
+const counted = all.filter((s) => s.at > FIRST);
 const trendPerRealHour = (k: (typeof FIGURES)[number]) =>
   Number(((theilSen(counted.map((s) => s.at * HOUR_MS / 3_600_000), counted.map((s) => s[k])) / Math.max(1e-9, windowMedian(firstWindow, k)))).toFixed(4));
 // The page draws every open lead (a map marker, a tile in the rotation), so its DOM and heap
@@ -275,7 +287,7 @@ const partsOf = (from: number, to: number) => {
   const mean = (k: keyof Parts) => Number((taken.reduce((a, p) => a + p.parts[k], 0) / Math.max(1, taken.length)).toFixed(3));
   return { snapshots: taken.length, objectsMB: mean('objectsMB'), codeMB: mean('codeMB'), nativeMB: mean('nativeMB') };
 };
-const firstParts = partsOf(WARMUP, WARMUP + WINDOW);
+const firstParts = partsOf(FIRST, FIRST + WINDOW);
 const lastParts = partsOf(HOURS - WINDOW, HOURS);
 const partGrowth = (k: keyof Parts) => Number(((lastParts[k] - firstParts[k]) / Math.max(1e-9, firstParts[k])).toFixed(4));
 const pageHeapParts = { first: firstParts, last: lastParts, growth: { objectsMB: partGrowth('objectsMB'), codeMB: partGrowth('codeMB'), nativeMB: partGrowth('nativeMB') } };
@@ -285,15 +297,16 @@ const result = {
   bench: 'soak',
   at: new Date().toISOString(),
   machine: { node: process.version, cpus: cpus().length },
-  simulated: { hours: HOURS, warmupHours: WARMUP, warmupSpeed: WARMUP_SPEED, windowHours: WINDOW, speed: SPEED, realMinutes: MINUTES, historyDays: HISTORY_DAYS, sampleSeconds: SAMPLE_MS / 1000, countedRealMinutes: Number(COUNTED_REAL_MINUTES.toFixed(1)) },
-  goal: `after warm-up, no figure's median over simulated hours ${HOURS - WINDOW + 1}–${HOURS} exceeds its median over hours ${WARMUP + 1}–${WARMUP + WINDOW} (the same time of day, ${COUNTED_REAL_MINUTES.toFixed(1)} real minutes earlier) by more than 5 %; the windows at least 60 real minutes apart`,
+  simulated: { hours: HOURS, warmupHours: WARMUP, warmupSpeed: WARMUP_SPEED, settleHours: SETTLE, firstCountedHour: FIRST + 1, windowHours: WINDOW, speed: SPEED, realMinutes: MINUTES, historyDays: HISTORY_DAYS, sampleSeconds: SAMPLE_MS / 1000, countedRealMinutes: Number(COUNTED_REAL_MINUTES.toFixed(1)) },
+  goal: `after warm-up, no figure's median over simulated hours ${HOURS - WINDOW + 1}–${HOURS} exceeds its median over hours ${FIRST + 1}–${FIRST + WINDOW} (the same time of day, ${COUNTED_REAL_MINUTES.toFixed(1)} real minutes earlier) by more than 5 %; the windows at least 60 real minutes apart`,
   windows: {
-    first: { hours: [WARMUP + 1, WARMUP + WINDOW], samples: firstWindow.length, ...Object.fromEntries(FIGURES.map((k) => [k, windowMedian(firstWindow, k)])) },
+    first: { hours: [FIRST + 1, FIRST + WINDOW], samples: firstWindow.length, ...Object.fromEntries(FIGURES.map((k) => [k, windowMedian(firstWindow, k)])) },
     last: { hours: [HOURS - WINDOW + 1, HOURS], samples: lastWindow.length, ...Object.fromEntries(FIGURES.map((k) => [k, windowMedian(lastWindow, k)])) },
   },
   growth: figures,
   pageAtEqualLoad,
   pageHeapParts,
+  pageHeapBySnapshot: parts,
   rawGrowth: { jsHeapMB: growth('jsHeapMB'), domNodes: growth('domNodes') },
   also: { coreHeapMB: growth('coreHeapMB'), coreExternalMB: growth('coreExternalMB'), leadsOpen: growth('leadsOpen') },
   trendPerRealHour: { jsHeapMB: trendPerRealHour('jsHeapMB'), domNodes: trendPerRealHour('domNodes'), listeners: trendPerRealHour('listeners'), coreRssMB: trendPerRealHour('coreRssMB') },
@@ -305,7 +318,7 @@ const goals = [
   { name: 'page JS objects growth (snapshots)', value: pageHeapParts.growth.objectsMB, kind: 'max', limit: 0.05, unit: '(fraction)' } satisfies Goal,
   { name: 'counted real minutes', value: Number(COUNTED_REAL_MINUTES.toFixed(1)), kind: 'min', limit: 60, unit: 'min' } satisfies Goal,
 ];
-console.log(`growth, hours ${WARMUP + 1}–${WARMUP + WINDOW} → ${HOURS - WINDOW + 1}–${HOURS} (${firstWindow.length} and ${lastWindow.length} samples):`, JSON.stringify(figures));
+console.log(`growth, hours ${FIRST + 1}–${FIRST + WINDOW} → ${HOURS - WINDOW + 1}–${HOURS} (${firstWindow.length} and ${lastWindow.length} samples):`, JSON.stringify(figures));
 console.log('page at equal open leads:', JSON.stringify(pageAtEqualLoad), 'raw:', JSON.stringify(result.rawGrowth));
 console.log('page heap by part (snapshots):', JSON.stringify(pageHeapParts));
 console.log('Theil–Sen trend per real hour:', JSON.stringify(result.trendPerRealHour));
