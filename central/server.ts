@@ -28,6 +28,11 @@ export type CentralServerOptions = {
    * its stream is ended; it reconnects and resumes from its seq (default 4 MiB).
    */
   maxQueuedBytes?: number;
+  /**
+   * The longest a live display waits for the checkpoint of a commit that put nothing in its
+   * scope (default 1000 ms): such checkpoints are coalesced, not sent for every commit.
+   */
+  checkpointEveryMs?: number;
 };
 
 /** A token bucket per display token: a misbehaving display is slowed, the others are not. */
@@ -147,7 +152,7 @@ export function createCentralServer(opts: CentralServerOptions): CentralServer {
   const defaultLimit = opts.defaultPageLimit ?? 5_000;
   const maxStreams = opts.maxStreams ?? 256;
   const maxQueued = opts.maxQueuedBytes ?? 4 * 1024 * 1024;
-  const fanout = new Fanout(store, clock);
+  const fanout = new Fanout(store, clock, opts.checkpointEveryMs);
   const limit = createRateLimiter(opts.rateLimit?.perSecond ?? 50, opts.rateLimit?.burst ?? 100);
   let streams = 0;
   /** Each open stream's finisher, with the token it was opened with. */

@@ -74,6 +74,7 @@ function liveDisplay(url: string, params: Record<string, string | number>) {
   const state = new FeedState();
   let pageBytes = 0;
   let largestPage = 0;
+  let pages = 0;
   let pending: Record<string, unknown>[] = [];
   let res: http.IncomingMessage | null = null;
   const q = new URLSearchParams(Object.entries({ ...params, live: 1 }).map(([k, v]): [string, string] => [k, String(v)]));
@@ -98,6 +99,7 @@ function liveDisplay(url: string, params: Record<string, string | number>) {
           pending = [];
           largestPage = Math.max(largestPage, pageBytes);
           pageBytes = 0;
+          pages++;
         }
       }
     });
@@ -110,6 +112,10 @@ function liveDisplay(url: string, params: Record<string, string | number>) {
     ended: end,
     get largestPage() {
       return largestPage;
+    },
+    /** Pages applied (each ends with a checkpoint). */
+    get pages() {
+      return pages;
     },
     pause: () => res?.pause(),
     resume: () => res?.resume(),
@@ -155,7 +161,8 @@ describe('the live feed fan-out', () => {
     const c = await centreForTest({ historyDays: 0 });
     cleanup.push(() => c.close());
     const counted = countingStore(c.store);
-    const { url, server } = await serverOver(c, counted.store);
+    // Commits that touch other branches reach these displays as a coalesced checkpoint: soon, here.
+    const { url, server } = await serverOver(c, counted.store, { checkpointEveryMs: 50 });
     const write = writer(c, 3);
     for (let i = 0; i < 10; i++) await write();
     const displays = Array.from({ length: 50 }, () => liveDisplay(url, { since: 0, scope: 'SZ-FT', limit: 50 }));
@@ -204,6 +211,51 @@ describe('the live feed fan-out', () => {
     await expect.poll(() => displays.every(({ d }) => d.state.seq === head), { timeout: 30_000 }).toBe(true);
     expect(server.fanout()).toMatchObject({ members: 24, tails: kinds.length });
     for (const [i, { scope, d }] of displays.entries()) await expectConverged(c, scope, d.state, `display ${i} of ${scope}`);
+  }, 90_000);
+
+  it('a commit that puts nothing in a scope sends its displays no page of its own: they get its seq with the next page for the scope', async () => {
+    const c = await centreForTest({ historyDays: 0 });
+    cleanup.push(() => c.close());
+    // A flush interval no test run reaches: only a page for the scope can move its displays on.
+    const { url } = await serverOver(c, c.store, { checkpointEveryMs: 3_600_000 });
+    const ft = liveDisplay(url, { since: 0, scope: 'SZ-FT' });
+    const ns = liveDisplay(url, { since: 0, scope: 'SZ-NS' });
+    const start = await c.store.headSeq();
+    await expect.poll(() => ft.state.seq === start && ns.state.seq === start, { timeout: 20_000 }).toBe(true);
+    const nsPages = ns.pages;
+    const COMMITS = 10;
+    for (let i = 0; i < COMMITS; i++) {
+      await c.store.write([{ t: 'put', e: 'lead', d: makeLead(`L-FT-${i}`, 'SZ-FT-S01-B1', FIXED_NOW) }]);
+      const head = await c.store.headSeq();
+      await expect.poll(() => ft.state.seq, { timeout: 20_000 }).toBe(head);
+    }
+    // Every Futian commit reached the Futian display; the Nanshan display got none of them.
+    expect(ns.pages).toBe(nsPages);
+    expect(ns.state.seq).toBe(start);
+    await c.store.write([{ t: 'put', e: 'lead', d: makeLead('L-NS-1', 'SZ-NS-S01-B1', FIXED_NOW) }]);
+    const head = await c.store.headSeq();
+    await expect.poll(() => ns.state.seq, { timeout: 20_000 }).toBe(head);
+    expect(ns.pages).toBe(nsPages + 1);
+    await expectConverged(c, 'SZ-NS', ns.state, 'the Nanshan display');
+    await expectConverged(c, 'SZ-FT', ft.state, 'the Futian display');
+  }, 90_000);
+
+  it('a display whose scope no commit touches still reaches the head: the pending checkpoint goes out by itself', async () => {
+    const c = await centreForTest({ historyDays: 0 });
+    cleanup.push(() => c.close());
+    const { url } = await serverOver(c, c.store, { checkpointEveryMs: 50 });
+    const ns = liveDisplay(url, { since: 0, scope: 'SZ-NS' });
+    const start = await c.store.headSeq();
+    await expect.poll(() => ns.state.seq, { timeout: 20_000 }).toBe(start);
+    const nsPages = ns.pages;
+    for (let i = 0; i < 5; i++) await c.store.write([{ t: 'put', e: 'lead', d: makeLead(`L-FT-${i}`, 'SZ-FT-S01-B1', FIXED_NOW) }]);
+    const head = await c.store.headSeq();
+    expect(head).toBeGreaterThan(start);
+    await expect.poll(() => ns.state.seq, { timeout: 20_000 }).toBe(head);
+    // It got there by checkpoints alone (no rows were for its scope).
+    expect(ns.pages - nsPages).toBeGreaterThan(0);
+    expect(ns.state.stats().counts).toEqual((await c.store.stats((await c.store.unitPath('SZ-NS'))!)).counts);
+    await expectConverged(c, 'SZ-NS', ns.state, 'the Nanshan display');
   }, 90_000);
 
   it('a restore (new epoch) ends every live display; each reconnects from its seq and gets 409 epoch_changed', async () => {

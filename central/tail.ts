@@ -6,6 +6,13 @@
 // the log and one statistics read per scope it touches, whatever the number of displays. A display
 // that is behind pages on its own (the stream's catch-up) until it reaches the reader, then joins.
 //
+// A commit that puts nothing in a scope (a lead at another branch) changes nothing its displays
+// hold but the seq they stand at, so the tail does not send them a checkpoint for each such
+// commit: it sends the latest one at most every `checkpointEveryMs` (1 s), or with the next page
+// that carries rows for the scope, whichever comes first. A province's commits reach only the
+// displays of their unit's branch and station at once; the rest learn the new seq within a
+// second, so the centre writes a few pages per commit, not one for every display it serves.
+//
 // The reader never waits for a display: a display whose socket stops draining is cut off once more
 // than a bound is queued for it, and resumes from its seq when it reconnects (the protocol's
 // reconnect), so the centre's memory for a slow display stays bounded.
@@ -66,6 +73,8 @@ type Tail = {
   /** The scope's counts and sums, and the seq they describe (null: never read). */
   stats: Stats | null;
   statsAt: number;
+  /** A checkpoint-only page not yet sent (the latest round that put nothing in the scope). */
+  pending: { seq: number; more: boolean; stats: Stats } | null;
 };
 
 /** Rows read once for every tail (with their parsed paths), and where their checkpoint stands. */
@@ -83,11 +92,15 @@ export class Fanout {
   #reading = false;
   #again = false;
   #unsubscribe: (() => void) | null = null;
+  /** Sends the tails' pending checkpoints; set while any tail has one. */
+  #flushTimer: NodeJS.Timeout | null = null;
   #stats: FanoutStats = { tails: 0, members: 0, reads: 0, statsReads: 0, cutOff: 0, peakQueued: 0 };
 
   constructor(
     readonly store: CentralStore,
     readonly clock: () => number,
+    /** The longest a display waits for a checkpoint of a commit that put nothing in its scope. */
+    readonly checkpointEveryMs = 1_000,
   ) {}
 
   /** Joins a caught-up live stream to its scope's tail (`offer`, again after each catch-up); `leave` on close. */
@@ -104,7 +117,7 @@ export class Fanout {
         }
         let tail = this.#tails.get(key);
         if (!tail) {
-          tail = { key, scopePath, limit, members: new Set(), stats: null, statsAt: -1 };
+          tail = { key, scopePath, limit, members: new Set(), stats: null, statsAt: -1, pending: null };
           this.#tails.set(key, tail);
         }
         this.#offer(member, tail);
@@ -179,12 +192,14 @@ export class Fanout {
 
   #stop(): void {
     if (this.#pumping || this.#waiting.size > 0) return;
+    this.#clearFlush();
     this.#unsubscribe?.();
     this.#unsubscribe = null;
     this.#cursor = null;
   }
 
   #endAll(): void {
+    this.#clearFlush();
     const all = [...this.#waiting.keys()];
     for (const t of this.#tails.values()) all.push(...t.members);
     this.#waiting.clear();
@@ -228,8 +243,11 @@ export class Fanout {
     });
   }
 
-  /** A tail's pages for a round: its lines cut at `limit` on transaction boundaries, each ending with a checkpoint. */
-  #pages(t: Tail, round: Round, now: number): string {
+  /**
+   * A tail's pages for a round: its lines cut at `limit` on transaction boundaries, each ending
+   * with a checkpoint; null when the round put nothing in the scope (its checkpoint waits).
+   */
+  #pages(t: Tail, round: Round, now: number): string | null {
     const out: string[] = [];
     let emitted = 0;
     let lastSeq = -1;
@@ -247,8 +265,36 @@ export class Fanout {
         emitted++;
       }
     }
+    if (out.length === 0) return null;
     out.push(checkpointLine(round.seq, this.#epoch!, now, round.more, t.stats!));
     return out.join('\n') + '\n';
+  }
+
+  #scheduleFlush(): void {
+    if (this.#flushTimer) return;
+    this.#flushTimer = setTimeout(() => {
+      this.#flushTimer = null;
+      this.#flush();
+    }, this.checkpointEveryMs);
+    this.#flushTimer.unref();
+  }
+
+  #clearFlush(): void {
+    if (this.#flushTimer) clearTimeout(this.#flushTimer);
+    this.#flushTimer = null;
+  }
+
+  /** Each tail's pending checkpoint to its displays that stand before it (one that joined since stands at or past it). */
+  #flush(): void {
+    if (this.#epoch !== this.store.epoch) return;
+    const now = this.clock();
+    for (const t of this.#tails.values()) {
+      const p = t.pending;
+      if (!p) continue;
+      t.pending = null;
+      const text = checkpointLine(p.seq, this.#epoch!, now, p.more, p.stats) + '\n';
+      for (const m of [...t.members]) if (m.cursor < p.seq) m.send(text, p.seq);
+    }
   }
 
   async #pump(): Promise<void> {
@@ -278,6 +324,13 @@ export class Fanout {
             for (const t of tails) {
               if (t.members.size === 0) continue;
               const text = this.#pages(t, round, now);
+              if (text === null) {
+                // Nothing for this scope: its displays learn the new seq with the next flush.
+                t.pending = { seq: round.seq, more: round.more, stats: t.stats! };
+                this.#scheduleFlush();
+                continue;
+              }
+              t.pending = null;
               for (const m of [...t.members]) m.send(text, round.seq);
             }
             this.#cursor = round.seq;
