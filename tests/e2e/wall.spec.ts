@@ -127,6 +127,15 @@ test.describe('the wall', () => {
     await expect(page.locator('[data-sync-state]')).toHaveAttribute('data-sync-state', 'live', { timeout: 20_000 });
   });
 
+  test('a trend with no lead in its 30 days says so instead of drawing empty axes', async ({ page }, info) => {
+    app = await startInProcess({ historyDays: 0, leadsPerDay: 0, speed: 1, now: FIXED_NOW });
+    await openWall(page, app);
+    await expect(page.locator('[data-sync-state]')).toHaveAttribute('data-sync-state', 'live', { timeout: 20_000 });
+    await expect(page.locator('[data-trend-empty]')).toHaveText('近30日无预警，无走势可画', { timeout: 20_000 });
+    await expect(page.locator('.trend-chart')).toHaveCount(0);
+    await page.screenshot({ path: info.outputPath('wall-no-leads-1080p.png') });
+  });
+
   for (const [w, h] of [
     [1920, 1080],
     [3840, 2160],

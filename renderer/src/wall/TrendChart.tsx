@@ -42,8 +42,16 @@ export function TrendChart() {
   const victimTarget = targets.victimisation * 100;
   const left = axisDomain(data.map((d) => d.f2f), [f2fTarget]);
   const right = axisDomain(data.map((d) => d.victim), [victimTarget, 0]);
+  // Days without leads have no rate (null, not 0); when no day has one, empty axes would read as
+  // a chart still loading, so the panel says what is true instead.
+  const noRates = slice.data !== null && data.every((d) => d.f2f === null && d.victim === null);
   return (
     <Panel title={t('trendTitle')} slice={slice} kind="trend" className="trend-panel">
+      {noRates ? (
+        <div className="empty" data-trend-empty="true">
+          {t('trendNoLeads')}
+        </div>
+      ) : (
       <div className="trend-chart" data-points={data.length} data-f2f-domain={left.domain.join(',')} data-victim-domain={right.domain.join(',')}>
         <ResponsiveContainer width="100%" height="100%">
           <LineChart data={data} margin={{ top: 8, right: 16, bottom: 0, left: 0 }}>
@@ -59,6 +67,7 @@ export function TrendChart() {
           </LineChart>
         </ResponsiveContainer>
       </div>
+      )}
     </Panel>
   );
 }
