@@ -663,11 +663,21 @@ export class Queries {
     return {
       branches: this.tree.atLevel('branch', id).map((u) => ({ id: u.id, name: u.name, nameEn: u.nameEn ?? null, geoKey: u.geoKey ?? null, lat: u.lat ?? null, lng: u.lng ?? null, indicators: byBranch.get(u.id)! })),
       stations: this.tree.atLevel('station', id).flatMap((u) => (u.lat !== undefined && u.lng !== undefined ? [{ id: u.id, name: u.name, nameEn: u.nameEn ?? null, lat: u.lat, lng: u.lng }] : [])),
-      leads: this.#perVersion('mapLeads', () => this.#mapLeads.all()).flatMap((l) => {
-        if (!this.#openLive(l, asOf) || !sub.has(l.unitId)) return [];
-        return [{ id: l.id, lat: l.lat, lng: l.lng, riskLevel: l.riskLevel, feedbackDueAt: l.feedbackDueAt, issuedAt: l.issuedAt }];
-      }),
+      leads: this.#mapLeadsAt(sub, asOf),
     };
+  }
+
+  /**
+   * The open leads the map draws, in scope at a time. Each lead's point is made once per data
+   * version (a province's wall has thousands open): a call only picks those open at the time asked.
+   */
+  #mapLeadsAt(sub: ReadonlySet<string>, asOf: number): MapFeatures['leads'] {
+    const rows = this.#perVersion('mapLeads', () =>
+      this.#mapLeads.all().map((l) => ({ l, point: { id: l.id, lat: l.lat, lng: l.lng, riskLevel: l.riskLevel, feedbackDueAt: l.feedbackDueAt, issuedAt: l.issuedAt } })),
+    );
+    const out: MapFeatures['leads'] = [];
+    for (const { l, point } of rows) if (this.#openLive(l, asOf) && sub.has(l.unitId)) out.push(point);
+    return out;
   }
 
   /** Daily face-to-face, victimisation and overdue rates for the last `days` days up to asOf's day. */
