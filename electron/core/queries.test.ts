@@ -2,8 +2,8 @@ import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOUR } from '../../shared/domain.js';
-import { dateWindow } from '../../shared/kpi.js';
-import type { PutLine } from '../../shared/protocol.js';
+import { computeIndicators, dateWindow } from '../../shared/kpi.js';
+import type { Lead, PutLine } from '../../shared/protocol.js';
 import { tempDir } from '../../tests/support/harness.js';
 import { makeLead } from '../../tests/support/records.js';
 import { Queries } from './queries.js';
@@ -122,6 +122,27 @@ describe('screen queries', () => {
     // A query as of an earlier time (a replay) does not turn the day back.
     fresh.indicators('C', day(-1), W.start + 12 * HOUR);
     expect(fresh.cacheSize().days).toBe(2);
+  });
+});
+
+describe('a day time can still change (today), asked again and again as the clock moves', () => {
+  it('gives the figures of every lead worked out afresh, at each time, forwards and back', () => {
+    const fresh = new Queries(replica.db);
+    // Straight from the rows, by the definition: each branch's leads, no cache, no parts.
+    const rows = (replica.db.prepare('SELECT data FROM lead').all() as { data: string }[]).map((r) => JSON.parse(r.data) as Lead);
+    const direct = (branch: string, t: number) =>
+      computeIndicators(
+        rows.filter((l) => l.unitId.startsWith(branch)).map((l) => ({ ...l, metAt: l.metAt ?? null, feedbackAt: l.feedbackAt ?? null, outcome: l.outcome ?? null, voided: l.voided ?? false })),
+        [],
+        W,
+        t,
+      );
+    // Every 7 minutes through the day (splits kept, then split again), then back to earlier hours.
+    const times = [...Array.from({ length: 200 }, (_, i) => h(0.5) + i * 7 * 60_000), h(3), h(9.5), h(23.9)];
+    for (const t of times) {
+      const got = fresh.indicatorsByUnit('branch', 'C', W, t);
+      for (const b of ['B1', 'B2']) expect(got.get(b), `${b} at ${(t - W.start) / HOUR} h`).toEqual(direct(b, t));
+    }
   });
 });
 

@@ -126,7 +126,7 @@ export class QueryError extends Error {
 }
 
 type StopRow = KpiStop & { unitId: string };
-type Group = { leads: KpiLead[]; stops: StopRow[]; parts?: KpiParts };
+type Group = { leads: KpiLead[]; stops: StopRow[]; parts?: KpiParts; settled?: { at: number; parts: KpiParts; leads: KpiLead[]; stops: StopRow[] } };
 type DayRows = { leads: KpiLead[]; stops: StopRow[]; validFrom: number; grouped?: Map<string, Map<string, Group>>; used: number };
 const MAX_DAYS_CACHED = 120;
 /**
@@ -143,10 +143,19 @@ const MAX_RESULTS_CACHED = 5_000;
  */
 function validFrom(leads: readonly KpiLead[], stops: readonly StopRow[]): number {
   let m = 0;
-  for (const l of leads) m = Math.max(m, l.issuedAt, l.feedbackDueAt, l.metAt ?? 0, l.feedbackAt ?? 0);
-  for (const s of stops) m = Math.max(m, s.requestedAt + 30 * 60_000 + 1, s.frozenAt ?? 0);
+  for (const l of leads) m = Math.max(m, leadSettles(l));
+  for (const s of stops) m = Math.max(m, stopSettles(s));
   return m;
 }
+/** The time from which a lead's (a stop-payment's) part in any figure stays the same. */
+const leadSettles = (l: KpiLead) => Math.max(l.issuedAt, l.feedbackDueAt, l.metAt ?? 0, l.feedbackAt ?? 0);
+const stopSettles = (s: StopRow) => Math.max(s.requestedAt + 30 * 60_000 + 1, s.frozenAt ?? 0);
+/**
+ * How long the settled part of a day time can still change (today) is kept before it is split
+ * again: what settled since is aggregated at each call meanwhile, so a longer time costs more per
+ * call and a shorter one more splits; ten minutes of a province's day is a few hundred leads.
+ */
+const SETTLED_KEPT_MS = 10 * 60_000;
 
 export class Queries {
   readonly #db: Database.Database;
@@ -405,12 +414,32 @@ export class Queries {
             const group = g.get(u.id);
             if (!group) continue;
             if (final) parts.push((group.parts ??= aggregate(group.leads, group.stops, dw, asOf)));
-            else parts.push(aggregate(group.leads, group.stops, dw, asOf));
+            else parts.push(this.#partsAt(group, dw, asOf));
           }
           return [u.id, parts.length ? finishIndicators(mergeParts(parts)) : computeIndicators([], [], w, asOf)];
         }),
       );
     });
+  }
+
+  /**
+   * A group's parts over a day that time can still change (today), as of T: the leads and
+   * stop-payments settled by the time the group was last split (leadSettles ≤ it: their part is
+   * the same at any later T) are aggregated once and kept; only the rest are aggregated at each
+   * call. Parts of disjoint rows merge (shared/kpi.ts), so the sum is the day's figure exactly.
+   */
+  #partsAt(group: Group, w: Window, asOf: number): KpiParts {
+    let s = group.settled;
+    // A time before the split (a replay, a strip's "yesterday at this hour") is worked out whole.
+    if (s && asOf < s.at) return aggregate(group.leads, group.stops, w, asOf);
+    if (!s || asOf - s.at > SETTLED_KEPT_MS) {
+      const done = { leads: [] as KpiLead[], stops: [] as StopRow[] };
+      const rest = { leads: [] as KpiLead[], stops: [] as StopRow[] };
+      for (const l of group.leads) (leadSettles(l) <= asOf ? done : rest).leads.push(l);
+      for (const x of group.stops) (stopSettles(x) <= asOf ? done : rest).stops.push(x);
+      s = group.settled = { at: asOf, parts: aggregate(done.leads, done.stops, w, asOf), ...rest };
+    }
+    return mergeParts([s.parts, aggregate(s.leads, s.stops, w, asOf)]);
   }
 
   /** The open rule of the live views, with the clock slack: a lead that has arrived is shown. */
