@@ -142,6 +142,12 @@ describe('a day time can still change (today), asked again and again as the cloc
     for (const t of times) {
       const got = fresh.indicatorsByUnit('branch', 'C', W, t);
       for (const b of ['B1', 'B2']) expect(got.get(b), `${b} at ${(t - W.start) / HOUR} h`).toEqual(direct(b, t));
+      // One unit's figures (the strip, kpi:get): a branch, a station, the whole city; a day and two.
+      expect(fresh.indicators('B1', W, t), `B1 at ${(t - W.start) / HOUR} h`).toEqual(direct('B1', t));
+      expect(fresh.indicators('B2S1', W, t)).toEqual(direct('B2S1', t));
+      expect(fresh.indicators('C', W, t)).toEqual(direct('', t));
+      // Two days, the first holding none: the same figures.
+      expect(fresh.indicators('C', { start: W.start - 24 * HOUR, end: W.end }, t)).toEqual(direct('', t));
     }
   });
 });

@@ -127,7 +127,7 @@ export class QueryError extends Error {
 
 type StopRow = KpiStop & { unitId: string };
 type Group = { leads: KpiLead[]; stops: StopRow[]; parts?: KpiParts; settled?: { at: number; parts: KpiParts; leads: KpiLead[]; stops: StopRow[] } };
-type DayRows = { leads: KpiLead[]; stops: StopRow[]; validFrom: number; grouped?: Map<string, Map<string, Group>>; used: number };
+type DayRows = { leads: KpiLead[]; stops: StopRow[]; validFrom: number; grouped?: Map<string, Map<string, Group>>; units?: Map<string, Group>; used: number };
 const MAX_DAYS_CACHED = 120;
 /**
  * Live views (tiles, map, open count) show a lead stamped up to this far ahead of the display's
@@ -362,12 +362,28 @@ export class Queries {
   indicators(unitId: string | undefined, w: Window, asOf: number): Indicators {
     const id = this.#unit(unitId);
     return this.#memo(`ind|${id}|${w.start}|${w.end}`, w, asOf, () => {
-      const rows = this.#rows(w);
       const sub = this.tree.subtree(id);
       const whole = sub.size === this.tree.byId.size;
-      const leads = whole ? rows.leads : rows.leads.filter((l) => sub.has(l.unitId));
-      const stops = whole ? rows.stops : rows.stops.filter((s) => sub.has(s.unitId));
-      return computeIndicators(leads, stops, w, asOf);
+      const pick = (rows: { leads: KpiLead[]; stops: StopRow[] }): Group => ({
+        leads: whole ? rows.leads : rows.leads.filter((l) => sub.has(l.unitId)),
+        stops: whole ? rows.stops : rows.stops.filter((s) => sub.has(s.unitId)),
+      });
+      if (!this.#wholeDays(w)) {
+        const g = pick(this.#rows(w));
+        return computeIndicators(g.leads, g.stops, w, asOf);
+      }
+      // Whole days, as indicatorsByUnit: the unit's rows of each day kept with the day, a finished
+      // day's parts kept, and of a day time can still change only what has not settled aggregated.
+      const parts: KpiParts[] = [];
+      for (let d = w.start; d < w.end; d += DAY) {
+        const day = this.#day(d);
+        day.units ??= new Map();
+        let g = day.units.get(id);
+        if (!g) day.units.set(id, (g = pick(day)));
+        const dw = { start: d, end: d + DAY };
+        parts.push(asOf >= day.validFrom ? (g.parts ??= aggregate(g.leads, g.stops, dw, asOf)) : this.#partsAt(g, dw, asOf));
+      }
+      return finishIndicators(mergeParts(parts));
     });
   }
 
