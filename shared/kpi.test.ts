@@ -284,3 +284,50 @@ describe('stop-payment status at the cut-off (issue 15 item 6)', () => {
     expect(sum).toEqual({ count: 4, rate30: { num: 1, den: 3, value: 1 / 3 }, frozen: 2, frozenAmount: 1500, returned: 1, returnedAmount: 450, failed: 1 });
   });
 });
+
+describe('time to meet over sorted runs (a week merged from its days)', () => {
+  // Worked out directly from the definition (sorted copy, middle pair, ⌈0.9·n⌉-th), independent of kpi.ts.
+  const direct = (xs: number[]) => {
+    const s = [...xs].sort((a, b) => a - b);
+    const n = s.length;
+    return n === 0 ? { n, meanMs: null, medianMs: null, p90Ms: null } : { n, meanMs: xs.reduce((a, b) => a + b, 0) / n, medianMs: n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1]! + s[n / 2]!) / 2, p90Ms: s[Math.ceil(0.9 * n) - 1] };
+  };
+  const rng = (seed: number) => () => ((seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0) / 2 ** 32);
+
+  it('equals the whole list, for any split into runs, with ties and empty runs', async () => {
+    const { timeToMeetOfRuns } = await import('./kpi.js');
+    for (let seed = 1; seed <= 300; seed++) {
+      const r = rng(seed);
+      const runs: number[][] = Array.from({ length: 1 + Math.floor(r() * 9) }, () =>
+        // Few distinct values in some runs, so equal durations straddle runs.
+        Array.from({ length: Math.floor(r() * (seed % 3 === 0 ? 4 : 40)) }, () => Math.floor(r() * (seed % 2 ? 10 : 1e7)) * MINUTE),
+      );
+      const all = runs.flat();
+      const got = timeToMeetOfRuns(runs.map((x) => Float64Array.from(x).sort()), all.reduce((a, b) => a + b, 0));
+      expect(got, `seed ${seed}: ${JSON.stringify(runs)}`).toEqual(direct(all));
+    }
+  });
+
+  it('merged parts of many days give the whole window\'s figure', async () => {
+    const { aggregate, finishIndicators, mergeParts } = await import('./kpi.js');
+    const r = rng(7);
+    // 40 days (more runs than are picked from one by one), 0–12 met leads a day.
+    const days = Array.from({ length: 40 }, (_, d) => ({ start: W.start + d * 24 * HOUR, end: W.start + (d + 1) * 24 * HOUR }));
+    const all: KpiLead[] = days.flatMap((w, d) =>
+      Array.from({ length: Math.floor(r() * 13) }, (_, i) => {
+        const issuedAt = w.start + Math.floor(r() * 20) * HOUR;
+        const metAt = r() < 0.8 ? issuedAt + Math.floor(r() * 50) * 5 * MINUTE : null;
+        return { id: `L${d}-${i}`, personId: `P${i}`, unitId: 'U', issuedAt, metAt, feedbackAt: metAt, feedbackDueAt: issuedAt + 6 * HOUR, outcome: null, lossAmount: 0, preventedAmount: 0, voided: false };
+      }),
+    );
+    const t = days.at(-1)!.end + 24 * HOUR;
+    const whole = { start: days[0]!.start, end: days.at(-1)!.end };
+    const merged = finishIndicators(mergeParts(days.map((w) => aggregate(all, [], w, t))));
+    expect(merged).toEqual(computeIndicators(all, [], whole, t));
+    const met = all.flatMap((l) => (l.metAt === null ? [] : [l.metAt - l.issuedAt]));
+    expect(merged.timeToMeet).toEqual(direct(met));
+    // Over a week: fewer runs than the merge threshold, so picked out of each run.
+    const week = finishIndicators(mergeParts(days.slice(0, 7).map((w) => aggregate(all, [], w, t))));
+    expect(week.timeToMeet).toEqual(direct(all.filter((l) => l.issuedAt < days[7]!.start && l.metAt !== null).map((l) => l.metAt! - l.issuedAt)));
+  });
+});

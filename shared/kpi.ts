@@ -53,17 +53,62 @@ export function inWindow(t: number, w: Window): boolean {
  * the ⌈0.9·n⌉-th smallest value.
  */
 export function timeToMeet(durations: number[]): TimeToMeet {
-  const n = durations.length;
-  if (n === 0) return { n, meanMs: null, medianMs: null, p90Ms: null };
   // A typed copy sorts numerically without a comparator call per step (the wall's figures run this often).
-  const s = Float64Array.from(durations).sort();
+  return timeToMeetOfRuns(durations.length ? [Float64Array.from(durations).sort()] : [], durations.reduce((a, b) => a + b, 0));
+}
+
+/**
+ * timeToMeet over durations given as sorted runs (one per day of a week, say) and their sum,
+ * without merging them: the median and p90 are picked out of the runs where they lie. Times are
+ * integer ms, so the sum is exact in any order and the mean is that of the whole list.
+ */
+export function timeToMeetOfRuns(runs: readonly Float64Array[], sum: number): TimeToMeet {
+  let n = 0;
+  for (const r of runs) n += r.length;
+  if (n === 0) return { n, meanMs: null, medianMs: null, p90Ms: null };
   const mid = Math.floor(n / 2);
   return {
     n,
-    meanMs: durations.reduce((a, b) => a + b, 0) / n,
-    medianMs: n % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2,
-    p90Ms: s[Math.ceil(0.9 * n) - 1]!,
+    meanMs: sum / n,
+    medianMs: n % 2 ? kthOfRuns(runs, mid) : (kthOfRuns(runs, mid - 1) + kthOfRuns(runs, mid)) / 2,
+    p90Ms: kthOfRuns(runs, Math.ceil(0.9 * n) - 1),
   };
+}
+
+/** How many values of a sorted run are below x (or equal to it, with orEqual). */
+function rankIn(run: Float64Array, x: number, orEqual: boolean): number {
+  let lo = 0;
+  let hi = run.length;
+  while (lo < hi) {
+    const m = (lo + hi) >>> 1;
+    if (run[m]! < x || (orEqual && run[m] === x)) lo = m + 1;
+    else hi = m;
+  }
+  return lo;
+}
+
+/** The k-th smallest value (from 0) of the union of sorted runs: x such that #below ≤ k < #(≤ x). */
+function kthOfRuns(runs: readonly Float64Array[], k: number): number {
+  if (runs.length === 1) return runs[0]![k]!;
+  for (const run of runs) {
+    // Within a run, #below and #(≤ x) grow with the index: bisect for the run's value that is it.
+    let lo = 0;
+    let hi = run.length - 1;
+    while (lo <= hi) {
+      const m = (lo + hi) >>> 1;
+      const x = run[m]!;
+      let below = 0;
+      let upTo = 0;
+      for (const r of runs) {
+        below += rankIn(r, x, false);
+        upTo += rankIn(r, x, true);
+      }
+      if (k < below) hi = m - 1;
+      else if (k >= upTo) lo = m + 1;
+      else return x;
+    }
+  }
+  throw new RangeError(`no ${k}-th value in runs of ${runs.reduce((a, r) => a + r.length, 0)}`);
 }
 
 /**
@@ -89,23 +134,27 @@ export type KpiParts = {
   amountDefrauded: number;
   amountKept: number;
   people: string[];
-  durations: number[];
+  /** Times to meet as sorted runs (one per aggregate; merging only lists them) and their sum. */
+  durations: Float64Array[];
+  durationSum: number;
   sDen: number;
   sNum: number;
 };
 
-const emptyParts = (): KpiParts => ({ n: 0, met: 0, victims: 0, dueDen: 0, dueNum: 0, amountDefrauded: 0, amountKept: 0, people: [], durations: [], sDen: 0, sNum: 0 });
+const emptyParts = (): KpiParts => ({ n: 0, met: 0, victims: 0, dueDen: 0, dueNum: 0, amountDefrauded: 0, amountKept: 0, people: [], durations: [], durationSum: 0, sDen: 0, sNum: 0 });
 
 export function aggregate(leads: readonly KpiLead[], stops: readonly KpiStop[], w: Window, t: number): KpiParts {
   // One pass over each list (the wall recomputes today's figures often); the definitions are
   // those of kpis.md, line by line.
   const p = emptyParts();
+  const durations: number[] = [];
   for (const l of leads) {
     if (l.voided || l.issuedAt < w.start || l.issuedAt >= w.end || l.issuedAt > t) continue; // L(W) as of T
     p.n++;
     if (l.metAt !== null && l.metAt <= t) {
       p.met++;
-      p.durations.push(l.metAt - l.issuedAt);
+      durations.push(l.metAt - l.issuedAt);
+      p.durationSum += l.metAt - l.issuedAt;
     }
     if (isVictimised(l, t)) {
       p.victims++;
@@ -125,6 +174,7 @@ export function aggregate(leads: readonly KpiLead[], stops: readonly KpiStop[], 
     p.sDen++;
     if (verdict) p.sNum++;
   }
+  if (durations.length) p.durations.push(Float64Array.from(durations).sort());
   return p;
 }
 
@@ -199,10 +249,24 @@ export function mergeParts(parts: readonly KpiParts[]): KpiParts {
     out.amountKept += p.amountKept;
     out.sDen += p.sDen;
     out.sNum += p.sNum;
+    out.durationSum += p.durationSum;
     for (const x of p.people) out.people.push(x);
-    for (const x of p.durations) out.durations.push(x);
+    for (const r of p.durations) out.durations.push(r);
   }
   return out;
+}
+
+/** Beyond this many runs (a window of many days), picking out of each costs more than one sort. */
+const MAX_RUNS = 16;
+
+function mergeRuns(runs: readonly Float64Array[]): Float64Array {
+  const out = new Float64Array(runs.reduce((a, r) => a + r.length, 0));
+  let at = 0;
+  for (const r of runs) {
+    out.set(r, at);
+    at += r.length;
+  }
+  return out.sort();
 }
 
 export function finishIndicators(p: KpiParts): Indicators {
@@ -213,7 +277,7 @@ export function finishIndicators(p: KpiParts): Indicators {
     overdue: ratio(p.dueNum, p.dueDen),
     peopleDefrauded: new Set(p.people).size,
     amountDefrauded: p.amountDefrauded,
-    timeToMeet: timeToMeet(p.durations),
+    timeToMeet: timeToMeetOfRuns(p.durations.length > MAX_RUNS ? [mergeRuns(p.durations)] : p.durations, p.durationSum),
     stopPayment30: ratio(p.sNum, p.sDen),
     amountKept: p.amountKept,
   };

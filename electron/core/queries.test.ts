@@ -2,8 +2,8 @@ import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOUR } from '../../shared/domain.js';
-import { dateWindow } from '../../shared/kpi.js';
-import type { PutLine } from '../../shared/protocol.js';
+import { computeIndicators, dateWindow } from '../../shared/kpi.js';
+import type { Lead, PutLine } from '../../shared/protocol.js';
 import { tempDir } from '../../tests/support/harness.js';
 import { makeLead } from '../../tests/support/records.js';
 import { Queries } from './queries.js';
@@ -125,6 +125,33 @@ describe('screen queries', () => {
   });
 });
 
+describe('a day time can still change (today), asked again and again as the clock moves', () => {
+  it('gives the figures of every lead worked out afresh, at each time, forwards and back', () => {
+    const fresh = new Queries(replica.db);
+    // Straight from the rows, by the definition: each branch's leads, no cache, no parts.
+    const rows = (replica.db.prepare('SELECT data FROM lead').all() as { data: string }[]).map((r) => JSON.parse(r.data) as Lead);
+    const direct = (branch: string, t: number) =>
+      computeIndicators(
+        rows.filter((l) => l.unitId.startsWith(branch)).map((l) => ({ ...l, metAt: l.metAt ?? null, feedbackAt: l.feedbackAt ?? null, outcome: l.outcome ?? null, voided: l.voided ?? false })),
+        [],
+        W,
+        t,
+      );
+    // Every 7 minutes through the day (splits kept, then split again), then back to earlier hours.
+    const times = [...Array.from({ length: 200 }, (_, i) => h(0.5) + i * 7 * 60_000), h(3), h(9.5), h(23.9)];
+    for (const t of times) {
+      const got = fresh.indicatorsByUnit('branch', 'C', W, t);
+      for (const b of ['B1', 'B2']) expect(got.get(b), `${b} at ${(t - W.start) / HOUR} h`).toEqual(direct(b, t));
+      // One unit's figures (the strip, kpi:get): a branch, a station, the whole city; a day and two.
+      expect(fresh.indicators('B1', W, t), `B1 at ${(t - W.start) / HOUR} h`).toEqual(direct('B1', t));
+      expect(fresh.indicators('B2S1', W, t)).toEqual(direct('B2S1', t));
+      expect(fresh.indicators('C', W, t)).toEqual(direct('', t));
+      // Two days, the first holding none: the same figures.
+      expect(fresh.indicators('C', { start: W.start - 24 * HOUR, end: W.end }, t)).toEqual(direct('', t));
+    }
+  });
+});
+
 describe('countdowns with 1,000 open leads and the centre\'s policy', () => {
   const tmp2 = tempDir();
   let r: Replica;
@@ -241,5 +268,43 @@ describe('rows kept per data version', () => {
     // A second visit arrives: seen at once, at the same time asked.
     apply([put('lead', makeLead('L-VISIT-2', 'S-B1', T - HOUR, { riskLevel: 'high', method: 'visit', phonedAt: T - HOUR }))]);
     expect(q2.handlingSummary(undefined, w, T + 10 * 60_000).byMethod.visit).toBe(visits + 1);
+  });
+});
+
+describe('the map\'s open leads', () => {
+  const tmp3 = tempDir();
+  let r: Replica;
+  let seq = 0;
+  const put = (d: { id: string }, v = 1): PutLine => ({ t: 'put', e: 'lead', id: d.id, v, seq: ++seq, d: d as Record<string, unknown> });
+  const apply = (lines: PutLine[]) => r.applyPage(lines, { t: 'checkpoint', seq, epoch: 'e', serverTime: T, more: false, counts: {}, sums: {} });
+  afterAll(() => {
+    r.close();
+    tmp3.remove();
+  });
+
+  it('are those open at the time asked, in scope, and follow a data change at once', () => {
+    r = new Replica(join(tmp3.dir, 'r.db'));
+    const units = [unit('C', null, 'city', 'C'), unit('B1', 'C', 'branch', 'B1'), unit('B2', 'C', 'branch', 'B2'), unit('B1S', 'B1', 'station', 'B1S'), unit('B2S', 'B2', 'station', 'B2S')];
+    apply([
+      ...units.map((u) => ({ t: 'put', e: 'unit', id: u.id, v: 1, seq: ++seq, d: u }) as PutLine),
+      put(makeLead('M-1', 'B1S', h(8))),
+      put(makeLead('M-2', 'B2S', h(9), { lat: 22.6, lng: 114.1 })),
+      put(makeLead('M-LATER', 'B1S', h(12))),
+      put(makeLead('M-DONE', 'B1S', h(7), { metAt: h(8), feedbackAt: h(9), outcome: 'dissuaded' })),
+      put(makeLead('M-VOID', 'B2S', h(7), { voided: true })),
+    ]);
+    const mq = new Queries(r.db);
+    const ids = (unitId: string | undefined, at: number) => mq.mapFeatures(unitId, at).leads.map((l) => l.id).sort();
+    expect(ids(undefined, h(10))).toEqual(['M-1', 'M-2']);
+    expect(ids('B1', h(10))).toEqual(['M-1']);
+    // Same data version, later time: the lead issued at noon is on the map from noon (a minute's slack for the clock).
+    expect(ids(undefined, h(12) - 61_000)).toEqual(['M-1', 'M-2']);
+    expect(ids(undefined, h(12) - 60_000)).toEqual(['M-1', 'M-2', 'M-LATER']);
+    expect(mq.mapFeatures(undefined, h(13)).leads.find((l) => l.id === 'M-2')).toEqual({ id: 'M-2', lat: 22.6, lng: 114.1, riskLevel: makeLead('M-2', 'B2S', h(9)).riskLevel, feedbackDueAt: makeLead('M-2', 'B2S', h(9)).feedbackDueAt, issuedAt: h(9) });
+    // Feedback arrives for M-1 and a lead moves: the next call shows it, at the same time asked.
+    apply([put(makeLead('M-1', 'B1S', h(8), { metAt: h(10), feedbackAt: h(11), outcome: 'dissuaded' }), 2), put(makeLead('M-2', 'B1S', h(9), { lat: 22.7, lng: 114.2 }), 2)]);
+    expect(ids(undefined, h(13))).toEqual(['M-2', 'M-LATER']);
+    expect(mq.mapFeatures('B1', h(13)).leads.find((l) => l.id === 'M-2')).toMatchObject({ lat: 22.7, lng: 114.2 });
+    expect(ids('B2', h(13))).toEqual([]);
   });
 });

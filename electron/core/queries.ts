@@ -126,8 +126,8 @@ export class QueryError extends Error {
 }
 
 type StopRow = KpiStop & { unitId: string };
-type Group = { leads: KpiLead[]; stops: StopRow[]; parts?: KpiParts };
-type DayRows = { leads: KpiLead[]; stops: StopRow[]; validFrom: number; grouped?: Map<string, Map<string, Group>>; used: number };
+type Group = { leads: KpiLead[]; stops: StopRow[]; parts?: KpiParts; settled?: { at: number; parts: KpiParts; leads: KpiLead[]; stops: StopRow[] } };
+type DayRows = { leads: KpiLead[]; stops: StopRow[]; validFrom: number; grouped?: Map<string, Map<string, Group>>; units?: Map<string, Group>; used: number };
 const MAX_DAYS_CACHED = 120;
 /**
  * Live views (tiles, map, open count) show a lead stamped up to this far ahead of the display's
@@ -143,10 +143,19 @@ const MAX_RESULTS_CACHED = 5_000;
  */
 function validFrom(leads: readonly KpiLead[], stops: readonly StopRow[]): number {
   let m = 0;
-  for (const l of leads) m = Math.max(m, l.issuedAt, l.feedbackDueAt, l.metAt ?? 0, l.feedbackAt ?? 0);
-  for (const s of stops) m = Math.max(m, s.requestedAt + 30 * 60_000 + 1, s.frozenAt ?? 0);
+  for (const l of leads) m = Math.max(m, leadSettles(l));
+  for (const s of stops) m = Math.max(m, stopSettles(s));
   return m;
 }
+/** The time from which a lead's (a stop-payment's) part in any figure stays the same. */
+const leadSettles = (l: KpiLead) => Math.max(l.issuedAt, l.feedbackDueAt, l.metAt ?? 0, l.feedbackAt ?? 0);
+const stopSettles = (s: StopRow) => Math.max(s.requestedAt + 30 * 60_000 + 1, s.frozenAt ?? 0);
+/**
+ * How long the settled part of a day time can still change (today) is kept before it is split
+ * again: what settled since is aggregated at each call meanwhile, so a longer time costs more per
+ * call and a shorter one more splits; ten minutes of a province's day is a few hundred leads.
+ */
+const SETTLED_KEPT_MS = 10 * 60_000;
 
 export class Queries {
   readonly #db: Database.Database;
@@ -353,12 +362,28 @@ export class Queries {
   indicators(unitId: string | undefined, w: Window, asOf: number): Indicators {
     const id = this.#unit(unitId);
     return this.#memo(`ind|${id}|${w.start}|${w.end}`, w, asOf, () => {
-      const rows = this.#rows(w);
       const sub = this.tree.subtree(id);
       const whole = sub.size === this.tree.byId.size;
-      const leads = whole ? rows.leads : rows.leads.filter((l) => sub.has(l.unitId));
-      const stops = whole ? rows.stops : rows.stops.filter((s) => sub.has(s.unitId));
-      return computeIndicators(leads, stops, w, asOf);
+      const pick = (rows: { leads: KpiLead[]; stops: StopRow[] }): Group => ({
+        leads: whole ? rows.leads : rows.leads.filter((l) => sub.has(l.unitId)),
+        stops: whole ? rows.stops : rows.stops.filter((s) => sub.has(s.unitId)),
+      });
+      if (!this.#wholeDays(w)) {
+        const g = pick(this.#rows(w));
+        return computeIndicators(g.leads, g.stops, w, asOf);
+      }
+      // Whole days, as indicatorsByUnit: the unit's rows of each day kept with the day, a finished
+      // day's parts kept, and of a day time can still change only what has not settled aggregated.
+      const parts: KpiParts[] = [];
+      for (let d = w.start; d < w.end; d += DAY) {
+        const day = this.#day(d);
+        day.units ??= new Map();
+        let g = day.units.get(id);
+        if (!g) day.units.set(id, (g = pick(day)));
+        const dw = { start: d, end: d + DAY };
+        parts.push(asOf >= day.validFrom ? (g.parts ??= aggregate(g.leads, g.stops, dw, asOf)) : this.#partsAt(g, dw, asOf));
+      }
+      return finishIndicators(mergeParts(parts));
     });
   }
 
@@ -405,12 +430,32 @@ export class Queries {
             const group = g.get(u.id);
             if (!group) continue;
             if (final) parts.push((group.parts ??= aggregate(group.leads, group.stops, dw, asOf)));
-            else parts.push(aggregate(group.leads, group.stops, dw, asOf));
+            else parts.push(this.#partsAt(group, dw, asOf));
           }
           return [u.id, parts.length ? finishIndicators(mergeParts(parts)) : computeIndicators([], [], w, asOf)];
         }),
       );
     });
+  }
+
+  /**
+   * A group's parts over a day that time can still change (today), as of T: the leads and
+   * stop-payments settled by the time the group was last split (leadSettles ≤ it: their part is
+   * the same at any later T) are aggregated once and kept; only the rest are aggregated at each
+   * call. Parts of disjoint rows merge (shared/kpi.ts), so the sum is the day's figure exactly.
+   */
+  #partsAt(group: Group, w: Window, asOf: number): KpiParts {
+    let s = group.settled;
+    // A time before the split (a replay, a strip's "yesterday at this hour") is worked out whole.
+    if (s && asOf < s.at) return aggregate(group.leads, group.stops, w, asOf);
+    if (!s || asOf - s.at > SETTLED_KEPT_MS) {
+      const done = { leads: [] as KpiLead[], stops: [] as StopRow[] };
+      const rest = { leads: [] as KpiLead[], stops: [] as StopRow[] };
+      for (const l of group.leads) (leadSettles(l) <= asOf ? done : rest).leads.push(l);
+      for (const x of group.stops) (stopSettles(x) <= asOf ? done : rest).stops.push(x);
+      s = group.settled = { at: asOf, parts: aggregate(done.leads, done.stops, w, asOf), ...rest };
+    }
+    return mergeParts([s.parts, aggregate(s.leads, s.stops, w, asOf)]);
   }
 
   /** The open rule of the live views, with the clock slack: a lead that has arrived is shown. */
@@ -663,11 +708,21 @@ export class Queries {
     return {
       branches: this.tree.atLevel('branch', id).map((u) => ({ id: u.id, name: u.name, nameEn: u.nameEn ?? null, geoKey: u.geoKey ?? null, lat: u.lat ?? null, lng: u.lng ?? null, indicators: byBranch.get(u.id)! })),
       stations: this.tree.atLevel('station', id).flatMap((u) => (u.lat !== undefined && u.lng !== undefined ? [{ id: u.id, name: u.name, nameEn: u.nameEn ?? null, lat: u.lat, lng: u.lng }] : [])),
-      leads: this.#perVersion('mapLeads', () => this.#mapLeads.all()).flatMap((l) => {
-        if (!this.#openLive(l, asOf) || !sub.has(l.unitId)) return [];
-        return [{ id: l.id, lat: l.lat, lng: l.lng, riskLevel: l.riskLevel, feedbackDueAt: l.feedbackDueAt, issuedAt: l.issuedAt }];
-      }),
+      leads: this.#mapLeadsAt(sub, asOf),
     };
+  }
+
+  /**
+   * The open leads the map draws, in scope at a time. Each lead's point is made once per data
+   * version (a province's wall has thousands open): a call only picks those open at the time asked.
+   */
+  #mapLeadsAt(sub: ReadonlySet<string>, asOf: number): MapFeatures['leads'] {
+    const rows = this.#perVersion('mapLeads', () =>
+      this.#mapLeads.all().map((l) => ({ l, point: { id: l.id, lat: l.lat, lng: l.lng, riskLevel: l.riskLevel, feedbackDueAt: l.feedbackDueAt, issuedAt: l.issuedAt } })),
+    );
+    const out: MapFeatures['leads'] = [];
+    for (const { l, point } of rows) if (this.#openLive(l, asOf) && sub.has(l.unitId)) out.push(point);
+    return out;
   }
 
   /** Daily face-to-face, victimisation and overdue rates for the last `days` days up to asOf's day. */
