@@ -131,7 +131,7 @@ test.describe('the wall', () => {
     app = await startInProcess({ historyDays: 0, leadsPerDay: 0, speed: 1, now: FIXED_NOW });
     await openWall(page, app);
     await expect(page.locator('[data-sync-state]')).toHaveAttribute('data-sync-state', 'live', { timeout: 20_000 });
-    await expect(page.locator('[data-trend-empty]')).toHaveText('近30日无预警，无走势可画', { timeout: 20_000 });
+    await expect(page.locator('[data-trend-empty]')).toHaveText('今日之前30日无预警，无走势可画', { timeout: 20_000 });
     await expect(page.locator('.trend-chart')).toHaveCount(0);
     await page.screenshot({ path: info.outputPath('wall-no-leads-1080p.png') });
   });

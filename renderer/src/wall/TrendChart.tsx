@@ -42,12 +42,12 @@ export function TrendChart() {
   const victimTarget = targets.victimisation * 100;
   const left = axisDomain(data.map((d) => d.f2f), [f2fTarget]);
   const right = axisDomain(data.map((d) => d.victim), [victimTarget, 0]);
-  // Days without leads have no rate (null, not 0); when no day has one, empty axes would read as
-  // a chart still loading, so the panel says what is true instead.
-  const noRates = slice.data !== null && data.every((d) => d.f2f === null && d.victim === null);
+  // A day without leads has no rate (null, not 0); when none of the days drawn (the 30 before
+  // today) had a lead, empty axes would read as a chart still loading, so the panel says so.
+  const noLeads = slice.data !== null && slice.data.every((p) => p.leads === 0);
   return (
     <Panel title={t('trendTitle')} slice={slice} kind="trend" className="trend-panel">
-      {noRates ? (
+      {noLeads ? (
         <div className="empty" data-trend-empty="true">
           {t('trendNoLeads')}
         </div>
