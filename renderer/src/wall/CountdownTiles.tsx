@@ -117,7 +117,7 @@ function HandlingLine({ today, t }: { today: CountdownWall['today']; t: T }) {
 }
 
 /** A tile's height (styles.css .tiles grid-auto-rows): six lines, the grade's among them. */
-const TILE_HEIGHT_VH = 17.5;
+const TILE_HEIGHT_VH = 19.5;
 
 /**
  * How many tiles fit the panel (columns × rows), measured, so the wall never scrolls. A callback
