@@ -75,3 +75,45 @@ for (const [w, h, lang] of [
     expect(await layoutFaults(page)).toEqual([]);
   });
 }
+
+// The tallest ladder a tile shows: two leaders reminded (name and time) and the next named. It
+// wraps onto a second line, and the tile must still hold every line at its own height: at 17.5vh
+// it squeezed each line by 6 px at 4K, cutting glyphs, whenever such a tile was on the page shown
+// (so the wall's 4K test failed at some hours). Built in a real tile from the app's own classes.
+for (const [w, h] of [
+  [1920, 1080],
+  [3840, 2160],
+] as const) {
+  test(`at ${w}×${h} a tile with a two-line reminder ladder holds every line at its height`, async ({ page }) => {
+    app = await startInProcess({ historyDays: 1, leadsPerDay: 300, speed: 1, now: FIXED_NOW });
+    await page.setViewportSize({ width: w, height: h });
+    await page.goto(`${app.host.url}#/wall`);
+    await expect.poll(() => page.locator('[data-lead] [data-ladder]').count(), { timeout: 20_000 }).toBeGreaterThan(0);
+    await page.evaluate(() => document.fonts.ready);
+    const squeezed = () =>
+      page.evaluate(() => {
+        const tile = document.querySelector('[data-lead]') as HTMLElement;
+        const ladder = tile.querySelector('[data-ladder]')!;
+        const fired = ladder.querySelector('.pip') as HTMLElement;
+        // The ladder's chips as the tile makes them, with the longest texts a tile carries.
+        ladder.replaceChildren(
+          ...['1级 李* 10:27', '2级 袁** 11:27', '3级'].map((text, i) => Object.assign(fired.cloneNode(false) as HTMLElement, { className: `pip ${i < 2 ? 'fired' : 'pending'}`, textContent: text })),
+          Object.assign(document.createElement('span'), { className: 'tile-next', textContent: '下一级 分局长 12:27 任**' }),
+        );
+        const out: string[] = [];
+        const lines = new Set([...ladder.children].map((c) => Math.round(c.getBoundingClientRect().top))).size;
+        if (lines < 2) out.push(`the ladder fits one line (${lines}): not the case this test is about`);
+        if (tile.scrollHeight > tile.clientHeight + 1) out.push(`tile ${tile.scrollHeight} tall in ${tile.clientHeight}`);
+        // The rows that clip (overflow hidden), as the wall's test measures them; the clock's row
+        // lets its big digits overshoot a line set to their own height.
+        for (const row of tile.children) {
+          const e = row as HTMLElement;
+          if (getComputedStyle(e).overflowY === 'visible') continue;
+          const slack = 0.15 * parseFloat(getComputedStyle(e).fontSize);
+          if (e.scrollHeight > e.clientHeight + slack) out.push(`${e.className} ${e.scrollHeight} in ${e.clientHeight}`);
+        }
+        return out;
+      });
+    expect(await squeezed()).toEqual([]);
+  });
+}
