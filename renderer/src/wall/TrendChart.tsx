@@ -45,6 +45,8 @@ export function TrendChart() {
   // A day without leads has no rate (null, not 0); when none of the days drawn (the 30 before
   // today) had a lead, empty axes would read as a chart still loading, so the panel says so.
   const noLeads = slice.data !== null && slice.data.every((p) => p.leads === 0);
+  // A rate known on one day only has no segment to draw: it is shown as a dot.
+  const dot = (values: (number | null)[], color: string) => (values.filter((v) => v !== null).length < 2 ? { r: fontSize / 3, fill: color, stroke: color } : false);
   return (
     <Panel title={t('trendTitle')} slice={slice} kind="trend" className="trend-panel">
       {noLeads ? (
@@ -62,8 +64,8 @@ export function TrendChart() {
             <Legend wrapperStyle={{ fontSize }} />
             <ReferenceLine yAxisId="l" y={f2fTarget} stroke="#2fbf71" strokeDasharray="6 4" strokeOpacity={0.7} />
             <ReferenceLine yAxisId="r" y={victimTarget} stroke="#ff6b35" strokeDasharray="6 4" strokeOpacity={0.7} />
-            <Line yAxisId="l" type="monotone" dataKey="f2f" name={t(kpiKey('faceToFace'))} stroke="#2fbf71" strokeWidth={3} dot={false} isAnimationActive={false} connectNulls />
-            <Line yAxisId="r" type="monotone" dataKey="victim" name={t(kpiKey('victimisation'))} stroke="#ff6b35" strokeWidth={3} dot={false} isAnimationActive={false} connectNulls />
+            <Line yAxisId="l" type="monotone" dataKey="f2f" name={t(kpiKey('faceToFace'))} stroke="#2fbf71" strokeWidth={3} dot={dot(data.map((d) => d.f2f), '#2fbf71')} isAnimationActive={false} connectNulls />
+            <Line yAxisId="r" type="monotone" dataKey="victim" name={t(kpiKey('victimisation'))} stroke="#ff6b35" strokeWidth={3} dot={dot(data.map((d) => d.victim), '#ff6b35')} isAnimationActive={false} connectNulls />
           </LineChart>
         </ResponsiveContainer>
       </div>
