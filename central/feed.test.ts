@@ -17,7 +17,21 @@ import type { Centre } from './centre.js';
 import { openPgStore } from './pgStore.js';
 import { addCrc, recordCrc } from '../shared/crc32.js';
 import { createRng } from './rng.js';
-import { visibleIn, type StoredRow, type WriteOp } from './store.js';
+import { visibleIn, type PutGroup, type StoredRow, type WriteOp } from './store.js';
+import { feedLine } from './tail.js';
+
+/** Rows in seq order as runs of one transaction: [tx, last seq, rows]. */
+function runsOf(rows: readonly StoredRow[]): [number, number, number][] {
+  const runs: [number, number, number][] = [];
+  for (const r of rows) {
+    const run = runs.at(-1);
+    if (run && run[0] === r.tx) {
+      run[1] = r.seq;
+      run[2]++;
+    } else runs.push([r.tx, r.seq, 1]);
+  }
+  return runs;
+}
 
 let cleanup: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -220,6 +234,8 @@ describe('the change feed', () => {
       await c.store.write(ops);
     };
     for (let round = 0; round < 10; round++) await writeSome(round);
+    // An id that JSON must escape (a quote, a backslash, a control character) and is not ASCII.
+    await c.store.write([{ t: 'put', e: 'lead', d: makeLead('L-"福田\\\u0007', 'SZ-FT-S01-B2', FIXED_NOW) }]);
     // A policy set at a branch between the leads governs its stations too.
     const unitId = 'SZ-FT';
     await c.store.write([{ t: 'put', e: 'policy', d: { id: 'ft-policy', unitId, deadlineMs: { urgent: 60_000, high: 120_000, medium: 180_000, low: 240_000 }, tiers: [] } }]);
@@ -241,6 +257,35 @@ describe('the change feed', () => {
           after = rows.at(-1)!.seq;
         }
         expect({ scope, limit, rows: got }).toEqual({ scope, limit, rows: expected });
+        // A store that builds the put lines itself builds feedLine's, byte for byte, grouped by
+        // transaction: the same rows, keyset by keyset.
+        const lines: string[] = [];
+        const groups: PutGroup[] = [];
+        after = 0;
+        await c.store.snapshot(async (r) => {
+          if (!r.scopePutGroupsAfter) return;
+          for (;;) {
+            const batch = await r.scopePutGroupsAfter(after, through, path, limit);
+            groups.push(...batch);
+            lines.push(...batch.map((g) => g.text.toString('utf8')));
+            const n = batch.reduce((a, g) => a + g.n, 0);
+            if (n < limit) break;
+            after = batch.at(-1)!.lastSeq;
+          }
+        });
+        if (kind === 'postgres') {
+          expect({ scope, limit, text: lines.join('\n') }).toEqual({ scope, limit, text: expected.map((r) => feedLine(r, path, through)).join('\n') });
+          // Each group is one transaction's run, ending at its last row.
+          const merged: [number, number, number][] = [];
+          for (const g of groups) {
+            const run = merged.at(-1);
+            if (run && run[0] === g.tx) [run[1], run[2]] = [g.lastSeq, run[2] + g.n];
+            else merged.push([g.tx, g.lastSeq, g.n]);
+          }
+          expect(merged).toEqual(runsOf(expected));
+        } else {
+          expect(groups).toEqual([]);
+        }
       }
       // In the scopes it lies in, and in those below it, which it governs.
       expect({ scope, policy: expected.some((r) => r.entity === 'policy' && r.id === 'ft-policy') }).toEqual({ scope, policy: scope !== 'SZ-NS' });

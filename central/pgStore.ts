@@ -192,6 +192,22 @@ export const SCOPE_ROWS_SQL = `(SELECT r.entity, r.id, r.v, r.seq, r.tx, r.delet
      WHERE entity = 'policy' AND deleted = 0 AND seq > $1 AND seq <= $2 AND char_length(path) < char_length($3) AND substr($3, 1, char_length(path)) = path)
   ORDER BY seq`;
 
+/**
+ * {@link SCOPE_ROWS_SQL}'s rows as put lines, grouped by run of one transaction. The line is
+ * {@link putLine}'s, built by PostgreSQL (tested against it byte for byte): the record's data is
+ * stored as the JSON text the line carries, so the centre passes it on without parsing it.
+ */
+const SCOPE_PUT_GROUPS_SQL = `WITH s AS (SELECT seq FROM record_scopes WHERE prefix = $3 AND seq > $1 AND seq <= $2 ORDER BY seq LIMIT $4),
+  -- A full batch ends at its last scope row: a policy above the scope after it belongs to a later batch.
+  upto AS (SELECT CASE WHEN COUNT(*) < $4 THEN $2 ELSE MAX(seq) END AS seq FROM s)
+SELECT tx, MAX(seq) AS last, COUNT(*) AS n,
+    convert_to(string_agg('{"t":"put","e":"' || entity || '","id":' || to_json(id)::text || ',"v":' || v || ',"seq":' || seq || ',"ts":' || at || ',"d":' || data || '}', E'\\n' ORDER BY seq), 'UTF8') AS text
+  FROM ((SELECT r.entity, r.id, r.v, r.seq, r.tx, r.at, r.data FROM s JOIN records r ON r.seq = s.seq)
+    UNION ALL
+    (SELECT entity, id, v, seq, tx, at, data FROM records
+       WHERE entity = 'policy' AND deleted = 0 AND seq > $1 AND seq <= (SELECT seq FROM upto) AND char_length(path) < char_length($3) AND substr($3, 1, char_length(path)) = path)) x
+  GROUP BY tx ORDER BY MAX(seq)`;
+
 /** The store's reads over one connection or the pool. */
 function readerOn(q: Query, keepsHistory: boolean): StoreReader {
   const livePath = async (entity: EntityName, id: string) => {
@@ -211,6 +227,10 @@ function readerOn(q: Query, keepsHistory: boolean): StoreReader {
       if (inScope.length < limit) return rows;
       const last = inScope[inScope.length - 1]!.seq;
       return rows.filter((r) => r.seq <= last);
+    },
+    scopePutGroupsAfter: async (after, through, scopePath, limit) => {
+      const groups = await q<{ tx: string; last: string; n: string; text: Buffer }>(SCOPE_PUT_GROUPS_SQL, [after, through, scopePath, limit]);
+      return groups.map((g) => ({ tx: Number(g.tx), lastSeq: Number(g.last), n: Number(g.n), text: g.text }));
     },
     hasRowsAfter: async (seq) => (await q('SELECT 1 AS one FROM records WHERE seq > $1 LIMIT 1', [seq])).length > 0,
     unitPath: (id) => livePath('unit', id),

@@ -57,6 +57,7 @@ const MAX_PAGE = 50_000;
 export const MAX_MUTATION_BODY = 1 << 20;
 export const MAX_HEARTBEAT_BODY = 64 * 1024;
 const READ_BATCH = 2_000;
+const NEWLINE = Buffer.from('\n');
 
 class HttpError extends Error {
   constructor(
@@ -77,7 +78,7 @@ function intParam(q: URLSearchParams, name: string, dflt: number, min: number, m
   return n;
 }
 
-export type Page = { text: string; seq: number; more: boolean; lines: number };
+export type Page = { text: string | Buffer; seq: number; more: boolean; lines: number };
 
 /**
  * One page of the feed after `cursor` for a scope: whole transactions only, ending with a
@@ -88,7 +89,7 @@ export function buildPage(store: CentralStore, cursor: number, scopePath: string
 }
 
 async function pageIn(epoch: string, store: StoreReader, cursor: number, scopePath: string, limit: number, skipTombstonesThrough: number, now: number, entity: EntityName | null): Promise<Page> {
-  const out: string[] = [];
+  const out: (string | Buffer)[] = [];
   let last = cursor;
   let lastTx = -1;
   let emitted = 0;
@@ -96,6 +97,21 @@ async function pageIn(epoch: string, store: StoreReader, cursor: number, scopePa
     // Up to the snapshot's head only the scope's live rows can make a line (its tombstones are
     // left out): those are read by the scope. Past it, every row may (a del of a record that left).
     const snapshotting = last < skipTombstonesThrough;
+    if (snapshotting && entity === null && store.scopePutGroupsAfter) {
+      // Every row of a scope's snapshot makes a put line: the store builds them, a transaction's run at a time.
+      const groups = await store.scopePutGroupsAfter(last, skipTombstonesThrough, scopePath, READ_BATCH);
+      let read = 0;
+      for (const g of groups) {
+        if (emitted >= limit && g.tx !== lastTx) break outer;
+        last = g.lastSeq;
+        lastTx = g.tx;
+        out.push(g.text);
+        emitted += g.n;
+        read += g.n;
+      }
+      if (read < READ_BATCH) last = skipTombstonesThrough;
+      continue;
+    }
     const rows: StoredRow[] = snapshotting ? await store.scopeRowsAfter(last, skipTombstonesThrough, scopePath, READ_BATCH) : await store.rowsAfter(last, READ_BATCH);
     if (rows.length === 0 && !snapshotting) break;
     for (const r of rows) {
@@ -118,7 +134,9 @@ async function pageIn(epoch: string, store: StoreReader, cursor: number, scopePa
   const more = await store.hasRowsAfter(last);
   const seq = more ? last : await store.headSeq();
   out.push(checkpointLine(seq, epoch, now, more, await store.stats(scopePath)));
-  return { text: out.join('\n') + '\n', seq, more, lines: out.length };
+  // Lines the store built come as UTF-8 bytes, and go out as they came.
+  const text = out.some((x) => typeof x !== 'string') ? Buffer.concat(out.flatMap((x) => [typeof x === 'string' ? Buffer.from(x) : x, NEWLINE])) : out.join('\n') + '\n';
+  return { text, seq, more, lines: out.length };
 }
 
 /**

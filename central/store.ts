@@ -76,6 +76,9 @@ export type DisplayRow = { clientId: string; scope: string; receivedAt: number; 
  * The store's reads. Got from {@link CentralStore.snapshot}, every call sees one consistent state
  * of the store while other writers commit; called on the store itself, each call sees the latest.
  */
+/** A run of put lines of one transaction, as the feed sends them (see {@link StoreReader.scopePutGroupsAfter}). */
+export type PutGroup = { tx: number; lastSeq: number; n: number; text: Buffer };
+
 export interface StoreReader {
   headSeq(): Promise<number>;
   purgedThrough(): Promise<number>;
@@ -87,6 +90,13 @@ export interface StoreReader {
    * the whole log, so a branch's snapshot costs its own rows.
    */
   scopeRowsAfter(after: number, through: number, scopePath: string, limit: number): Promise<StoredRow[]>;
+  /**
+   * The same rows as {@link scopeRowsAfter}, already as the feed's put lines ({@link putLine}),
+   * one group per run of rows of one transaction: `n` lines joined by newlines, the last at seq
+   * `lastSeq`. A store whose database can build the lines itself offers it, so a large snapshot
+   * costs the display's centre no decoding and re-encoding of every record.
+   */
+  scopePutGroupsAfter?(after: number, through: number, scopePath: string, limit: number): Promise<PutGroup[]>;
   hasRowsAfter(seq: number): Promise<boolean>;
   unitPath(unitId: string): Promise<string | null>;
   /** The scope path of a live lead, or null when there is none. */
