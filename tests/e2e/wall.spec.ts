@@ -224,6 +224,10 @@ test.describe('the wall', () => {
       return { found, pii };
     });
     expect(scan.found).toEqual([]);
+    // Every branch's name reads whole on its board, none cut to an ellipsis.
+    const names = await page.locator('[data-panel="branch-board"] td.name').evaluateAll((tds) => tds.map((td) => ({ text: td.textContent, cut: td.scrollWidth > td.clientWidth })));
+    expect(names.length).toBeGreaterThan(5);
+    expect(names.filter((n) => n.cut)).toEqual([]);
     expect(scan.pii.length).toBeGreaterThan(0);
     for (const name of scan.pii) expect(name).toMatch(/^\p{Script=Han}\*+$/u);
     await page.screenshot({ path: info.outputPath('wall-en-1920x1080.png') });

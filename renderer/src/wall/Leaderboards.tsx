@@ -96,7 +96,8 @@ export function BranchBoard() {
   const { slice, lang } = useApp(useShallow((s) => ({ slice: s.branches, lang: s.lang })));
   return (
     <Panel title={t('branchBoard')} slice={slice} kind="branch-board" className="board-panel">
-      <Table rows={slice.data ?? []} lang={lang} label={t('branchBoard')} maxCols={2} />
+      {/* The board is of branches: in English a name without "Branch" fits its column whole ("Longgang Bra…" did not). */}
+      <Table rows={slice.data ?? []} lang={lang} label={t('branchBoard')} maxCols={2} short={lang === 'en'} />
     </Panel>
   );
 }
