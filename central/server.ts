@@ -310,7 +310,7 @@ export function createCentralServer(opts: CentralServerOptions): CentralServer {
       fanout.noteQueued(queued());
       return true;
     };
-    const write = (text: string) =>
+    const write = (text: string | Buffer) =>
       new Promise<void>((resolve) => {
         if (sink.write(text)) resolve();
         else sink.once('drain', resolve);

@@ -203,7 +203,8 @@ const en: Record<MessageKey, string> = {
   stations: 'Stations',
   branchBoard: "Branches, today's progress",
   stationTop: 'Stations, top {n}',
-  stationBottom: 'Stations, bottom {n}',
+  // Follows 'Stations, top {n}' in the board's title, which must stay one line.
+  stationBottom: 'bottom {n}',
   volumeLow: 'low volume',
   rankCol: '#',
   unitCol: 'Unit',
@@ -213,7 +214,8 @@ const en: Record<MessageKey, string> = {
   trendNoLeads: 'No leads in the 30 days before today: no trend to draw',
   ticker: 'Latest',
   page: 'page {p}/{n}',
-  pinned: 'awaiting response',
+  // Short, so a pinned tile's head holds it whole beside the risk and level badges at 1080p.
+  pinned: 'unanswered',
   cycle: 'all in {s} s',
   policyDefault: 'default deadlines (none from the centre)',
   ladder: 'Reminders',

@@ -3,6 +3,7 @@
 // edge), at 1080p and on a 4K wall, in both languages; and the wall still neither scrolls nor
 // puts text under the floor.
 import { expect, test } from '@playwright/test';
+import { translate, type Lang } from '../../renderer/src/i18n.js';
 import { FIXED_NOW } from '../support/harness.js';
 import { layoutFaults } from './layout.js';
 import { startInProcess, type InProcess } from './support.js';
@@ -115,5 +116,42 @@ for (const [w, h] of [
         return out;
       });
     expect(await squeezed()).toEqual([]);
+  });
+}
+
+// The widest head a tile shows: a pinned lead (urgent or high, nobody has answered) at the
+// longest level name, beside its place. Its badges are read whole, in both languages; the place
+// name gives way (cut with an ellipsis) before any of them. "awaiting response" was cut at 1080p.
+for (const [w, h, lang] of [
+  [1920, 1080, 'zh-CN'],
+  [3840, 2160, 'zh-CN'],
+  [1920, 1080, 'en'],
+  [3840, 2160, 'en'],
+] as const) {
+  test(`at ${w}×${h} in ${lang} a pinned tile's head keeps its badges whole`, async ({ page }) => {
+    app = await startInProcess({ historyDays: 1, leadsPerDay: 300, speed: 1, now: FIXED_NOW });
+    await page.setViewportSize({ width: w, height: h });
+    await page.goto(`${app.host.url}#/wall${lang === 'en' ? '?lang=en' : ''}`);
+    await expect.poll(() => page.locator('[data-lead] .tile-head').count(), { timeout: 20_000 }).toBeGreaterThan(0);
+    await page.evaluate(() => document.fonts.ready);
+    const l = lang as Lang;
+    const widest = (keys: Parameters<typeof translate>[1][]) => keys.map((k) => translate(l, k)).sort((a, b) => b.length - a.length)[0]!;
+    const texts = { risk: widest(['risk.urgent', 'risk.high']), level: widest(['level.city', 'level.branch', 'level.station', 'level.beat']), pin: translate(l, 'pinned'), place: translate(l, 'level.station').repeat(6) };
+    const faults = await page.evaluate((t) => {
+      const head = document.querySelector('[data-lead] .tile-head') as HTMLElement;
+      const made = (cls: string, text: string) => Object.assign(document.createElement('span'), { className: cls, textContent: text });
+      head.replaceChildren(made('risk-badge risk-urgent', t.risk), made('tile-level level-station', t.level), made('tile-pin', t.pin), made('tile-unit', t.place));
+      const box = head.getBoundingClientRect();
+      const out: string[] = [];
+      for (const b of [...head.children].slice(0, 3) as HTMLElement[]) {
+        const r = b.getBoundingClientRect();
+        if (b.scrollWidth > b.clientWidth + 1) out.push(`${b.className} clipped: ${b.scrollWidth} in ${b.clientWidth} "${b.textContent}"`);
+        if (r.right > box.right + 1) out.push(`${b.className} past the head: ${r.right} > ${box.right} "${b.textContent}"`);
+      }
+      const place = head.lastElementChild as HTMLElement;
+      if (getComputedStyle(place).textOverflow !== 'ellipsis') out.push('the place name is cut without an ellipsis');
+      return out;
+    }, texts);
+    expect(faults).toEqual([]);
   });
 }

@@ -224,10 +224,19 @@ test.describe('the wall', () => {
       return { found, pii };
     });
     expect(scan.found).toEqual([]);
-    // Every branch's name reads whole on its board, none cut to an ellipsis.
-    const names = await page.locator('[data-panel="branch-board"] td.name').evaluateAll((tds) => tds.map((td) => ({ text: td.textContent, cut: td.scrollWidth > td.clientWidth })));
-    expect(names.length).toBeGreaterThan(5);
+    // Every unit's name reads whole on both boards, none cut to an ellipsis, and each board's
+    // title is one line.
+    const names = await page.locator('[data-panel$="-board"] td.name').evaluateAll((tds) => tds.map((td) => ({ text: td.textContent, cut: td.scrollWidth > td.clientWidth })));
+    expect(names.length).toBeGreaterThan(8);
     expect(names.filter((n) => n.cut)).toEqual([]);
+    const titleLines = await page.locator('[data-panel$="-board"] .panel-title').evaluateAll((els) =>
+      els.map((el) => {
+        const range = document.createRange();
+        range.selectNodeContents(el);
+        return `${el.textContent}: ${new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size}`;
+      }),
+    );
+    expect(titleLines.filter((t) => !t.endsWith(': 1'))).toEqual([]);
     expect(scan.pii.length).toBeGreaterThan(0);
     for (const name of scan.pii) expect(name).toMatch(/^\p{Script=Han}\*+$/u);
     await page.screenshot({ path: info.outputPath('wall-en-1920x1080.png') });

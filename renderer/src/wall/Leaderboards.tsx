@@ -96,7 +96,7 @@ export function BranchBoard() {
   const { slice, lang } = useApp(useShallow((s) => ({ slice: s.branches, lang: s.lang })));
   return (
     <Panel title={t('branchBoard')} slice={slice} kind="branch-board" className="board-panel">
-      {/* The board is of branches: in English a name without "Branch" fits its column whole ("Longgang Bra…" did not). */}
+      {/* The board is of branches: in English a name without "Branch" fits its column whole ("Longgang Bra…" did not); so on the station board. */}
       <Table rows={slice.data ?? []} lang={lang} label={t('branchBoard')} maxCols={2} short={lang === 'en'} />
     </Panel>
   );
@@ -140,7 +140,7 @@ export function StationBoard() {
     <Panel title={title} slice={slice} kind="station-board" className="board-panel" extra={low > 0 ? <span className="panel-page">{t('volumeLow')} {low}</span> : undefined}>
       {/* Top, then (after a gap) the bottom, in one table. */}
       <div className="board-fit" ref={fitRef}>
-        <Table rows={[...top, ...bottom]} lang={lang} label={title} maxCols={2} {...(bottom.length ? { gapAfter: top.length - 1 } : {})} />
+        <Table rows={[...top, ...bottom]} lang={lang} label={title} maxCols={2} short={lang === 'en'} {...(bottom.length ? { gapAfter: top.length - 1 } : {})} />
       </div>
     </Panel>
   );
