@@ -242,9 +242,9 @@ export function createCore(opts: CoreOptions): Core {
     lastState = state;
     if (s.state === 'live') outbox.flush();
   });
-  sync.on('changed', (tables, times) => {
-    if (tables.includes('unit') || times === null) queries.unitsChanged();
-    else queries.invalidate(times);
+  sync.on('changed', (tables, effect) => {
+    if (tables.includes('unit') || effect === null) queries.unitsChanged();
+    else queries.invalidate(effect.times, effect);
     if (tables.includes('note')) reconcileOutbox();
     events.emit('db:changed', { tables });
   });

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOUR } from '../../shared/domain.js';
 import { computeIndicators, dateWindow } from '../../shared/kpi.js';
-import type { Lead, PutLine } from '../../shared/protocol.js';
+import type { DelLine, HeldLine, Lead, PutLine } from '../../shared/protocol.js';
+import { createRng } from '../../central/rng.js';
 import { tempDir } from '../../tests/support/harness.js';
 import { makeLead } from '../../tests/support/records.js';
 import { Queries } from './queries.js';
@@ -306,5 +307,108 @@ describe('the map\'s open leads', () => {
     expect(ids(undefined, h(13))).toEqual(['M-2', 'M-LATER']);
     expect(mq.mapFeatures('B1', h(13)).leads.find((l) => l.id === 'M-2')).toMatchObject({ lat: 22.7, lng: 114.2 });
     expect(ids('B2', h(13))).toEqual([]);
+  });
+});
+
+describe('cached days kept up to date by id as live pages arrive', () => {
+  it('give the figures a cold cache gives, page after page, whatever the pages put, move, delete or hold back (many seeds)', () => {
+    const dir = tempDir();
+    try {
+      for (let seed = 1; seed <= 12; seed++) {
+        const r = new Replica(join(dir.dir, `p${seed}.db`));
+        const rng = createRng(seed);
+        let seq = 0;
+        const versions = new Map<string, number>();
+        const put = (e: PutLine['e'], d: { id: string }): PutLine => {
+          const v = (versions.get(`${e}:${d.id}`) ?? 0) + 1;
+          versions.set(`${e}:${d.id}`, v);
+          return { t: 'put', e, id: d.id, v, seq: ++seq, ts: T, d: d as Record<string, unknown> };
+        };
+        const page = (lines: (PutLine | DelLine | HeldLine)[]) => r.applyPage(lines, { t: 'checkpoint', seq, epoch: 'e', serverTime: T, more: true, counts: {}, sums: {} });
+        const first: PutLine[] = [put('unit', unit('C', null, 'city', 'C'))];
+        for (const b of ['B1', 'B2']) {
+          first.push(put('unit', unit(b, 'C', 'branch', b)));
+          for (const s of ['S1', 'S2']) first.push(put('unit', unit(`${b}${s}`, b, 'station', `${b}${s}`)));
+        }
+        const stations = ['B1S1', 'B1S2', 'B2S1', 'B2S2'];
+        // Three days: the day before, today and the day after (a lead issued late, moved across midnight).
+        const when = () => W.start - 24 * HOUR + rng.int(0, 71) * HOUR + rng.int(0, 59) * 60_000;
+        const leadIds: string[] = [];
+        const stopIds: string[] = [];
+        const lead = (id: string) => {
+          const at = when();
+          const met = rng.next() < 0.6;
+          return makeLead(id, rng.pick(stations), at, met ? { metAt: at + rng.int(5, 200) * 60_000, feedbackAt: at + rng.int(201, 400) * 60_000, outcome: 'dissuaded' } : { voided: rng.next() < 0.1 });
+        };
+        const stop = (id: string) => {
+          const requestedAt = when();
+          const frozen = rng.next() < 0.7;
+          return { id, leadId: rng.pick(leadIds), bank: 'B', accountMasked: '6222****1234', amount: rng.int(100, 100_000), requestedAt, status: frozen ? 'frozen' : 'requested', ...(frozen ? { frozenAt: requestedAt + rng.int(1, 60) * 60_000 } : {}) };
+        };
+        for (let i = 0; i < 60; i++) {
+          leadIds.push(`L${i}`);
+          first.push(put('lead', lead(`L${i}`)));
+        }
+        for (let i = 0; i < 20; i++) {
+          stopIds.push(`S${i}`);
+          first.push(put('stop_payment', stop(`S${i}`)));
+        }
+        page(first);
+        const live = new Queries(r.db);
+        const asOfs = [h(-2), h(9), h(15.5), h(20), h(47)];
+        const windows = [{ start: W.start - 24 * HOUR, end: W.start }, W, { start: W.end, end: W.end + 24 * HOUR }, { start: W.start - 24 * HOUR, end: W.end + 24 * HOUR }];
+        const figures = (q: Queries) =>
+          asOfs.flatMap((t) =>
+            windows.flatMap((w) => [
+              ...['C', 'B1', 'B2S1'].map((u) => q.indicators(u, w, t)),
+              [...q.indicatorsByUnit('branch', 'C', w, t)],
+              [...q.indicatorsByUnit('station', 'C', w, t)],
+            ]),
+          );
+        expect(figures(live)).toEqual(figures(new Queries(r.db)));
+        for (let round = 0; round < 25; round++) {
+          const lines: (PutLine | DelLine | HeldLine)[] = [];
+          // Mostly a live page (a few changes); now and then a snapshot-sized one.
+          const n = round === 12 ? 1_100 : rng.int(1, 6);
+          for (let k = 0; k < n; k++) {
+            const x = rng.next();
+            if (x < 0.25 || round === 12) {
+              const id = `L${leadIds.length}`;
+              leadIds.push(id);
+              lines.push(put('lead', lead(id)));
+            } else if (x < 0.45) {
+              // An update: met, reassigned, moved in time or voided.
+              const id = rng.pick(leadIds);
+              lines.push(put('lead', { ...lead(id), id }));
+            } else if (x < 0.6) {
+              const id = rng.next() < 0.5 ? rng.pick(stopIds) : `S${stopIds.length}`;
+              if (!stopIds.includes(id)) stopIds.push(id);
+              lines.push(put('stop_payment', stop(id)));
+            } else if (x < 0.75) {
+              const id = rng.pick(leadIds);
+              if (versions.has(`lead:${id}`)) lines.push({ t: 'del', e: 'lead', id, seq: ++seq, ts: T });
+            } else if (x < 0.85) {
+              const id = rng.pick(stopIds);
+              if (versions.has(`stop_payment:${id}`)) lines.push({ t: 'del', e: 'stop_payment', id, seq: ++seq, ts: T });
+            } else {
+              // A record that failed validation replaces its older version (which leaves the screens).
+              const id = rng.pick(leadIds);
+              const v = (versions.get(`lead:${id}`) ?? 0) + 1;
+              versions.set(`lead:${id}`, v);
+              lines.push({ t: 'held', e: 'lead', id, v, seq: ++seq, reason: 'bad record', excerpt: '{}' });
+            }
+          }
+          // Deduplicate ids within the page as the centre sends them (one line a record).
+          const seen = new Set<string>();
+          const unique = lines.reverse().filter((l) => !seen.has(`${l.e}:${l.id}`) && seen.add(`${l.e}:${l.id}`)).reverse();
+          const effect = page(unique);
+          live.invalidate(effect.times, effect);
+          expect({ seed, round, figures: figures(live) }).toEqual({ seed, round, figures: figures(new Queries(r.db)) });
+        }
+        r.close();
+      }
+    } finally {
+      dir.remove();
+    }
   });
 });

@@ -65,6 +65,8 @@ type LeadRow = {
 const LEAD_COLS = `id, unit_id AS unitId, person_id AS personId, issued_at AS issuedAt, feedback_due_at AS feedbackDueAt, feedback_at AS feedbackAt,
   met_at AS metAt, outcome, loss_amount AS lossAmount, prevented_amount AS preventedAmount, voided`;
 
+const STOP_COLS = 's.id AS id, s.lead_id AS leadId, s.requested_at AS requestedAt, s.frozen_at AS frozenAt, s.status AS status, l.unit_id AS unitId';
+
 /**
  * The rows that can be open (isOpen in shared/kpi.ts): no feedback yet. Through the feedback
  * index; the rule itself (voided, issued by T) is isOpen's, applied to these rows.
@@ -74,8 +76,11 @@ const MAYBE_OPEN = 'feedback_at IS NULL';
 /** Every statement the screens run, named, so the index checks explain exactly these. */
 const SQL = {
   leadsIssued: `SELECT ${LEAD_COLS} FROM lead WHERE issued_at >= ? AND issued_at < ?`,
-  stopsRequested: `SELECT s.requested_at AS requestedAt, s.frozen_at AS frozenAt, s.status AS status, l.unit_id AS unitId
-    FROM stop_payment s JOIN lead l ON l.id = s.lead_id WHERE s.requested_at >= ? AND s.requested_at < ?`,
+  stopsRequested: `SELECT ${STOP_COLS} FROM stop_payment s JOIN lead l ON l.id = s.lead_id WHERE s.requested_at >= ? AND s.requested_at < ?`,
+  // A day's rows kept up to date by id: the leads and stop-payments a page changed, and a changed lead's stop-payments (they take its unit).
+  leadById: `SELECT ${LEAD_COLS} FROM lead WHERE id = ?`,
+  stopById: `SELECT ${STOP_COLS} FROM stop_payment s JOIN lead l ON l.id = s.lead_id WHERE s.id = ?`,
+  stopsOfLead: `SELECT ${STOP_COLS} FROM stop_payment s JOIN lead l ON l.id = s.lead_id WHERE s.lead_id = ?`,
   open: `SELECT id, v FROM lead WHERE ${MAYBE_OPEN}`,
   openCount: `SELECT unit_id AS unitId, issued_at AS issuedAt, feedback_at AS feedbackAt, voided FROM lead WHERE ${MAYBE_OPEN}`,
   // CROSS JOIN keeps the open leads (a small set, by index) as the outer loop.
@@ -112,7 +117,7 @@ const SQL = {
 } as const;
 /** Sample arguments for EXPLAIN of each statement. */
 const SAMPLE_ARGS: Record<keyof typeof SQL, unknown[]> = {
-  leadsIssued: [0, 1], stopsRequested: [0, 1], open: [], openCount: [], escalations: [], units: [], policies: [], lead: ['x'], events: ['x'], stops: ['x'], notes: ['x'], allNotes: [], recentEvents: [0, 10], mapLeads: [], reviewLeads: [0, 1], stopsIn: [0, 1], stopCoverage: [0, 0, 1], earlier: ['x', 1], handlingLeads: [0, 1], handlingEvents: [0, 1],
+  leadsIssued: [0, 1], stopsRequested: [0, 1], leadById: ['x'], stopById: ['x'], stopsOfLead: ['x'], open: [], openCount: [], escalations: [], units: [], policies: [], lead: ['x'], events: ['x'], stops: ['x'], notes: ['x'], allNotes: [], recentEvents: [0, 10], mapLeads: [], reviewLeads: [0, 1], stopsIn: [0, 1], stopCoverage: [0, 0, 1], earlier: ['x', 1], handlingLeads: [0, 1], handlingEvents: [0, 1],
   revisitLeads: [0, 1],
 };
 
@@ -125,7 +130,7 @@ export class QueryError extends Error {
   }
 }
 
-type StopRow = KpiStop & { unitId: string };
+type StopRow = KpiStop & { id: string; leadId: string; unitId: string };
 type Group = { leads: KpiLead[]; stops: StopRow[]; parts?: KpiParts; settled?: { at: number; parts: KpiParts; leads: KpiLead[]; stops: StopRow[] } };
 type DayRows = { leads: KpiLead[]; stops: StopRow[]; validFrom: number; grouped?: Map<string, Map<string, Group>>; units?: Map<string, Group>; used: number };
 const MAX_DAYS_CACHED = 120;
@@ -136,6 +141,13 @@ const MAX_DAYS_CACHED = 120;
  */
 const CLOCK_SLACK_MS = 60_000;
 const MAX_RESULTS_CACHED = 5_000;
+/**
+ * A page that changed at most this many leads and stop-payments has them read again by id into
+ * the cached days (a live page: a few); after a larger one (a catch-up's page) every day is read
+ * whole when next asked. At a province's density a day is ~14,000 leads
+ * scattered through a replica of gigabytes: read whole it costs ~200 ms, by id ~0.04 ms a row.
+ */
+const PATCH_MAX = 1_000;
 
 /**
  * The latest time any figure over these rows can still change by time passing alone: after it,
@@ -184,7 +196,10 @@ export class Queries {
   /** Today's handling (the tile panel's line) per unit and window, valid until the next event's time. */
   #handlingMemo = new Map<string, { version: string; from: number; until: number; value: HandlingSummary }>();
   readonly #leadsIssued: Database.Statement<[number, number], LeadRow>;
-  readonly #stopsRequested: Database.Statement<[number, number], KpiStop & { unitId: string }>;
+  readonly #stopsRequested: Database.Statement<[number, number], StopRow>;
+  readonly #leadById: Database.Statement<[string], LeadRow>;
+  readonly #stopById: Database.Statement<[string], StopRow>;
+  readonly #stopsOfLead: Database.Statement<[string], StopRow>;
   readonly #open: Database.Statement<[], { id: string; v: number }>;
   /** Open leads as parsed, by id with their version: a refresh parses only what changed. */
   #openParsed = new Map<string, { v: number; lead: Lead }>();
@@ -213,6 +228,9 @@ export class Queries {
     this.#cfg = cfg;
     this.#leadsIssued = db.prepare(SQL.leadsIssued);
     this.#stopsRequested = db.prepare(SQL.stopsRequested);
+    this.#leadById = db.prepare(SQL.leadById);
+    this.#stopById = db.prepare(SQL.stopById);
+    this.#stopsOfLead = db.prepare(SQL.stopsOfLead);
     this.#open = db.prepare(SQL.open);
     this.#openCount = db.prepare(SQL.openCount);
     this.#escalations = db.prepare(SQL.escalations);
@@ -242,12 +260,58 @@ export class Queries {
     this.#results.clear();
   }
 
-  /** Forget what was cached for the days of these window times (a page changed records there). */
-  invalidate(times: readonly number[]): void {
-    if (times.length === 0) return;
-    const days = new Set(times.map((t) => dayWindow(t, this.#cfg.calendar).start));
-    for (const d of days) this.#days.delete(d);
+  /**
+   * A page changed records at these window times: what was worked out over their days is
+   * forgotten. Given the ids of the leads and stop-payments it changed (few, as live pages do),
+   * the cached days keep their rows and only those are read again, by id; else every day goes.
+   */
+  invalidate(times: readonly number[], changed?: { leads: readonly string[]; stops: readonly string[] }): void {
+    const dayOf = (t: number) => dayWindow(t, this.#cfg.calendar).start;
+    const days = new Set(times.map(dayOf));
+    if (!changed || changed.leads.length + changed.stops.length > PATCH_MAX) {
+      // A changed lead's stop-payments may lie on any day: without the few ids, forget every day.
+      this.#days.clear();
+      this.#results.clear();
+      return;
+    }
+    this.#patch(days, changed, dayOf);
     for (const [k, r] of this.#results) for (const d of days) if (d >= r.from && d < r.to) this.#results.delete(k);
+  }
+
+  /**
+   * Brings the cached days up to date with these leads and stop-payments as the replica now holds
+   * them, and adds to `days` every day whose rows changed. A lead's old day is among `days` (the
+   * replica names old and new times); a changed lead's stop-payments are found in any cached day,
+   * since they take its unit and may lie on another day than it.
+   */
+  #patch(days: Set<number>, changed: { leads: readonly string[]; stops: readonly string[] }, dayOf: (t: number) => number): void {
+    const leadIds = new Set(changed.leads);
+    const stopIds = new Set(changed.stops);
+    const leads = changed.leads.flatMap((id) => {
+      const r = this.#leadById.get(id);
+      return r ? [toKpi(r)] : [];
+    });
+    const stops = new Map<string, StopRow>();
+    for (const id of changed.stops) {
+      const r = this.#stopById.get(id);
+      if (r) stops.set(r.id, r);
+    }
+    for (const id of changed.leads) for (const r of this.#stopsOfLead.all(id)) stops.set(r.id, r);
+    for (const r of stops.values()) days.add(dayOf(r.requestedAt));
+    const gone = (s: StopRow) => stopIds.has(s.id) || leadIds.has(s.leadId);
+    for (const [d, day] of this.#days) {
+      const leadsHere = days.has(d) && day.leads.some((l) => leadIds.has(l.id));
+      const stopsHere = day.stops.some(gone);
+      if (stopsHere) days.add(d);
+      if (!days.has(d)) continue;
+      if (leadsHere) day.leads = day.leads.filter((l) => !leadIds.has(l.id));
+      if (stopsHere) day.stops = day.stops.filter((s) => !gone(s));
+      for (const l of leads) if (dayOf(l.issuedAt) === d) day.leads.push(l);
+      for (const s of stops.values()) if (dayOf(s.requestedAt) === d) day.stops.push(s);
+      day.validFrom = validFrom(day.leads, day.stops);
+      delete day.grouped;
+      delete day.units;
+    }
   }
 
   /** Starts a new cache generation when the clock (latest as-of seen) enters a new day. */

@@ -113,8 +113,11 @@ export type EntityStats = Record<EntityName, { count: number; sum: number }>;
 /** The time that places a record in the indicators' windows (a lead's issue, a stop-payment's request). */
 const TIME_COLUMN: Partial<Record<EntityName, string>> = { lead: 'issued_at', stop_payment: 'requested_at' };
 const TIME_FIELD: Partial<Record<EntityName, string>> = { lead: 'issuedAt', stop_payment: 'requestedAt' };
-/** What a page changed: the tables, and the window times of the records it touched (old and new). */
-export type PageEffect = { tables: EntityName[]; times: number[] };
+/**
+ * What a page changed: the tables, the window times of the records it touched (old and new), and
+ * the ids of the leads and stop-payments it put, deleted or held back (the screens' day rows).
+ */
+export type PageEffect = { tables: EntityName[]; times: number[]; leads: string[]; stops: string[] };
 export type FeedPosition = { seq: number; epoch: string | null };
 /** The span of centre time over which this replica holds every version it had in scope. */
 export type Coverage = { from: number; to: number } | null;
@@ -286,6 +289,7 @@ export class Replica {
     const touched = new Set<EntityName>();
     const counted = new Set<EntityName>();
     const times = new Set<number>();
+    const ids: Record<'lead' | 'stop_payment', Set<string>> = { lead: new Set(), stop_payment: new Set() };
     let held = this.#held;
     let heldCopied = false;
     // Copied on first change, so a page that fails leaves the map as the database: unchanged.
@@ -300,6 +304,7 @@ export class Replica {
       let untimed = false;
       for (const l of lines) {
         const s = stats[l.e];
+        if (l.e === 'lead' || l.e === 'stop_payment') ids[l.e].add(l.id);
         if (l.t === 'held') {
           this.#applyHeld(l, s, held, heldMut, times);
           counted.add(l.e);
@@ -364,7 +369,7 @@ export class Replica {
       this.#complete = true;
       this.#confirmedAt = checkpoint.serverTime;
     }
-    return { tables: [...touched], times: [...times] };
+    return { tables: [...touched], times: [...times], leads: [...ids.lead], stops: [...ids.stop_payment] };
   }
 
   /**

@@ -10,7 +10,7 @@ import { EventEmitter } from 'node:events';
 import type { SyncStatus, TableName } from '../../shared/contract.js';
 import { FeedLineError, resetBodySchema, type CheckpointLine, type DelLine, type EntityName, type HeldLine, type LocalFault, type PutLine } from '../../shared/protocol.js';
 import { createFeedParser, type FeedParser } from './feed.js';
-import { localFaultOf, ReplicaError, type Replica } from './replica.js';
+import { localFaultOf, ReplicaError, type PageEffect, type Replica } from './replica.js';
 
 export type SyncOptions = {
   url: string;
@@ -81,7 +81,7 @@ export class PageError extends Error {
 }
 
 /** `changed` carries the tables and the window times touched; `times` null means anything may have changed. */
-export type SyncEvents = { status: [SyncStatus]; changed: [TableName[], number[] | null]; swapped: [Replica]; repaired: [{ entity: EntityName; reason: string }] };
+export type SyncEvents = { status: [SyncStatus]; changed: [TableName[], PageEffect | null]; swapped: [Replica]; repaired: [{ entity: EntityName; reason: string }] };
 const ALL_TABLES: TableName[] = ['unit', 'lead', 'event', 'stop_payment', 'note', 'policy'];
 /** Memory bounds on what a (possibly hostile) link can make us hold before a checkpoint. */
 export const MAX_LINE_CHARS = 4 * 1024 * 1024;
@@ -475,7 +475,7 @@ export class SyncEngine extends EventEmitter<SyncEvents> {
         });
       } else this.#set(this.#clearLocalFault(true));
     }
-    if (live && effect.tables.length > 0) this.emit('changed', effect.tables, effect.times);
+    if (live && effect.tables.length > 0) this.emit('changed', effect.tables, effect);
     return !cp.more;
   }
 
