@@ -8,18 +8,21 @@ import { FIXED_NOW } from '../support/harness.js';
 import { layoutFaults } from './layout.js';
 import { startInProcess, type InProcess } from './support.js';
 
+/** The walls every test here is run on: 1080p and 4K, in each language. */
+const WALLS = [
+  [1920, 1080, 'zh-CN'],
+  [3840, 2160, 'zh-CN'],
+  [1920, 1080, 'en'],
+  [3840, 2160, 'en'],
+] as const;
+
 let app: InProcess | undefined;
 test.afterEach(async () => {
   await app?.stop();
   app = undefined;
 });
 
-for (const [w, h, lang] of [
-  [1920, 1080, 'zh-CN'],
-  [3840, 2160, 'zh-CN'],
-  [1920, 1080, 'en'],
-  [3840, 2160, 'en'],
-] as const) {
+for (const [w, h, lang] of WALLS) {
   test(`at ${w}×${h} in ${lang} the tile panel's title is one line and its handling line and ladders are whole`, async ({ page }, info) => {
     app = await startInProcess({ historyDays: 1, leadsPerDay: 300, speed: 1, now: FIXED_NOW });
     await page.setViewportSize({ width: w, height: h });
@@ -122,12 +125,7 @@ for (const [w, h] of [
 // The widest head a tile shows: a pinned lead (urgent or high, nobody has answered) at the
 // longest level name, beside its place. Its badges are read whole, in both languages; the place
 // name gives way (cut with an ellipsis) before any of them. "awaiting response" was cut at 1080p.
-for (const [w, h, lang] of [
-  [1920, 1080, 'zh-CN'],
-  [3840, 2160, 'zh-CN'],
-  [1920, 1080, 'en'],
-  [3840, 2160, 'en'],
-] as const) {
+for (const [w, h, lang] of WALLS) {
   test(`at ${w}×${h} in ${lang} a pinned tile's head keeps its badges whole`, async ({ page }) => {
     app = await startInProcess({ historyDays: 1, leadsPerDay: 300, speed: 1, now: FIXED_NOW });
     await page.setViewportSize({ width: w, height: h });
