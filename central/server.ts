@@ -136,7 +136,7 @@ async function pageIn(epoch: string, store: StoreReader, cursor: number, scopePa
   out.push(checkpointLine(seq, epoch, now, more, await store.stats(scopePath)));
   // Lines the store built come as UTF-8 bytes, and go out as they came.
   const text = out.some((x) => typeof x !== 'string') ? Buffer.concat(out.flatMap((x) => [typeof x === 'string' ? Buffer.from(x) : x, NEWLINE])) : out.join('\n') + '\n';
-  return { text, seq, more, lines: out.length };
+  return { text, seq, more, lines: emitted + 1 };
 }
 
 /**
