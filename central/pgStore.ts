@@ -194,7 +194,7 @@ export const SCOPE_ROWS_SQL = `(SELECT r.entity, r.id, r.v, r.seq, r.tx, r.delet
 
 /**
  * {@link SCOPE_ROWS_SQL}'s rows as put lines, grouped by run of one transaction. The line is
- * {@link putLine}'s, built by PostgreSQL (tested against it byte for byte): the record's data is
+ * `feedLine`'s (central/tail.ts), built by PostgreSQL (central/feed.test.ts compares them byte for byte): the record's data is
  * stored as the JSON text the line carries, so the centre passes it on without parsing it.
  */
 const SCOPE_PUT_GROUPS_SQL = `WITH s AS (SELECT seq FROM record_scopes WHERE prefix = $3 AND seq > $1 AND seq <= $2 ORDER BY seq LIMIT $4),

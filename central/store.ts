@@ -72,13 +72,13 @@ export type CurrentRecord = { e: EntityName; id: string; v: number; path: string
 export type AuditRow = AuditView & { clientId: string; scope: string; receivedAt: number };
 export type DisplayRow = { clientId: string; scope: string; receivedAt: number; report: unknown };
 
+/** A run of put lines of one transaction, as the feed sends them (see {@link StoreReader.scopePutGroupsAfter}). */
+export type PutGroup = { tx: number; lastSeq: number; n: number; text: Buffer };
+
 /**
  * The store's reads. Got from {@link CentralStore.snapshot}, every call sees one consistent state
  * of the store while other writers commit; called on the store itself, each call sees the latest.
  */
-/** A run of put lines of one transaction, as the feed sends them (see {@link StoreReader.scopePutGroupsAfter}). */
-export type PutGroup = { tx: number; lastSeq: number; n: number; text: Buffer };
-
 export interface StoreReader {
   headSeq(): Promise<number>;
   purgedThrough(): Promise<number>;
@@ -91,7 +91,7 @@ export interface StoreReader {
    */
   scopeRowsAfter(after: number, through: number, scopePath: string, limit: number): Promise<StoredRow[]>;
   /**
-   * The same rows as {@link scopeRowsAfter}, already as the feed's put lines ({@link putLine}),
+   * The same rows as {@link scopeRowsAfter}, already as the feed's put lines (`feedLine` in tail.ts),
    * one group per run of rows of one transaction: `n` lines joined by newlines, the last at seq
    * `lastSeq`. A store whose database can build the lines itself offers it, so a large snapshot
    * costs the display's centre no decoding and re-encoding of every record.
