@@ -80,7 +80,7 @@ export class PageError extends Error {
   }
 }
 
-/** `changed` carries the tables and the window times touched; `times` null means anything may have changed. */
+/** `changed` carries the tables and the page's effect (window times and ids touched); null means anything may have changed. */
 export type SyncEvents = { status: [SyncStatus]; changed: [TableName[], PageEffect | null]; swapped: [Replica]; repaired: [{ entity: EntityName; reason: string }] };
 const ALL_TABLES: TableName[] = ['unit', 'lead', 'event', 'stop_payment', 'note', 'policy'];
 /** Memory bounds on what a (possibly hostile) link can make us hold before a checkpoint. */
