@@ -12,6 +12,7 @@ import { methods } from '../../../shared/protocol.js';
 import { setTileView, useApp } from '../store.js';
 import { Panel, placeName, useT, type T } from './common.js';
 import { flashing } from './flash.js';
+import { shortUnitName } from './Leaderboards.js';
 
 function Tile({ lead, now, lang, t, flash }: { lead: CountdownTile; now: number; lang: Lang; t: T; flash: boolean }) {
   const left = lead.feedbackDueAt - now;
@@ -33,7 +34,8 @@ function Tile({ lead, now, lang, t, flash }: { lead: CountdownTile; now: number;
           </span>
         )}
         {lead.pinned && <span className="tile-pin">{t('pinned')}</span>}
-        <span className="tile-unit">{placeName(lead, lang)}</span>
+        {/* In English without "Station"/"Branch" (the level badge beside it says which): "Henggang Stat…" was cut at 1080p and 4K. */}
+        <span className="tile-unit">{lang === 'en' ? shortUnitName(placeName(lead, lang)) : placeName(lead, lang)}</span>
       </div>
       {/* The grade and its top reasons on a line of their own: read whole from across the room. */}
       <div className="tile-grade" data-grade={lead.riskScore} data-reasons={lead.reasons.join(' ')}>
