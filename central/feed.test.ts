@@ -17,8 +17,9 @@ import type { Centre } from './centre.js';
 import { openPgStore } from './pgStore.js';
 import { addCrc, recordCrc } from '../shared/crc32.js';
 import { createRng } from './rng.js';
-import { visibleIn, type PutGroup, type StoredRow, type WriteOp } from './store.js';
+import { visibleIn, type PutGroup, type StoredRow, type StoreReader, type WriteOp } from './store.js';
 import { feedLine } from './tail.js';
+import { SnapshotGroups } from './server.js';
 
 /** Rows in seq order as runs of one transaction: [tx, last seq, rows]. */
 function runsOf(rows: readonly StoredRow[]): [number, number, number][] {
@@ -290,6 +291,69 @@ describe('the change feed', () => {
       // In the scopes it lies in, and in those below it, which it governs.
       expect({ scope, policy: expected.some((r) => r.entity === 'policy' && r.id === 'ft-policy') }).toEqual({ scope, policy: scope !== 'SZ-NS' });
     }
+  });
+
+  it("a scope's snapshot read ahead in batches cut from the scope's index sends each row once, in seq order, whatever changes meanwhile", async () => {
+    const c = await centre({ historyDays: 0 });
+    if (!SnapshotGroups.offered(c.store)) {
+      expect(kind).toBe('sqlite');
+      return;
+    }
+    const rng = createRng(23);
+    const beats = ['SZ-FT-S01-B1', 'SZ-FT-S02-B1', 'SZ-NS-S01-B1'];
+    for (let tx = 0; tx < 12; tx++) {
+      await c.store.write(Array.from({ length: rng.int(1, 7) }, (_, i) => ({ t: 'put' as const, e: 'lead' as const, d: makeLead(`L-R${tx}-${i}`, rng.pick(beats), FIXED_NOW) })));
+    }
+    const path = (await c.store.unitPath('SZ-FT'))!;
+    const through = await c.store.headSeq();
+    const log = await c.store.rowsAfter(0, 1_000_000);
+    const expected = log.filter((r) => r.seq <= through && !r.deleted && visibleIn(r.entity, r.path, path));
+    expect(expected.filter((r) => r.entity === 'lead').length).toBeGreaterThan(20);
+    /** Reads the snapshot; `meanwhile` runs after each batch's end is read and before its rows are. */
+    const read = async (batch: number, meanwhile: (from: number, to: number) => Promise<void>) => {
+      const reader = {
+        scopeSeqAt: async (...args: Parameters<NonNullable<typeof c.store.scopeSeqAt>>) => {
+          const to = await c.store.scopeSeqAt!(...args);
+          await meanwhile(args[0], to);
+          return to;
+        },
+        scopePutGroupsAfter: c.store.scopePutGroupsAfter,
+      } as unknown as StoreReader;
+      const groups = new SnapshotGroups(reader, through, path, batch);
+      const lines: string[] = [];
+      let last = 0;
+      for (let g = await groups.peek(last); g !== null; g = await groups.peek(last)) {
+        groups.take();
+        expect(g.lastSeq).toBeGreaterThan(last);
+        last = g.lastSeq;
+        lines.push(...g.text.toString('utf8').split('\n'));
+      }
+      return lines.map((l) => JSON.parse(l) as { id: string; seq: number; v: number });
+    };
+    // Unchanged: every row, once, as the whole log's filtered rows, for batches of 1, 3 and more than all.
+    for (const batch of [1, 3, 1000]) expect((await read(batch, async () => undefined)).map((l) => [l.id, l.seq])).toEqual(expected.map((r) => [r.id, r.seq]));
+    // Leads moved out, deleted and updated between a batch's end being read and its rows: each
+    // row at most once, in seq order, none past the snapshot's head, and every row nobody touched.
+    const touched = new Set<string>();
+    const deleted = new Set<string>();
+    let round = 0;
+    const got = await read(3, async (from, to) => {
+      // A lead of the batch about to be read.
+      const batchLeads = expected.filter((r) => r.entity === 'lead' && r.seq > from && r.seq <= to && !touched.has(r.id));
+      if (batchLeads.length === 0) return;
+      round++;
+      const victim = rng.pick(batchLeads).id;
+      touched.add(victim);
+      const x = rng.next();
+      if (x < 0.4) deleted.add(victim);
+      await c.store.write([x < 0.4 ? { t: 'del', e: 'lead', id: victim } : { t: 'put', e: 'lead', d: makeLead(victim, x < 0.7 ? 'SZ-NS-S01-B1' : 'SZ-FT-S02-B1', FIXED_NOW, { riskScore: rng.int(1, 99) }) }]);
+    });
+    expect(round).toBeGreaterThan(3);
+    expect(new Set(got.map((l) => l.id)).size).toBe(got.length);
+    expect(got.map((l) => l.seq)).toEqual([...got.map((l) => l.seq)].sort((a, b) => a - b));
+    expect(got.filter((l) => l.seq > through)).toEqual([]);
+    const gotIds = new Set(got.map((l) => l.id));
+    expect(expected.filter((r) => !touched.has(r.id) && !gotIds.has(r.id)).map((r) => r.id)).toEqual([]);
   });
 
   it('sends del to a branch display when a lead moves to another branch, put to the new one', async () => {

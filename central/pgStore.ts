@@ -228,6 +228,10 @@ function readerOn(q: Query, keepsHistory: boolean): StoreReader {
       const last = inScope[inScope.length - 1]!.seq;
       return rows.filter((r) => r.seq <= last);
     },
+    scopeSeqAt: async (after, through, scopePath, n) => {
+      const row = (await q<{ seq: string }>('SELECT seq FROM record_scopes WHERE prefix = $3 AND seq > $1 AND seq <= $2 ORDER BY seq OFFSET $4 LIMIT 1', [after, through, scopePath, n - 1]))[0];
+      return row ? Number(row.seq) : through;
+    },
     scopePutGroupsAfter: async (after, through, scopePath, limit) => {
       const groups = await q<{ tx: string; last: string; n: string; text: Buffer }>(SCOPE_PUT_GROUPS_SQL, [after, through, scopePath, limit]);
       return groups.map((g) => ({ tx: Number(g.tx), lastSeq: Number(g.last), n: Number(g.n), text: g.text }));

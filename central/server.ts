@@ -6,7 +6,7 @@ import { describeZodError, entityNames, heartbeatSchema, mutationRequestSchema, 
 import type { Clock } from './clock.js';
 import { branchFigures, parseWindows } from './figures.js';
 import { INGEST_CONTENT_TYPE, IngestRefused, ingestText, MAX_INGEST_BODY } from './ingest.js';
-import { AsOfError, StoreError, type CentralStore, type Stats, type StoredRow, type StoreReader } from './store.js';
+import { AsOfError, StoreError, type CentralStore, type PutGroup, type Stats, type StoredRow, type StoreReader } from './store.js';
 import { checkpointLine, Fanout, feedLine, type FanoutStats, type TailMember } from './tail.js';
 import { roleAllows, type Principal, type TokenAction, type TokenRegistry } from './tokens.js';
 
@@ -81,15 +81,107 @@ function intParam(q: URLSearchParams, name: string, dflt: number, min: number, m
 export type Page = { text: string | Buffer; seq: number; more: boolean; lines: number };
 
 /**
- * One page of the feed after `cursor` for a scope: whole transactions only, ending with a
- * checkpoint. Read in one snapshot, so rows, head and stats describe one consistent state.
+ * A scope's snapshot rows (those through the stream's first head) as the store builds them (put
+ * lines, a transaction's run at a time), read ahead: the rows are cut into batches of `batch`
+ * (READ_BATCH) by seqs read first from the scope's index, and while one batch goes out to the
+ * display the next is already being read, on another of the pool's connections. The batches
+ * partition (after, through] by seq, so a record that changes meanwhile is neither lost nor sent
+ * twice: its new version lies past `through` and comes with the log. No connection is held while
+ * another is awaited, so streams cannot starve the pool.
  */
-export function buildPage(store: CentralStore, cursor: number, scopePath: string, limit: number, skipTombstonesThrough: number, now: number, entity: EntityName | null = null): Promise<Page> {
+export class SnapshotGroups {
+  #pos = Number.NaN;
+  #left: PutGroup[] = [];
+  #queue: Promise<{ to: number; groups: Promise<PutGroup[]> } | null>[] = [];
+
+  constructor(
+    readonly reader: StoreReader,
+    readonly through: number,
+    readonly scopePath: string,
+    readonly batch = READ_BATCH,
+  ) {}
+
+  /** Whether the store can serve snapshots this way. */
+  static offered(reader: StoreReader): boolean {
+    return reader.scopePutGroupsAfter !== undefined && reader.scopeSeqAt !== undefined;
+  }
+
+  /** The batch after `from`, its end read first (null once `from` reaches `through`). */
+  #batch(from: number): Promise<{ to: number; groups: Promise<PutGroup[]> } | null> {
+    if (from >= this.through) return Promise.resolve(null);
+    const batch = this.reader.scopeSeqAt!(from, this.through, this.scopePath, this.batch).then((to) => {
+      const groups = this.reader.scopePutGroupsAfter!(from, to, this.scopePath, this.batch);
+      // A batch read ahead for a stream that has ended is nobody's failure.
+      groups.catch(() => undefined);
+      return { to, groups };
+    });
+    batch.catch(() => undefined);
+    return batch;
+  }
+
+  /** The next group after seq `after`, or null when every snapshot row of the scope is out. */
+  async peek(after: number): Promise<PutGroup | null> {
+    if (after !== this.#pos) {
+      this.#pos = after;
+      this.#left = [];
+      this.#queue = [this.#batch(after)];
+    }
+    while (this.#left.length === 0) {
+      const batch = await this.#queue.shift();
+      if (!batch) return null;
+      // The next batch is read while this one is sent.
+      this.#queue.push(this.#batch(batch.to));
+      this.#left = await batch.groups;
+    }
+    return this.#left[0]!;
+  }
+
+  /** The group peek gave is sent. */
+  take(): void {
+    this.#pos = this.#left.shift()!.lastSeq;
+  }
+}
+
+/**
+ * One page of the feed after `cursor` for a scope: whole transactions only, ending with a
+ * checkpoint. Read in one snapshot, so rows, head and stats describe one consistent state; a
+ * scope's snapshot rows, given `groups`, come from it instead (see {@link SnapshotGroups}).
+ */
+export async function buildPage(store: CentralStore, cursor: number, scopePath: string, limit: number, skipTombstonesThrough: number, now: number, entity: EntityName | null = null, groups?: SnapshotGroups): Promise<Page> {
+  if (groups && entity === null && cursor < skipTombstonesThrough) {
+    const out: Buffer[] = [];
+    let last = cursor;
+    let lastTx = -1;
+    let emitted = 0;
+    for (;;) {
+      const g = await groups.peek(last);
+      if (g === null) {
+        // Every snapshot row of the scope is out; the log goes on from the snapshot's head.
+        last = skipTombstonesThrough;
+        break;
+      }
+      if (emitted >= limit && g.tx !== lastTx) break;
+      groups.take();
+      last = g.lastSeq;
+      lastTx = g.tx;
+      out.push(g.text, NEWLINE);
+      emitted += g.n;
+    }
+    if (emitted > 0) {
+      const { more, seq, stats } = await store.snapshot(async (r) => {
+        const more = await r.hasRowsAfter(last);
+        return { more, seq: more ? last : await r.headSeq(), stats: await r.stats(scopePath) };
+      });
+      out.push(Buffer.from(checkpointLine(seq, store.epoch, now, more, stats) + '\n'));
+      return { text: Buffer.concat(out), seq, more, lines: emitted + 1 };
+    }
+    cursor = last;
+  }
   return store.snapshot((r) => pageIn(store.epoch, r, cursor, scopePath, limit, skipTombstonesThrough, now, entity));
 }
 
 async function pageIn(epoch: string, store: StoreReader, cursor: number, scopePath: string, limit: number, skipTombstonesThrough: number, now: number, entity: EntityName | null): Promise<Page> {
-  const out: (string | Buffer)[] = [];
+  const out: string[] = [];
   let last = cursor;
   let lastTx = -1;
   let emitted = 0;
@@ -97,21 +189,6 @@ async function pageIn(epoch: string, store: StoreReader, cursor: number, scopePa
     // Up to the snapshot's head only the scope's live rows can make a line (its tombstones are
     // left out): those are read by the scope. Past it, every row may (a del of a record that left).
     const snapshotting = last < skipTombstonesThrough;
-    if (snapshotting && entity === null && store.scopePutGroupsAfter) {
-      // Every row of a scope's snapshot makes a put line: the store builds them, a transaction's run at a time.
-      const groups = await store.scopePutGroupsAfter(last, skipTombstonesThrough, scopePath, READ_BATCH);
-      let read = 0;
-      for (const g of groups) {
-        if (emitted >= limit && g.tx !== lastTx) break outer;
-        last = g.lastSeq;
-        lastTx = g.tx;
-        out.push(g.text);
-        emitted += g.n;
-        read += g.n;
-      }
-      if (read < READ_BATCH) last = skipTombstonesThrough;
-      continue;
-    }
     const rows: StoredRow[] = snapshotting ? await store.scopeRowsAfter(last, skipTombstonesThrough, scopePath, READ_BATCH) : await store.rowsAfter(last, READ_BATCH);
     if (rows.length === 0 && !snapshotting) break;
     for (const r of rows) {
@@ -134,9 +211,7 @@ async function pageIn(epoch: string, store: StoreReader, cursor: number, scopePa
   const more = await store.hasRowsAfter(last);
   const seq = more ? last : await store.headSeq();
   out.push(checkpointLine(seq, epoch, now, more, await store.stats(scopePath)));
-  // Lines the store built come as UTF-8 bytes, and go out as they came.
-  const text = out.some((x) => typeof x !== 'string') ? Buffer.concat(out.flatMap((x) => [typeof x === 'string' ? Buffer.from(x) : x, NEWLINE])) : out.join('\n') + '\n';
-  return { text, seq, more, lines: emitted + 1 };
+  return { text: out.join('\n') + '\n', seq, more, lines: out.length };
 }
 
 /**
@@ -267,6 +342,7 @@ export function createCentralServer(opts: CentralServerOptions): CentralServer {
     streams++;
     const startEpoch = store.epoch;
     const skipThrough = since === 0 ? await store.headSeq() : 0;
+    const snapshotGroups = since === 0 && SnapshotGroups.offered(store) ? new SnapshotGroups(store, skipThrough, scopePath) : undefined;
     let cursor = since;
     // The first page always goes out, so a client already at the head learns it is caught up.
     let sentFirst = false;
@@ -327,7 +403,7 @@ export function createCentralServer(opts: CentralServerOptions): CentralServer {
           const page =
             asOf !== null && asOfStats !== null
               ? buildAsOfPage(store, asOf, scopePath, from, pageLimit, asOfStats, clock())
-              : buildPage(store, from, scopePath, pageLimit, skipThrough, clock(), entity);
+              : buildPage(store, from, scopePath, pageLimit, skipThrough, clock(), entity, snapshotGroups);
           // Awaited below, unless the stream ends first: then its failure is nobody's.
           page.catch(() => undefined);
           return page;

@@ -96,7 +96,13 @@ export interface StoreReader {
    * `lastSeq`. A store whose database can build the lines itself offers it, so a large snapshot
    * costs the display's centre no decoding and re-encoding of every record.
    */
-  scopePutGroupsAfter?(after: number, through: number, scopePath: string, limit: number): Promise<PutGroup[]>;
+  scopePutGroupsAfter?: ((after: number, through: number, scopePath: string, limit: number) => Promise<PutGroup[]>) | undefined;
+  /**
+   * The seq of the scope's `n`-th snapshot row after `after` (through `through`), or `through`
+   * when it has fewer: read from the scope's index alone, so a snapshot can be cut into batches
+   * of about `n` rows before they are read (and read two at a time). Offered with the above.
+   */
+  scopeSeqAt?: ((after: number, through: number, scopePath: string, n: number) => Promise<number>) | undefined;
   hasRowsAfter(seq: number): Promise<boolean>;
   unitPath(unitId: string): Promise<string | null>;
   /** The scope path of a live lead, or null when there is none. */
@@ -401,6 +407,12 @@ export abstract class LatestReads implements StoreReader {
   rowsAfter = (seq: number, limit: number): Promise<StoredRow[]> => this.latest.rowsAfter(seq, limit);
   scopeRowsAfter = (after: number, through: number, scopePath: string, limit: number): Promise<StoredRow[]> => this.latest.scopeRowsAfter(after, through, scopePath, limit);
   hasRowsAfter = (seq: number): Promise<boolean> => this.latest.hasRowsAfter(seq);
+  get scopePutGroupsAfter(): StoreReader['scopePutGroupsAfter'] {
+    return this.latest.scopePutGroupsAfter?.bind(this.latest);
+  }
+  get scopeSeqAt(): StoreReader['scopeSeqAt'] {
+    return this.latest.scopeSeqAt?.bind(this.latest);
+  }
   unitPath = (unitId: string): Promise<string | null> => this.latest.unitPath(unitId);
   leadPath = (leadId: string): Promise<string | null> => this.latest.leadPath(leadId);
   stats = (scopePath: string): Promise<Stats> => this.latest.stats(scopePath);
