@@ -285,6 +285,8 @@ export class Queries {
    * since they take its unit and may lie on another day than it.
    */
   #patch(days: Set<number>, changed: { leads: readonly string[]; stops: readonly string[] }, dayOf: (t: number) => number): void {
+    // A page of events, notes or policies alone (most live pages) changes no day's rows.
+    if (changed.leads.length === 0 && changed.stops.length === 0) return;
     const leadIds = new Set(changed.leads);
     const stopIds = new Set(changed.stops);
     const leads = changed.leads.flatMap((id) => {
