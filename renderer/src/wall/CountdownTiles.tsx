@@ -118,30 +118,31 @@ function HandlingLine({ today, t }: { today: CountdownWall['today']; t: T }) {
   );
 }
 
-/** A tile's height (styles.css .tiles grid-auto-rows): six lines, the grade's among them. */
-const TILE_HEIGHT_VH = 19.5;
-
 /**
- * How many tiles fit the panel (columns × rows), measured, so the wall never scrolls. A callback
- * ref, because the grid is mounted only once the first data arrive (the panel shows "loading"
- * before): an effect run at mount would find no element and never measure.
+ * How many tiles fit the panel (columns × rows), measured, so the wall never scrolls: the columns
+ * are the grid's own tracks and the rows follow from its row height and gap, all as styles.css
+ * sets them (.tiles), so the tile's size has one home. A callback ref, because the grid is mounted
+ * only once the first data arrive (the panel shows "loading" before): an effect run at mount would
+ * find no element and never measure.
  */
-function useFit(tileHeightVh: number, minWidthVh: number): [(el: HTMLDivElement | null) => void, number, number] {
+function useFit(): [(el: HTMLDivElement | null) => void, number, number] {
   const [el, setEl] = useState<HTMLDivElement | null>(null);
   const [fit, setFit] = useState<[number, number]>([8, 2]);
   useEffect(() => {
     if (!el) return;
     const measure = () => {
-      const vh = window.innerHeight / 100;
-      const cols = Math.max(1, Math.floor(el.clientWidth / (minWidthVh * vh)));
-      const rows = Math.max(1, Math.floor((el.clientHeight + vh) / ((tileHeightVh + 1) * vh)));
+      const style = getComputedStyle(el);
+      const cols = Math.max(1, style.gridTemplateColumns.split(' ').filter(Boolean).length);
+      const gap = parseFloat(style.rowGap) || 0;
+      const row = parseFloat(style.gridAutoRows);
+      const rows = row > 0 ? Math.max(1, Math.floor((el.clientHeight + gap) / (row + gap))) : 1;
       setFit((f) => (f[0] === cols * rows && f[1] === cols ? f : [cols * rows, cols]));
     };
     measure();
     const ro = new ResizeObserver(measure);
     ro.observe(el);
     return () => ro.disconnect();
-  }, [el, tileHeightVh, minWidthVh]);
+  }, [el]);
   return [setEl, fit[0], fit[1]];
 }
 
@@ -150,7 +151,7 @@ export function CountdownTiles() {
   const { slice, now, lang, firstSeen, pageSeconds, defaultPolicy } = useApp(
     useShallow((s) => ({ slice: s.countdowns, now: s.now, lang: s.lang, firstSeen: s.firstSeen, pageSeconds: s.config.tilePageSeconds, defaultPolicy: s.health?.policy.source === 'default' })),
   );
-  const [ref, fit, cols] = useFit(TILE_HEIGHT_VH, 30);
+  const [ref, fit, cols] = useFit();
   useEffect(() => setTileView(fit, cols), [fit, cols]);
   const data = slice.data;
   const shown = useMemo(() => (data ? [...data.pinned, ...data.tiles] : []), [data]);
