@@ -156,11 +156,12 @@ describe('the PostgreSQL store', () => {
 
     // A lead for a unit B is deleting: refused naming its line, since the unit is gone when A checks.
     const removal = await inFlight([{ t: 'del', e: 'unit', id: 'C-B2' }]);
-    const late = ingestText(a, line({ t: 'put', e: 'lead', id: 'L-2', d: makeLead('L-2', 'C-B2', FIXED_NOW) }), '/C/');
+    // Its refusal is caught from the start: it may come before `removal.done` is awaited below.
+    const late = ingestText(a, line({ t: 'put', e: 'lead', id: 'L-2', d: makeLead('L-2', 'C-B2', FIXED_NOW) }), '/C/').then(() => null, (err: unknown) => err);
     await expect.poll(waitingForFeedLock, { timeout: 10_000 }).toBe(1);
     removal.release();
     await removal.done;
-    const refused = await late.then(() => null, (err: unknown) => err);
+    const refused = await late;
     expect(refused).toBeInstanceOf(IngestRefused);
     expect((refused as IngestRefused).status).toBe(422);
     expect((refused as IngestRefused).errors).toEqual([{ line: 1, id: 'L-2', reason: expect.stringContaining('C-B2') as string }]);
